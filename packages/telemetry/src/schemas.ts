@@ -1,0 +1,88 @@
+/** zod schemas and types of every message on the bus. */
+import { z } from 'zod';
+import { CHANNELS, type Channel } from './channels.ts';
+import { CHAOS_KINDS, FAILURE_MODES, PUMP_STATES } from './states.ts';
+import { ID_PATTERN } from './topics.ts';
+
+/** Largest payload any service accepts; a telemetry message is about 300 bytes. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+// zod 4 numbers are finite by default, so NaN and ±Infinity never pass.
+const EPOCH_2000_MS = 946_684_800_000;
+const EPOCH_2200_MS = 7_258_118_400_000;
+
+export const pumpIdSchema = z.string().regex(ID_PATTERN, 'letters, digits, "_", "-" or ".", at most 64');
+export const epochMsSchema = z.number().int().min(EPOCH_2000_MS).max(EPOCH_2200_MS);
+export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Plausibility bounds per channel. A reading outside them is a broken sensor or a corrupt message,
+ * never a pump state, so it is rejected rather than stored.
+ */
+export const CHANNEL_BOUNDS: Readonly<Record<Channel, readonly [min: number, max: number]>> = {
+  vibration_x: [0, 1000],
+  vibration_y: [0, 1000],
+  vibration_z: [0, 1000],
+  vibration_rms: [0, 1000],
+  temperature: [-60, 400],
+  pressure: [-1, 1000],
+  flow: [0, 1e6],
+  current: [0, 1e5],
+  rpm: [0, 1e5],
+};
+
+const channelShape = Object.fromEntries(
+  CHANNELS.map((c) => [c, z.number().min(CHANNEL_BOUNDS[c][0]).max(CHANNEL_BOUNDS[c][1])]),
+) as Record<Channel, z.ZodNumber>;
+
+/** Raw telemetry as a pump sends it: no labels. Topic `pdm/v1/telemetry/<pump_id>`. */
+export const telemetrySchema = z.object({
+  pump_id: pumpIdSchema,
+  ts: epochMsSchema,
+  seq: seqSchema,
+  ...channelShape,
+});
+export type Telemetry = z.infer<typeof telemetrySchema>;
+
+/** Published resolution of the ground-truth numbers. */
+export const HEALTH_DECIMALS = 2;
+export const RUL_DECIMALS = 3;
+
+/** The hidden truth of a sample, known only to the simulator. */
+export const groundTruthFields = {
+  state: z.enum(PUMP_STATES),
+  /** hidden health index, 100 new to 0 failed */
+  health_pct: z.number().min(0).max(100),
+  /** remaining useful life in hours of operation; 0 once failed */
+  rul_h: z.number().min(0),
+  failure_mode: z.enum(FAILURE_MODES),
+};
+
+/** A labelled sample from the training simulator. Topic `pdm/v1/training/<pump_id>`. */
+export const trainingSampleSchema = telemetrySchema.extend(groundTruthFields);
+export type TrainingSample = z.infer<typeof trainingSampleSchema>;
+
+/**
+ * The truth behind one production telemetry sample, on its own topic so inference never sees it.
+ * Topic `pdm/v1/groundtruth/<pump_id>`. Sent for every seq, also when chaos dropped the telemetry.
+ */
+export const groundTruthSchema = z.object({
+  pump_id: pumpIdSchema,
+  ts: epochMsSchema,
+  seq: seqSchema,
+  ...groundTruthFields,
+  /** lifecycle number of this pump, from 0; +1 at each repair */
+  lifecycle: z.number().int().min(0),
+  /** chaos events active on this sample */
+  chaos: z.array(z.enum(CHAOS_KINDS)),
+});
+export type GroundTruth = z.infer<typeof groundTruthSchema>;
+
+/** Retained service status, with a Last Will that sets it offline. Topic `pdm/v1/status/<service>`. */
+export const statusSchema = z.object({
+  service: z.string(),
+  status: z.enum(['online', 'offline']),
+  ts: z.number().int(),
+  client_id: z.string(),
+});
+export type Status = z.infer<typeof statusSchema>;

@@ -1,0 +1,66 @@
+/**
+ * Where a simulator's messages go: the broker with QoS 1, or JSON Lines `{"topic": …, "payload": …}`
+ * on a stream (`--stdout`). Both apply backpressure through the promise `send` may return.
+ */
+import type { Writable } from 'node:stream';
+import type { Qos1Publisher } from './mqtt.ts';
+
+export interface MessageSink {
+  /** returns a promise only when the caller should wait before sending more */
+  send(topic: string, payload: string): Promise<void> | undefined;
+  /** resolves once everything sent is acknowledged by the broker or handed to the OS */
+  flush(): Promise<void>;
+  /** messages confirmed so far: PUBACKs from the broker, or lines written */
+  readonly confirmed: number;
+  readonly failed: number;
+}
+
+export function mqttSink(publisher: Qos1Publisher): MessageSink {
+  return {
+    send: (topic, payload) => publisher.publish(topic, payload),
+    flush: () => publisher.drain(),
+    get confirmed() {
+      return publisher.acked;
+    },
+    get failed() {
+      return publisher.failed;
+    },
+  };
+}
+
+/** Buffers lines into large writes; a write per line would cost a syscall per message. */
+export function jsonLinesSink(stream: Writable, bufferBytes = 1 << 16): MessageSink {
+  let buffer: string[] = [];
+  let buffered = 0;
+  let written = 0;
+  let pending = 0;
+  const drained = () => new Promise<void>((resolve) => stream.once('drain', resolve));
+  const writeOut = (): Promise<void> | undefined => {
+    if (buffer.length === 0) return undefined;
+    const ok = stream.write(buffer.join(''));
+    written += pending;
+    buffer = [];
+    buffered = 0;
+    pending = 0;
+    return ok ? undefined : drained();
+  };
+  return {
+    send(topic, payload) {
+      // payload is already JSON; splicing it in avoids parsing and serialising it twice. Topics
+      // need no escaping: their segments match ID_PATTERN.
+      const line = `{"topic":"${topic}","payload":${payload}}\n`;
+      buffer.push(line);
+      buffered += line.length;
+      pending += 1;
+      return buffered >= bufferBytes ? writeOut() : undefined;
+    },
+    async flush() {
+      await writeOut();
+      if (stream.writableNeedDrain) await drained();
+    },
+    get confirmed() {
+      return written;
+    },
+    failed: 0,
+  };
+}

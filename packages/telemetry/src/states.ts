@@ -1,0 +1,20 @@
+/** The ground-truth vocabulary shared by simulators, stores, trainer and inference. */
+
+/** Pump condition classes, in order of increasing severity. */
+export const PUMP_STATES = ['HEALTHY', 'WARNING', 'FAULTY', 'BROKEN'] as const;
+export type PumpState = (typeof PUMP_STATES)[number];
+
+/** States that raise an alert when a pump enters them. */
+export const ALARM_STATES: readonly PumpState[] = ['FAULTY', 'BROKEN'];
+
+/** How a lifecycle ends. Each mode leaves its own signature on the channels (see @pdm/pump-physics). */
+export const FAILURE_MODES = ['BEARING_WEAR', 'IMPELLER_WEAR', 'CAVITATION', 'MISALIGNMENT'] as const;
+export type FailureMode = (typeof FAILURE_MODES)[number];
+
+/** ISO 10816 vibration severity zones: A new, B unrestricted, C restricted, D damage occurs. */
+export const ISO_ZONES = ['A', 'B', 'C', 'D'] as const;
+export type IsoZone = (typeof ISO_ZONES)[number];
+
+/** Chaos events the production simulator can inject; each is marked in the ground truth while active. */
+export const CHAOS_KINDS = ['vibration_glitch', 'heatwave', 'sensor_freeze', 'dropout', 'malformed'] as const;
+export type ChaosKind = (typeof CHAOS_KINDS)[number];

@@ -1,0 +1,55 @@
+/**
+ * Fast JSON encoding of telemetry and training samples, for the simulators' hot loop.
+ *
+ * Values are printed from scaled integers at their published resolution (CHANNEL_INFO.decimals).
+ * That is about twice as fast as JSON.stringify, which runs a shortest-round-trip conversion for every
+ * double, and JSON.parse of the output gives exactly the numbers that rounding to that resolution gives.
+ * wire.test.ts checks the fields against the schemas, so a channel added there cannot be forgotten here.
+ */
+import { CHANNEL_INFO, type Channel } from './channels.ts';
+import { HEALTH_DECIMALS, RUL_DECIMALS, type Telemetry, type TrainingSample } from './schemas.ts';
+
+const ZEROS = '0000000000';
+
+/** `x` with `decimals` places as a JSON number; null for NaN or ±Infinity, which JSON cannot hold. */
+export function fixedJson(x: number, decimals: number): string {
+  const factor = POWERS[decimals] as number;
+  const scaled = Math.round(Math.abs(x) * factor);
+  if (!Number.isSafeInteger(scaled)) return Number.isFinite(x) ? String(x) : 'null';
+  const whole = Math.floor(scaled / factor);
+  const sign = x < 0 && scaled !== 0 ? '-' : '';
+  if (decimals === 0) return sign + whole;
+  const frac = String(scaled - whole * factor);
+  return `${sign}${whole}.${frac.length < decimals ? ZEROS.slice(0, decimals - frac.length) + frac : frac}`;
+}
+
+const POWERS = Array.from({ length: 11 }, (_, d) => 10 ** d);
+const d = (c: Channel) => CHANNEL_INFO[c].decimals;
+const VIB = d('vibration_rms');
+const TEMP = d('temperature');
+const PRESSURE = d('pressure');
+const FLOW = d('flow');
+const CURRENT = d('current');
+const RPM = d('rpm');
+
+function telemetryFields(m: Telemetry): string {
+  return (
+    `{"pump_id":"${m.pump_id}","ts":${m.ts},"seq":${m.seq}` +
+    `,"vibration_x":${fixedJson(m.vibration_x, VIB)},"vibration_y":${fixedJson(m.vibration_y, VIB)}` +
+    `,"vibration_z":${fixedJson(m.vibration_z, VIB)},"vibration_rms":${fixedJson(m.vibration_rms, VIB)}` +
+    `,"temperature":${fixedJson(m.temperature, TEMP)},"pressure":${fixedJson(m.pressure, PRESSURE)}` +
+    `,"flow":${fixedJson(m.flow, FLOW)},"current":${fixedJson(m.current, CURRENT)},"rpm":${fixedJson(m.rpm, RPM)}`
+  );
+}
+
+/** pump_id needs no escaping: the schema limits it to ID_PATTERN. */
+export function encodeTelemetry(m: Telemetry): string {
+  return `${telemetryFields(m)}}`;
+}
+
+export function encodeTrainingSample(m: TrainingSample): string {
+  return (
+    `${telemetryFields(m)},"state":"${m.state}","health_pct":${fixedJson(m.health_pct, HEALTH_DECIMALS)}` +
+    `,"rul_h":${fixedJson(m.rul_h, RUL_DECIMALS)},"failure_mode":"${m.failure_mode}"}`
+  );
+}

@@ -1,0 +1,124 @@
+/** A real Mosquitto broker on a free port, for tests and benchmarks. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Mosquitto {
+  readonly url: string;
+  readonly port: number;
+  /** folder holding the generated config and, with persistence, the broker's database */
+  readonly dir: string;
+  /** SIGTERM and wait; the broker saves its persistence file on the way out */
+  stop(): Promise<void>;
+  /** starts it again on the same port with the same config and data */
+  restart(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** extra mosquitto.conf lines, e.g. `max_queued_messages 0` */
+  readonly config?: readonly string[];
+  /** keeps the broker's state on disk in `dir` (persistence true) */
+  readonly persistence?: boolean;
+}
+
+export function mosquittoBinary(): string {
+  const candidates = [
+    process.env.MOSQUITTO_BIN,
+    '/usr/sbin/mosquitto',
+    '/usr/bin/mosquitto',
+    '/usr/local/sbin/mosquitto',
+  ];
+  const found = candidates.find((p): p is string => p !== undefined && existsSync(p));
+  if (!found)
+    throw new Error('mosquitto not found: install it (apt-get install mosquitto) or set MOSQUITTO_BIN');
+  return found;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  const dir = await mkdtemp(join(tmpdir(), 'pdm-mosquitto-'));
+  const port = await freePort();
+  const confPath = join(dir, 'mosquitto.conf');
+  await writeFile(
+    confPath,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      ...(options.persistence
+        ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
+        : []),
+      ...(options.config ?? []),
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const launch = async () => {
+    stderr = '';
+    child = spawn(mosquittoBinary(), ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await waitForPort(port, child, () => stderr);
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  };
+  await launch();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    dir,
+    async stop() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stop();
+      await launch();
+    },
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}: ${stderr()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`mosquitto did not listen on ${port} within 10 s: ${stderr()}`);
+}

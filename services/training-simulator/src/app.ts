@@ -1,0 +1,69 @@
+/** Wires the training fleet to a sink and reports what was sent. */
+import {
+  encodeTrainingSample,
+  type Logger,
+  type MessageSink,
+  PUMP_STATES,
+  type PumpState,
+} from '@pdm/telemetry';
+import { type TrainingFleetOptions, trainingFleet } from './fleet.ts';
+
+export interface TrainingSummary {
+  readonly pumps: number;
+  readonly samples: number;
+  readonly samplesPerState: Record<PumpState, number>;
+  /** broker PUBACKs, or lines written with --stdout */
+  readonly acknowledged: number;
+  readonly failed: number;
+  readonly stoppedEarly: boolean;
+  readonly seconds: number;
+  readonly messagesPerSecond: number;
+}
+
+export interface TrainingSimulator {
+  /** runs the whole fleet; resolves once every message is acknowledged */
+  start(): Promise<TrainingSummary>;
+  /** ends the run after the current message; start() then resolves with what was sent */
+  stop(): void;
+}
+
+export function createTrainingSimulator(
+  fleet: TrainingFleetOptions,
+  sink: MessageSink,
+  logger: Logger,
+): TrainingSimulator {
+  let stopping = false;
+  return {
+    stop() {
+      stopping = true;
+    },
+    async start() {
+      const started = performance.now();
+      const samplesPerState = Object.fromEntries(PUMP_STATES.map((s) => [s, 0])) as Record<PumpState, number>;
+      let samples = 0;
+      logger.info(
+        { pumps: fleet.pumps, seed: fleet.seed, lifetime: fleet.lifetime, intervalS: fleet.intervalS },
+        'training run started',
+      );
+      for (const message of trainingFleet(fleet)) {
+        if (stopping) break;
+        samples += 1;
+        samplesPerState[message.state] += 1;
+        const wait = sink.send(message.topic, encodeTrainingSample(message.sample));
+        if (wait) await wait;
+      }
+      await sink.flush();
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        pumps: fleet.pumps,
+        samples,
+        samplesPerState,
+        acknowledged: sink.confirmed,
+        failed: sink.failed,
+        stoppedEarly: stopping,
+        seconds: Math.round(seconds * 1000) / 1000,
+        messagesPerSecond: Math.round(samples / seconds),
+      };
+    },
+  };
+}
