@@ -29,11 +29,12 @@ export interface PumpSpec {
 
 export type ChannelReadings = Record<Channel, number>;
 
+/** One sample: what the sensors read, and the truth behind it. */
 export interface Reading extends ChannelReadings {
-  readonly healthPct: number;
-  readonly state: PumpState;
-  readonly rulH: number;
-  readonly failureMode: FailureMode;
+  healthPct: number;
+  state: PumpState;
+  rulH: number;
+  failureMode: FailureMode;
 }
 
 export interface PumpTwinOptions {
@@ -62,7 +63,6 @@ export class PumpTwin {
   readonly #lifeRng: Rng;
   readonly #noise: Rng;
   readonly #lifetime: LifetimeModel;
-  readonly #axes: [number, number, number] = [0, 0, 0];
 
   constructor({ seed, index, lifetime }: PumpTwinOptions) {
     this.spec = drawSpec(new Rng(seed, index, STREAM_BUILD));
@@ -95,59 +95,81 @@ export class PumpTwin {
   }
 
   read(): Reading {
-    const { spec } = this;
     const rng = this.#noise;
     const lifecycle = this.#lifecycle;
-    const sig = FAILURE_SIGNATURES[lifecycle.mode];
     const health = healthAt(lifecycle, this.#ageH);
-    const wear = 1 - health;
-
-    if (spec.variableSpeed && rng.chance(SETPOINT_CHANGE_CHANCE)) this.#speed = rng.uniform(MIN_SPEED, 1);
-    const s = this.#speed;
-
-    // Vibration: the healthy part scales with speed; defect vibration does not, so grading holds at part load.
-    const healthyPart = spec.baseVibration * s;
-    const wearPart = wearVibration(wear);
-    const overall = (healthyPart + wearPart) * (1 + sig.vibrationJitter * rng.normal());
-    const [ax, ay, az] = axisFactors(healthyPart, wearPart, MODE_UNIT_AXES[lifecycle.mode], this.#axes);
-    const vx = positive(overall * ax * (1 + 0.02 * rng.normal()));
-    const vy = positive(overall * ay * (1 + 0.02 * rng.normal()));
-    const vz = positive(overall * az * (1 + 0.02 * rng.normal()));
-
-    // Affinity laws: flow ∝ n, head ∝ n², power ∝ n³; the motor current follows power.
-    const jitter = sig.hydraulicJitter * wear;
-    const temperature =
-      spec.ambientC +
-      spec.thermalRiseC * (0.55 + 0.45 * s * s) +
-      sig.temperatureRiseC * wear ** 1.5 +
-      0.3 * rng.normal();
-    const pressure =
-      spec.suctionBar +
-      spec.headBar * s * s * (1 - sig.headLoss * wear) * (1 + jitter * rng.normal()) +
-      0.02 * rng.normal();
-    const flow =
-      spec.nominalFlow * s * (1 - sig.flowLoss * wear) * (1 + jitter * rng.normal() + 0.005 * rng.normal());
-    const current =
-      spec.noLoadCurrent + spec.loadCurrent * s * s * s * (1 + sig.loadChange * wear) + 0.25 * rng.normal();
-    const rpm = spec.nominalRpm * s + 2 * rng.normal();
-
-    const healthPct = health * 100;
-    return {
-      vibration_x: vx,
-      vibration_y: vy,
-      vibration_z: vz,
-      vibration_rms: overallVibration(vx, vy, vz),
-      temperature,
-      pressure: Math.max(0, pressure),
-      flow: positive(flow),
-      current: positive(current),
-      rpm: positive(rpm),
-      healthPct,
-      state: stateOf(healthPct),
-      rulH: Math.max(0, lifecycle.ttfH - this.#ageH),
-      failureMode: lifecycle.mode,
-    };
+    if (this.spec.variableSpeed && rng.chance(SETPOINT_CHANGE_CHANCE))
+      this.#speed = rng.uniform(MIN_SPEED, 1);
+    // The truth is added to the channel object rather than spread into a new one: this runs per sample.
+    const reading = channelReadings(this.spec, this.#speed, 1 - health, lifecycle.mode, rng) as Reading;
+    reading.healthPct = health * 100;
+    reading.state = stateOf(reading.healthPct);
+    reading.rulH = Math.max(0, lifecycle.ttfH - this.#ageH);
+    reading.failureMode = lifecycle.mode;
+    return reading;
   }
+}
+
+/** Draws standard normal noise; NO_NOISE gives the underlying physics exactly. */
+export interface NormalSource {
+  normal(): number;
+}
+
+export const NO_NOISE: NormalSource = { normal: () => 0 };
+
+const scratchAxes: [number, number, number] = [0, 0, 0];
+
+/**
+ * Every channel of a pump running at `speed` (fraction of nominal) with `wear` (1 − health) from
+ * failure mode `mode`, with measurement noise from `noise`.
+ */
+export function channelReadings(
+  spec: PumpSpec,
+  speed: number,
+  wear: number,
+  mode: FailureMode,
+  noise: NormalSource,
+): ChannelReadings {
+  const sig = FAILURE_SIGNATURES[mode];
+  const s = speed;
+
+  // Vibration: the healthy part scales with speed; defect vibration does not, so grading holds at part load.
+  const healthyPart = spec.baseVibration * s;
+  const wearPart = wearVibration(wear);
+  const overall = (healthyPart + wearPart) * (1 + sig.vibrationJitter * noise.normal());
+  const [ax, ay, az] = axisFactors(healthyPart, wearPart, MODE_UNIT_AXES[mode], scratchAxes);
+  const vx = positive(overall * ax * (1 + 0.02 * noise.normal()));
+  const vy = positive(overall * ay * (1 + 0.02 * noise.normal()));
+  const vz = positive(overall * az * (1 + 0.02 * noise.normal()));
+
+  // Affinity laws: flow ∝ n, head ∝ n², power ∝ n³; the motor current follows power.
+  const jitter = sig.hydraulicJitter * wear;
+  const temperature =
+    spec.ambientC +
+    spec.thermalRiseC * (0.55 + 0.45 * s * s) +
+    sig.temperatureRiseC * wear ** 1.5 +
+    0.3 * noise.normal();
+  const pressure =
+    spec.suctionBar +
+    spec.headBar * s * s * (1 - sig.headLoss * wear) * (1 + jitter * noise.normal()) +
+    0.02 * noise.normal();
+  const flow =
+    spec.nominalFlow * s * (1 - sig.flowLoss * wear) * (1 + jitter * noise.normal() + 0.005 * noise.normal());
+  const current =
+    spec.noLoadCurrent + spec.loadCurrent * s * s * s * (1 + sig.loadChange * wear) + 0.25 * noise.normal();
+  const rpm = spec.nominalRpm * s + 2 * noise.normal();
+
+  return {
+    vibration_x: vx,
+    vibration_y: vy,
+    vibration_z: vz,
+    vibration_rms: overallVibration(vx, vy, vz),
+    temperature,
+    pressure: positive(pressure),
+    flow: positive(flow),
+    current: positive(current),
+    rpm: positive(rpm),
+  };
 }
 
 function positive(x: number): number {

@@ -244,3 +244,31 @@ export function clientIdOption(dflt: string) {
     help: 'MQTT client id; give each replica its own',
   } as const satisfies OptionSpec;
 }
+
+export interface ExitIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly exit: (code: number) => never;
+}
+
+/**
+ * The config, or the process ends: --help prints usage and exits 0; invalid flags or environment list
+ * every problem and exit with EXIT_CONFIG before anything is connected or published.
+ */
+export function configOrExit<T extends OptionSpecs>(
+  result: ConfigResult<T>,
+  program: ProgramInfo,
+  io: ExitIo,
+): ConfigOf<T> {
+  if (result.kind === 'help') {
+    io.out(result.text);
+    return io.exit(0);
+  }
+  if (result.kind === 'invalid') {
+    io.err(
+      `${program.name}: invalid configuration\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for usage.`,
+    );
+    return io.exit(EXIT_CONFIG);
+  }
+  return result.config;
+}

@@ -1,6 +1,7 @@
 export * from './channels.ts';
 export * from './config.ts';
 export * from './logger.ts';
+export * from './metrics.ts';
 export * from './mqtt.ts';
 export * from './schemas.ts';
 export * from './sink.ts';

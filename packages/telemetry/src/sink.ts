@@ -3,7 +3,7 @@
  * on a stream (`--stdout`). Both apply backpressure through the promise `send` may return.
  */
 import type { Writable } from 'node:stream';
-import type { Qos1Publisher } from './mqtt.ts';
+import { connectMqtt, type MqttSettings, Qos1Publisher } from './mqtt.ts';
 
 export interface MessageSink {
   /** returns a promise only when the caller should wait before sending more */
@@ -63,4 +63,23 @@ export function jsonLinesSink(stream: Writable, bufferBytes = 1 << 16): MessageS
     },
     failed: 0,
   };
+}
+
+export interface SimulatorSinkSettings extends Omit<MqttSettings, 'onMessage' | 'subscriptions'> {
+  /** write JSON Lines here instead of publishing */
+  readonly stdout: Writable | undefined;
+  readonly maxInFlight: number;
+}
+
+/** The sink a simulator's flags ask for, and how to close it. */
+export async function openSimulatorSink(
+  settings: SimulatorSinkSettings,
+): Promise<{ sink: MessageSink; close: () => Promise<void> }> {
+  if (settings.stdout) return { sink: jsonLinesSink(settings.stdout), close: async () => {} };
+  const mqtt = await connectMqtt(settings);
+  const window = Math.min(settings.maxInFlight, mqtt.serverReceiveMaximum);
+  const publisher = new Qos1Publisher(mqtt.client, window, (err, topic) =>
+    settings.logger.error({ err, topic }, 'publish failed'),
+  );
+  return { sink: mqttSink(publisher), close: () => mqtt.close() };
 }

@@ -1,1 +1,4 @@
 export * from './mosquitto.ts';
+export * from './process.ts';
+export * from './subscriber.ts';
+export * from './fake-influx.ts';

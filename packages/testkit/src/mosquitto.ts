@@ -1,10 +1,11 @@
 /** A real Mosquitto broker on a free port, for tests and benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from './process.ts';
 
 export interface Mosquitto {
   readonly url: string;
@@ -20,6 +21,11 @@ export interface Mosquitto {
 export interface MosquittoOptions {
   /** extra mosquitto.conf lines, e.g. `max_queued_messages 0` */
   readonly config?: readonly string[];
+  /**
+   * Leave out the project's queue limits (mosquitto/conf.d/limits.conf) and run with Mosquitto's
+   * defaults, e.g. to show what those defaults lose.
+   */
+  readonly stockLimits?: boolean;
   /** keeps the broker's state on disk in `dir` (persistence true) */
   readonly persistence?: boolean;
 }
@@ -35,6 +41,12 @@ export function mosquittoBinary(): string {
   if (!found)
     throw new Error('mosquitto not found: install it (apt-get install mosquitto) or set MOSQUITTO_BIN');
   return found;
+}
+
+/** The deployed broker's queue and session limits, so tests run against the same sizing. */
+async function projectLimits(): Promise<string[]> {
+  const text = await readFile(join(REPO_ROOT, 'mosquitto/conf.d/limits.conf'), 'utf8');
+  return text.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
 }
 
 export async function freePort(): Promise<number> {
@@ -62,6 +74,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...(options.stockLimits ? [] : await projectLimits()),
       ...(options.persistence
         ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
         : []),

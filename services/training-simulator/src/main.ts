@@ -1,35 +1,19 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
-import {
-  connectMqtt,
-  createLogger,
-  EXIT_CONFIG,
-  jsonLinesSink,
-  type MessageSink,
-  mqttSink,
-  parseConfig,
-  Qos1Publisher,
-  readDotenv,
-} from '@pdm/telemetry';
+import { configOrExit, createLogger, openSimulatorSink, parseConfig, readDotenv } from '@pdm/telemetry';
 import { createTrainingSimulator } from './app.ts';
 import { options, program } from './options.ts';
 
-const parsed = parseConfig(program, options, {
-  argv: process.argv.slice(2),
-  env: { ...readDotenv(resolve('.env')), ...process.env },
-});
-if (parsed.kind === 'help') {
-  console.log(parsed.text);
-  process.exit(0);
-}
-if (parsed.kind === 'invalid') {
-  console.error(
-    `${program.name}: invalid configuration\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for usage.`,
-  );
-  process.exit(EXIT_CONFIG);
-}
-const config = parsed.config;
+const config = configOrExit(
+  parseConfig(program, options, {
+    argv: process.argv.slice(2),
+    env: { ...readDotenv(resolve('.env')), ...process.env },
+  }),
+  program,
+  { out: console.log, err: console.error, exit: process.exit },
+);
+// With --stdout the data owns stdout, so logs go to stderr.
 const logger = createLogger({
   name: program.name,
   level: config.logLevel,
@@ -46,25 +30,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  let sink: MessageSink;
-  let close = async () => {};
-  if (config.stdout) sink = jsonLinesSink(process.stdout);
-  else {
-    const mqtt = await connectMqtt({
-      url: config.mqttUrl,
-      username: config.mqttUsername,
-      password: config.mqttPassword,
-      clientId: config.clientId,
-      service: program.name,
-      logger,
-      signal: abort.signal,
-    });
-    const window = Math.min(config.maxInFlight, mqtt.serverReceiveMaximum);
-    sink = mqttSink(
-      new Qos1Publisher(mqtt.client, window, (err, topic) => logger.error({ err, topic }, 'publish failed')),
-    );
-    close = () => mqtt.close();
-  }
+  const { sink, close } = await openSimulatorSink({
+    stdout: config.stdout ? process.stdout : undefined,
+    maxInFlight: config.maxInFlight,
+    url: config.mqttUrl,
+    username: config.mqttUsername,
+    password: config.mqttPassword,
+    clientId: config.clientId,
+    service: program.name,
+    logger,
+    signal: abort.signal,
+  });
   const simulator = createTrainingSimulator(
     {
       pumps: config.pumps,

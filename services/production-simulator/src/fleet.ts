@@ -1,0 +1,94 @@
+/** The production fleet: each pump's twin, sequence counter, repairs and chaos. */
+import {
+  etaForMean,
+  formatPumpId,
+  groundTruthMessage,
+  PumpTwin,
+  Rng,
+  telemetryMessage,
+} from '@pdm/pump-physics';
+import { type ChaosKind, encodeTelemetry, topics } from '@pdm/telemetry';
+import { type ChaosRates, malformedPayload, PumpChaos } from './chaos.ts';
+
+export interface FleetOptions {
+  readonly pumps: number;
+  readonly seed: number;
+  readonly weibullBeta: number;
+  readonly meanLifeS: number;
+  readonly repairDowntimeS: number;
+  readonly intervalS: number;
+  readonly idPrefix: string;
+  /** undefined: no chaos */
+  readonly chaos: ChaosRates | undefined;
+}
+
+/** What one pump emits for one sample. */
+export interface PumpOutput {
+  readonly telemetryTopic: string;
+  /** undefined when chaos dropped the sample */
+  readonly telemetry: string | undefined;
+  readonly truthTopic: string;
+  readonly truth: string;
+  readonly chaos: readonly ChaosKind[];
+}
+
+// A stream per purpose and pump, apart from the physics' own, so chaos never shifts the physics.
+const STREAM_CHAOS = 100;
+
+class ProductionPump {
+  readonly id: string;
+  readonly telemetryTopic: string;
+  readonly truthTopic: string;
+  readonly twin: PumpTwin;
+  readonly chaos: PumpChaos | undefined;
+  readonly chaosRng: Rng;
+  seq = 0;
+
+  constructor(options: FleetOptions, index: number) {
+    this.id = formatPumpId(options.idPrefix, index);
+    this.telemetryTopic = topics.telemetry(this.id);
+    this.truthTopic = topics.groundtruth(this.id);
+    const eta = etaForMean(options.meanLifeS / 3600, options.weibullBeta);
+    this.twin = new PumpTwin({ seed: options.seed, index, lifetime: { beta: options.weibullBeta, eta } });
+    this.chaosRng = new Rng(options.seed, index, STREAM_CHAOS);
+    this.chaos = options.chaos ? new PumpChaos(this.chaosRng, options.chaos) : undefined;
+  }
+}
+
+export class ProductionFleet {
+  readonly #pumps: ProductionPump[];
+  readonly #intervalH: number;
+  readonly #downtimeH: number;
+
+  constructor(options: FleetOptions) {
+    this.#pumps = Array.from({ length: options.pumps }, (_, i) => new ProductionPump(options, i));
+    this.#intervalH = options.intervalS / 3600;
+    this.#downtimeH = options.repairDowntimeS / 3600;
+  }
+
+  get size(): number {
+    return this.#pumps.length;
+  }
+
+  pumpId(index: number): string {
+    return (this.#pumps[index] as ProductionPump).id;
+  }
+
+  /** The next sample of pump `index`, stamped `ts`. Repairs a pump whose downtime is over. */
+  next(index: number, ts: number): PumpOutput {
+    const pump = this.#pumps[index] as ProductionPump;
+    const { twin } = pump;
+    if (twin.ageH >= twin.lifecycle.ttfH + this.#downtimeH) twin.renew();
+    const reading = twin.sample(this.#intervalH);
+    const seq = pump.seq++;
+    const outcome = pump.chaos?.apply(reading);
+    let telemetry: string | undefined;
+    if (!outcome?.drop) {
+      telemetry = encodeTelemetry(telemetryMessage(pump.id, ts, seq, reading));
+      if (outcome?.malformed) telemetry = malformedPayload(pump.chaosRng, telemetry);
+    }
+    const chaos = outcome?.active ?? [];
+    const truth = JSON.stringify(groundTruthMessage(pump.id, ts, seq, reading, twin.lifecycle.index, chaos));
+    return { telemetryTopic: pump.telemetryTopic, telemetry, truthTopic: pump.truthTopic, truth, chaos };
+  }
+}

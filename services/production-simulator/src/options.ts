@@ -1,0 +1,147 @@
+/** Flags and environment of the production simulator. */
+import {
+  booleanOption,
+  clientIdOption,
+  intOption,
+  numberOption,
+  type OptionSpecs,
+  sharedOptions,
+} from '@pdm/telemetry';
+import { z } from 'zod';
+import { DEFAULT_CHAOS_RATES } from './chaos.ts';
+import { MODES } from './modes.ts';
+
+export const program = {
+  name: 'production-simulator',
+  summary:
+    'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id>, the ground truth to\n' +
+    'pdm/v1/groundtruth/<pump_id>. Broken pumps are repaired after a downtime, so the fleet runs indefinitely.',
+};
+
+const rate = (dflt: number, flag: string, env: string, what: string) =>
+  ({
+    schema: numberOption(dflt, { min: 0, max: 1 }),
+    flag,
+    env,
+    placeholder: 'P',
+    help: `chaos: chance per pump-sample that ${what} starts; 0 turns it off`,
+  }) as const;
+
+export const options = {
+  pumps: {
+    schema: intOption(100, { min: 1, max: 1_000_000 }),
+    flag: 'pumps',
+    env: 'PUMPS',
+    placeholder: 'N',
+    help: 'pumps in the fleet',
+  },
+  mode: {
+    schema: z
+      .string()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(MODES, { message: `expected one of ${MODES.join(', ')}` }))
+      .default('NOMINAL'),
+    flag: 'mode',
+    env: 'SIM_MODE',
+    placeholder: 'M',
+    help: 'NOMINAL (mean life ~27 h), ACCELERATED (~20 min) or STRESS (~2.5 min)',
+  },
+  seed: {
+    schema: intOption(7, { min: 0, max: 2 ** 32 - 1 }),
+    flag: 'seed',
+    env: 'SEED',
+    placeholder: 'S',
+    help: 'random seed',
+  },
+  durationS: {
+    schema: numberOption(0, { min: 0 }).transform((s) => (s === 0 ? undefined : s)),
+    flag: 'duration',
+    env: 'DURATION_S',
+    placeholder: 'S',
+    help: 'seconds to run; 0 runs until stopped',
+  },
+  intervalMs: {
+    schema: intOption(1000, { min: 10, max: 3_600_000 }),
+    flag: 'interval-ms',
+    env: 'INTERVAL_MS',
+    placeholder: 'MS',
+    help: 'sample period of every pump',
+  },
+  weibullBeta: {
+    schema: numberOption(2, { min: 0.1, max: 20 }),
+    flag: 'weibull-beta',
+    env: 'WEIBULL_BETA',
+    placeholder: 'B',
+    help: 'Weibull shape β of the time to failure',
+  },
+  repairDowntimeS: {
+    schema: numberOption(-1, { min: -1 }).transform((s) => (s < 0 ? undefined : s)),
+    flag: 'repair-downtime-s',
+    env: 'REPAIR_DOWNTIME_S',
+    placeholder: 'S',
+    help: "seconds a broken pump stays down (reporting BROKEN) before repair; -1: the mode's own (1800 / 60 / 15)",
+  },
+  chaos: {
+    schema: booleanOption(false),
+    flag: 'chaos',
+    env: 'CHAOS',
+    boolean: true,
+    negatable: true,
+    help: 'inject chaos: glitches, heatwaves, sensor freezes, dropouts',
+  },
+  glitchRate: rate(DEFAULT_CHAOS_RATES.glitch, 'glitch-rate', 'CHAOS_GLITCH_RATE', 'a vibration_x spike'),
+  heatwaveRate: rate(
+    DEFAULT_CHAOS_RATES.heatwave,
+    'heatwave-rate',
+    'CHAOS_HEATWAVE_RATE',
+    'a +15 °C heatwave',
+  ),
+  freezeRate: rate(DEFAULT_CHAOS_RATES.freeze, 'freeze-rate', 'CHAOS_FREEZE_RATE', 'a sensor freeze'),
+  dropoutRate: rate(DEFAULT_CHAOS_RATES.dropout, 'dropout-rate', 'CHAOS_DROPOUT_RATE', 'a telemetry dropout'),
+  malformedRate: rate(
+    DEFAULT_CHAOS_RATES.malformed,
+    'malformed-rate',
+    'CHAOS_MALFORMED_RATE',
+    'a malformed payload',
+  ),
+  groundTruth: {
+    schema: booleanOption(true),
+    flag: 'ground-truth',
+    env: 'GROUND_TRUTH',
+    boolean: true,
+    negatable: true,
+    help: 'publish the ground truth topic',
+  },
+  idPrefix: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,50}$/, 'letters, digits, "_", "-" or "."')
+      .default('pump'),
+    flag: 'id-prefix',
+    env: 'PUMP_ID_PREFIX',
+    placeholder: 'P',
+    help: 'pump id prefix',
+  },
+  stdout: {
+    schema: booleanOption(false),
+    flag: 'stdout',
+    boolean: true,
+    help: 'write JSON Lines {"topic","payload"} to stdout instead of publishing',
+  },
+  statsEveryS: {
+    schema: numberOption(10, { min: 0.1 }),
+    flag: 'stats-every-s',
+    env: 'STATS_EVERY_S',
+    placeholder: 'S',
+    help: 'seconds between progress log lines',
+  },
+  maxInFlight: {
+    schema: intOption(1000, { min: 1, max: 65_535 }),
+    flag: 'max-in-flight',
+    env: 'MQTT_MAX_IN_FLIGHT',
+    placeholder: 'N',
+    help: "unacknowledged QoS 1 messages allowed at once (capped by the broker's Receive Maximum)",
+  },
+  ...sharedOptions,
+  clientId: clientIdOption('production-simulator'),
+} as const satisfies OptionSpecs;

@@ -1,0 +1,59 @@
+import { encodeTrainingSample, parseTopic, trainingSampleSchema } from '@pdm/telemetry';
+import { describe, expect, it } from 'vitest';
+import { type TrainingFleetOptions, type TrainingMessage, trainingFleet } from './fleet.ts';
+
+const options: TrainingFleetOptions = {
+  pumps: 30,
+  seed: 3,
+  lifetime: { beta: 2, eta: 40 },
+  intervalS: 600,
+  postFailureSamples: 5,
+  startMs: Date.parse('2026-01-01T00:00:00Z'),
+  idPrefix: 'train-s3',
+};
+
+/** Node 20 has no Map.groupBy. */
+function byPumpId(messages: TrainingMessage[]): Map<string, TrainingMessage[]> {
+  const groups = new Map<string, TrainingMessage[]>();
+  for (const m of messages) groups.set(m.sample.pump_id, [...(groups.get(m.sample.pump_id) ?? []), m]);
+  return groups;
+}
+
+describe('training fleet (contract)', () => {
+  const messages = [...trainingFleet(options)];
+
+  it('emits only samples that validate against the training schema, on the pump’s training topic', () => {
+    expect(messages.length).toBeGreaterThan(1000);
+    for (const m of messages) {
+      const wire = JSON.parse(encodeTrainingSample(m.sample)) as unknown;
+      expect(trainingSampleSchema.parse(wire)).toEqual(wire);
+      expect(parseTopic(m.topic)).toEqual({ kind: 'training', id: m.sample.pump_id });
+    }
+  });
+
+  it('numbers each pump’s samples 0, 1, 2, … with timestamps one interval apart', () => {
+    const byPump = byPumpId(messages);
+    expect(byPump.size).toBe(options.pumps);
+    for (const samples of byPump.values()) {
+      samples.forEach((m, i) => {
+        expect(m.sample.seq).toBe(i);
+        expect(m.sample.ts).toBe(options.startMs + i * options.intervalS * 1000);
+      });
+    }
+  });
+
+  it('runs every pump from HEALTHY to a few samples past failure', () => {
+    for (const samples of byPumpId(messages).values()) {
+      expect(samples[0]?.state).toBe('HEALTHY');
+      const failedAfter = samples.filter((m) => m.sample.health_pct === 0);
+      expect(failedAfter.length).toBeGreaterThanOrEqual(options.postFailureSamples);
+      expect(samples.at(-1)?.state).toBe('BROKEN');
+    }
+  });
+
+  it('gives the same messages for the same seed', () => {
+    expect([...trainingFleet(options)].map((m) => encodeTrainingSample(m.sample))).toEqual(
+      messages.map((m) => encodeTrainingSample(m.sample)),
+    );
+  });
+});
