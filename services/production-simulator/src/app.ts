@@ -10,6 +10,8 @@ export interface ProductionRunOptions {
   /** publish the ground truth beside the telemetry */
   readonly groundTruth: boolean;
   readonly statsEveryS: number;
+  /** seconds at the start left out of the summary's lag figures */
+  readonly lagWarmupS: number;
 }
 
 export interface ProductionSummary {
@@ -44,6 +46,7 @@ export function createProductionSimulator(
   // Start on the next whole interval, so samples carry round timestamps.
   const startMs = Math.ceil(epochNow() / intervalMs) * intervalMs;
   const scheduler = new FleetScheduler({ pumps: fleet.size, intervalMs, startMs, rounds });
+  const lagFromMs = startMs + options.lagWarmupS * 1000;
   const lag = new Histogram('schedule_lag_ms', 'delay between due time and send');
   const windowLag = new Histogram('schedule_lag_window_ms', 'lag in the current stats window');
   const chaosSamples = Object.fromEntries(CHAOS_KINDS.map((k) => [k, 0])) as Record<ChaosKind, number>;
@@ -65,7 +68,7 @@ export function createProductionSimulator(
       groundTruthSent += 1;
     }
     const late = epochNow() - dueMs;
-    lag.observe(late);
+    if (dueMs >= lagFromMs) lag.observe(late);
     windowLag.observe(late);
     return hold;
   };

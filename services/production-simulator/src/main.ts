@@ -66,6 +66,7 @@ try {
       durationS: config.durationS,
       groundTruth: config.groundTruth,
       statsEveryS: config.statsEveryS,
+      lagWarmupS: config.lagWarmupS,
     },
     sink,
     logger,

@@ -135,6 +135,13 @@ export const options = {
     placeholder: 'S',
     help: 'seconds between progress log lines',
   },
+  lagWarmupS: {
+    schema: numberOption(0, { min: 0 }),
+    flag: 'lag-warmup-s',
+    env: 'LAG_WARMUP_S',
+    placeholder: 'S',
+    help: "leave the first S seconds (JIT warm-up) out of the summary's schedule-lag figures",
+  },
   maxInFlight: {
     schema: intOption(1000, { min: 1, max: 65_535 }),
     flag: 'max-in-flight',
