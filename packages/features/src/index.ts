@@ -1,0 +1,2 @@
+export * from './extractor.ts';
+export * from './features.ts';

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type NewSample, SampleStore, StoreError } from './store.ts';
+
+const dirs: string[] = [];
+function tempPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pdm-store-'));
+  dirs.push(dir);
+  return join(dir, 'nested', 'pdm.sqlite');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function sample(pump: string, ts: number, state: 'HEALTHY' | 'BROKEN' | null = 'HEALTHY'): NewSample {
+  const base = {
+    pump_id: pump,
+    ts,
+    seq: ts,
+    vibration_x: 1,
+    vibration_y: 1,
+    vibration_z: 1,
+    vibration_rms: 1,
+    temperature: 50,
+    pressure: 6,
+    flow: 100,
+    current: 40,
+    rpm: 2950,
+  };
+  return state
+    ? {
+        sample: { ...base, state, health_pct: 90, rul_h: 10, failure_mode: 'CAVITATION' },
+        source: 'training',
+      }
+    : { sample: base, source: 'telemetry' };
+}
+
+describe('SQLite store', () => {
+  it('stores a sample once, however often it is redelivered', () => {
+    const store = SampleStore.open(tempPath());
+    expect(store.write([sample('p1', 1), sample('p1', 2)])).toBe(2);
+    expect(store.write([sample('p1', 2), sample('p1', 3)])).toBe(1);
+    expect(store.count()).toBe(3);
+    store.close();
+  });
+
+  it('keeps what it wrote across a reopen, and reads it back by pump then time', () => {
+    const path = tempPath();
+    const writer = SampleStore.open(path);
+    writer.write([sample('b', 2), sample('a', 5), sample('b', 1), sample('a', 4, null)]);
+    const reader = SampleStore.open(path, { readonly: true });
+    expect([...reader.iterate()].map((s) => `${s.pump_id}@${s.ts}`)).toEqual(['a@4', 'a@5', 'b@1', 'b@2']);
+    expect([...reader.iterate({ labelledOnly: true, pumps: ['a'] })].map((s) => s.ts)).toEqual([5]);
+    expect([...reader.iterate({ sinceMs: 2, untilMs: 5 })].map((s) => s.ts)).toEqual([4, 2]);
+    const unlabelled = [...reader.iterate({ pumps: ['a'] })][0];
+    expect(unlabelled?.state).toBeNull();
+    expect(Object.fromEntries(reader.countByState())).toEqual({ HEALTHY: 3 });
+    reader.close();
+    writer.close();
+  });
+
+  it('records dead letters in the same transaction as the samples', () => {
+    const store = SampleStore.open(tempPath());
+    store.write(
+      [sample('p', 1)],
+      [
+        {
+          origin: 'mqtt',
+          topic: 't',
+          reason: 'not_json',
+          detail: 'x',
+          payload: Buffer.from('{'),
+          payloadBytes: 1,
+        },
+      ],
+    );
+    expect(store.deadLetters()).toMatchObject([
+      { reason: 'not_json', payload: Buffer.from('{'), topic: 't' },
+    ]);
+    store.close();
+  });
+
+  it('hands out the outbox in insertion order and forgets only what was marked forwarded', () => {
+    const store = SampleStore.open(tempPath());
+    store.write([1, 2, 3, 4, 5].map((t) => sample('p', t)));
+    expect(store.outboxBacklog()).toBe(5);
+    const first = store.nextOutboxBatch(2);
+    expect(first?.samples.map((s) => s.ts)).toEqual([1, 2]);
+    expect(store.nextOutboxBatch(2)?.samples.map((s) => s.ts)).toEqual([1, 2]);
+    store.markForwarded(first?.lastId as number);
+    expect(store.outboxBacklog()).toBe(3);
+    expect(store.nextOutboxBatch(10)?.samples.map((s) => s.ts)).toEqual([3, 4, 5]);
+    expect(store.pruneForwarded(Date.now() + 1)).toBe(2);
+    expect(store.count()).toBe(3);
+    store.close();
+  });
+
+  it('explains a missing file, and a file that is not a store', () => {
+    const missing = tempPath();
+    expect(() => SampleStore.open(missing, { readonly: true })).toThrow(
+      new StoreError('not_found', `no SQLite store at ${missing}`),
+    );
+    const garbage = join(dirs[0] as string, 'garbage.sqlite');
+    writeFileSync(garbage, 'this is not a database, just text long enough to be read as a header...');
+    expect(() => SampleStore.open(garbage, { readonly: true })).toThrow(StoreError);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * The embedded SQLite store (better-sqlite3, WAL mode). Acquisition writes samples and dead letters
+ * in group-committed transactions; the export CLI reads them back while it writes; in InfluxDB mode the
+ * same file is the durable outbox the forwarder drains.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CHANNELS, type FailureMode, type PumpState, type Telemetry } from '@pdm/telemetry';
+import Database from 'better-sqlite3';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+
+/** A sample as stored: telemetry, plus the ground truth when it came from the training topic. */
+export interface StoredSample extends Telemetry {
+  readonly state: PumpState | null;
+  readonly health_pct: number | null;
+  readonly rul_h: number | null;
+  readonly failure_mode: FailureMode | null;
+}
+
+export type SampleSource = 'training' | 'telemetry';
+
+export interface NewSample {
+  readonly sample: Telemetry & Partial<Pick<StoredSample, 'state' | 'health_pct' | 'rul_h' | 'failure_mode'>>;
+  readonly source: SampleSource;
+}
+
+export interface DeadLetter {
+  readonly origin: 'mqtt' | 'influxdb';
+  readonly topic: string | null;
+  readonly reason: string;
+  readonly detail: string;
+  readonly payload: Buffer;
+  readonly payloadBytes: number;
+}
+
+/** fsync on every commit (survives power loss) or only at checkpoints (survives a process crash). */
+export type Durability = 'FULL' | 'NORMAL';
+
+export type StoreErrorCode = 'not_found' | 'not_a_store' | 'newer_schema' | 'io';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export interface SampleFilter {
+  /** epoch ms, inclusive */
+  readonly sinceMs?: number | undefined;
+  /** epoch ms, exclusive */
+  readonly untilMs?: number | undefined;
+  readonly pumps?: readonly string[] | undefined;
+  /** only samples with a ground truth */
+  readonly labelledOnly?: boolean | undefined;
+}
+
+export interface OutboxBatch {
+  /** the last sample id in the batch: mark it forwarded after a 2xx */
+  readonly lastId: number;
+  readonly samples: StoredSample[];
+}
+
+const SAMPLE_COLUMNS = [
+  'pump_id',
+  'ts',
+  'seq',
+  ...CHANNELS,
+  'state',
+  'health_pct',
+  'rul_h',
+  'failure_mode',
+] as const;
+const OUTBOX_CURSOR = 'outbox_forwarded_id';
+
+export interface OpenOptions {
+  readonly readonly?: boolean;
+  readonly durability?: Durability;
+}
+
+export class SampleStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #insertSample: Database.Statement;
+  readonly #insertDeadLetter: Database.Statement;
+  readonly #writeBatch: (
+    samples: readonly NewSample[],
+    deadLetters: readonly DeadLetter[],
+    now: number,
+  ) => number;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+    const placeholders = [...SAMPLE_COLUMNS, 'source', 'received_at'].map(() => '?').join(', ');
+    this.#insertSample = db.prepare(
+      `INSERT OR IGNORE INTO samples (${[...SAMPLE_COLUMNS, 'source', 'received_at'].join(', ')}) VALUES (${placeholders})`,
+    );
+    this.#insertDeadLetter = db.prepare(
+      'INSERT INTO dead_letters (received_at, origin, topic, reason, detail, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#writeBatch = db.transaction(
+      (samples: readonly NewSample[], deadLetters: readonly DeadLetter[], now: number) => {
+        let inserted = 0;
+        for (const { sample: s, source } of samples) {
+          inserted += this.#insertSample.run(
+            s.pump_id,
+            s.ts,
+            s.seq,
+            s.vibration_x,
+            s.vibration_y,
+            s.vibration_z,
+            s.vibration_rms,
+            s.temperature,
+            s.pressure,
+            s.flow,
+            s.current,
+            s.rpm,
+            s.state ?? null,
+            s.health_pct ?? null,
+            s.rul_h ?? null,
+            s.failure_mode ?? null,
+            source,
+            now,
+          ).changes;
+        }
+        for (const d of deadLetters) {
+          this.#insertDeadLetter.run(now, d.origin, d.topic, d.reason, d.detail, d.payload, d.payloadBytes);
+        }
+        return inserted;
+      },
+    );
+  }
+
+  /** Opens (creating it for writing, if absent) the store at `path`. */
+  static open(path: string, { readonly = false, durability = 'FULL' }: OpenOptions = {}): SampleStore {
+    if (readonly && !existsSync(path)) throw new StoreError('not_found', `no SQLite store at ${path}`);
+    let db: Database.Database;
+    try {
+      if (!readonly) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { readonly, fileMustExist: readonly });
+    } catch (err) {
+      throw new StoreError('io', `cannot open SQLite store at ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    try {
+      // Readers see a consistent snapshot while acquisition keeps writing.
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${durability}`);
+      }
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new StoreError(
+          'newer_schema',
+          `${path} has schema ${version}; this version reads up to ${SCHEMA_VERSION}`,
+        );
+      }
+      if (!readonly) {
+        db.exec(SCHEMA_SQL);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      } else if (version === 0) {
+        throw new StoreError('not_a_store', `${path} is not a pump-pdm store (no schema)`);
+      }
+      return new SampleStore(path, db);
+    } catch (err) {
+      db.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError('not_a_store', `${path} is not a usable SQLite store: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Writes samples and dead letters in one transaction: when it returns, all of it is on disk.
+   * Returns how many samples were new; the rest were duplicates (same pump and ts).
+   */
+  write(samples: readonly NewSample[], deadLetters: readonly DeadLetter[] = [], now = Date.now()): number {
+    return this.#writeBatch(samples, deadLetters, now);
+  }
+
+  count(filter: SampleFilter = {}): number {
+    const { where, params } = whereClause(filter);
+    return (this.#db.prepare(`SELECT count(*) AS n FROM samples ${where}`).get(...params) as { n: number }).n;
+  }
+
+  /** Labelled samples per state within the filter. */
+  countByState(filter: SampleFilter = {}): Map<PumpState, number> {
+    const { where, params } = whereClause({ ...filter, labelledOnly: true });
+    const rows = this.#db
+      .prepare(`SELECT state, count(*) AS n FROM samples ${where} GROUP BY state`)
+      .all(...params) as { state: PumpState; n: number }[];
+    return new Map(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** Streams samples in the order features need: by pump, then device time. Constant memory. */
+  *iterate(filter: SampleFilter = {}): IterableIterator<StoredSample> {
+    const { where, params } = whereClause(filter);
+    yield* this.#db
+      .prepare(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM samples ${where} ORDER BY pump_id, ts`)
+      .iterate(...params) as IterableIterator<StoredSample>;
+  }
+
+  deadLetters(limit = 1000): (DeadLetter & { id: number; receivedAt: number })[] {
+    return (
+      this.#db
+        .prepare(
+          'SELECT id, received_at AS receivedAt, origin, topic, reason, detail, payload, payload_bytes AS payloadBytes FROM dead_letters ORDER BY id LIMIT ?',
+        )
+        .all(limit) as (DeadLetter & { id: number; receivedAt: number })[]
+    ).map((d) => ({ ...d, payload: Buffer.from(d.payload) }));
+  }
+
+  // The InfluxDB outbox: samples with an id above the cursor are not yet forwarded.
+
+  outboxBacklog(): number {
+    const { max } = this.#db.prepare('SELECT coalesce(max(id), 0) AS max FROM samples').get() as {
+      max: number;
+    };
+    return Math.max(0, max - this.#cursor());
+  }
+
+  nextOutboxBatch(limit: number): OutboxBatch | undefined {
+    const rows = this.#db
+      .prepare(`SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id > ? ORDER BY id LIMIT ?`)
+      .all(this.#cursor(), limit) as (StoredSample & { id: number })[];
+    const last = rows.at(-1);
+    if (!last) return undefined;
+    return { lastId: last.id, samples: rows.map(({ id: _, ...s }) => s) };
+  }
+
+  /** Marks every sample up to `lastId` forwarded; with a dead letter when the server refused them. */
+  markForwarded(lastId: number, rejected?: DeadLetter): void {
+    this.#db.transaction(() => {
+      if (rejected) this.write([], [rejected]);
+      this.#db
+        .prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(OUTBOX_CURSOR, lastId);
+    })();
+  }
+
+  /** Deletes forwarded samples received before `beforeMs`; InfluxDB holds them now. */
+  pruneForwarded(beforeMs: number): number {
+    return this.#db
+      .prepare('DELETE FROM samples WHERE id <= ? AND received_at < ?')
+      .run(this.#cursor(), beforeMs).changes;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #cursor(): number {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(OUTBOX_CURSOR) as
+      | { value: number }
+      | undefined;
+    return row?.value ?? 0;
+  }
+}
+
+function whereClause(filter: SampleFilter): { where: string; params: (string | number)[] } {
+  const conditions: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.sinceMs !== undefined) {
+    conditions.push('ts >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.untilMs !== undefined) {
+    conditions.push('ts < ?');
+    params.push(filter.untilMs);
+  }
+  if (filter.pumps && filter.pumps.length > 0) {
+    conditions.push(`pump_id IN (${filter.pumps.map(() => '?').join(', ')})`);
+    params.push(...filter.pumps);
+  }
+  if (filter.labelledOnly) conditions.push('state IS NOT NULL');
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
