@@ -1,7 +1,6 @@
 /** Issue 2 figures: training simulator generation and publishing, production fleet size at 1 Hz. */
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { REPO_ROOT, startMosquitto, startService } from '@pdm/testkit';
+import { startMosquitto, startService } from '@pdm/testkit';
 import { bareQos1Publish } from './mqtt-ceiling.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
@@ -14,8 +13,9 @@ async function runToSummary(
   args: string[],
   env: Record<string, string>,
   summaryMsg: string,
+  stdoutFd?: number,
 ): Promise<Summary> {
-  const service = startService(name, args, env);
+  const service = startService(name, args, env, stdoutFd === undefined ? {} : { stdoutFd });
   const code = await service.exited;
   const summary = service.logs().find((l) => l.msg === summaryMsg);
   if (code !== 0 || !summary) throw new Error(`${name} failed (${code}):\n${service.stderr().slice(-2000)}`);
@@ -26,21 +26,16 @@ async function runToSummary(
 async function trainingGeneration(): Promise<BenchRow> {
   const devNull = openSync('/dev/null', 'w');
   try {
-    const child = spawn(
-      `${REPO_ROOT}/node_modules/.bin/tsx`,
-      [`${REPO_ROOT}/services/training-simulator/src/main.ts`, ...TRAINING_ARGS, '--stdout'],
-      {
-        stdio: ['ignore', devNull, 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    await new Promise((resolve) => child.once('exit', resolve));
-    const line = stderr.split('\n').find((l) => l.includes('"training run complete"'));
-    if (!line) throw new Error(`training simulator failed:\n${stderr}`);
-    const summary = JSON.parse(line) as { messagesPerSecond: number; samples: number };
+    const summary = (await runToSummary(
+      'training-simulator',
+      [...TRAINING_ARGS, '--stdout'],
+      {},
+      'training run complete',
+      devNull,
+    )) as {
+      messagesPerSecond: number;
+      samples: number;
+    };
     return {
       benchmark: `training simulator, generation only (--stdout > /dev/null, ${formatNumber(summary.samples)} samples)`,
       figure: `${formatNumber(summary.messagesPerSecond)} samples/s`,

@@ -58,6 +58,8 @@ export function parseConfig<T extends OptionSpecs>(
   program: ProgramInfo,
   specs: T,
   source: ConfigSource,
+  /** rules across settings, e.g. "INFLUX_TOKEN is required with STORE=influxdb"; returns problems */
+  crossCheck?: (config: ConfigOf<T>) => string[],
 ): ConfigResult<T> {
   const usage = helpText(program, specs);
   const problems: string[] = [];
@@ -78,6 +80,7 @@ export function parseConfig<T extends OptionSpecs>(
       problems.push(`${optionName(spec)}: ${reason} (got ${shown})`);
     }
   }
+  if (problems.length === 0 && crossCheck) problems.push(...crossCheck(config as ConfigOf<T>));
   if (problems.length > 0) return { kind: 'invalid', problems, usage };
   return { kind: 'ok', config: Object.freeze(config) as ConfigOf<T> };
 }

@@ -6,7 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
+/**
+ * tsx's loader inside the service's own node process. The `tsx` command would run the service in a
+ * child of its own, and a kill -9 of the command would leave that child running.
+ */
+const TSX_LOADER = import.meta.resolve('tsx/esm');
 
 export interface RunningService {
   readonly child: ChildProcess;
@@ -40,16 +44,21 @@ export function startService(
   script: string,
   args: readonly string[] = [],
   env: Readonly<Record<string, string>> = {},
-  /** working directory; by default a fresh temporary one, so no developer's .env or data is read */
-  cwd: string = mkdtempSync(join(tmpdir(), 'pdm-service-')),
+  options: {
+    /** working directory; by default a fresh temporary one, so no developer's .env or data is read */
+    readonly cwd?: string;
+    /** a file descriptor for stdout (e.g. /dev/null), instead of capturing it */
+    readonly stdoutFd?: number;
+  } = {},
 ): RunningService {
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'pdm-service-'));
   const path = script.endsWith('.ts')
     ? resolve(REPO_ROOT, script)
     : resolve(REPO_ROOT, 'services', script, 'src/main.ts');
-  const child = spawn(TSX, [path, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path, ...args], {
     cwd,
     env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

@@ -1,0 +1,97 @@
+/**
+ * Classifies an inbound MQTT message: a valid message of an expected kind, or a reason from a closed
+ * list that says what was wrong. Services count, log and dead-letter by that reason.
+ */
+import type { z } from 'zod';
+import { MAX_PAYLOAD_BYTES } from './schemas.ts';
+import { parseTopic, type TopicKind } from './topics.ts';
+
+export const INVALID_REASONS = [
+  'oversized',
+  'unknown_topic',
+  'not_json',
+  'truncated',
+  'not_an_object',
+  'non_finite',
+  'missing_field',
+  'wrong_type',
+  'out_of_range',
+  'invalid_value',
+  'pump_mismatch',
+] as const;
+export type InvalidReason = (typeof INVALID_REASONS)[number];
+
+export type Verdict<T> =
+  | { readonly ok: true; readonly kind: TopicKind; readonly message: T }
+  | { readonly ok: false; readonly reason: InvalidReason; readonly detail: string };
+
+/** Expected topic kinds and the schema each must match. */
+export type Expectations<T> = Partial<Record<TopicKind, z.ZodType<T>>>;
+
+const NON_FINITE_LITERAL = /(?<![\w"])(?:-?Infinity|NaN)(?![\w"])/;
+
+export function validateMessage<T extends { pump_id: string }>(
+  topic: string,
+  payload: Buffer,
+  expectations: Expectations<T>,
+): Verdict<T> {
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return invalid('oversized', `${payload.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`);
+  }
+  const parsedTopic = parseTopic(topic);
+  const schema = parsedTopic && expectations[parsedTopic.kind];
+  if (!parsedTopic || !schema)
+    return invalid('unknown_topic', `no ${Object.keys(expectations).join(' or ')} topic: ${topic}`);
+
+  const text = payload.toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (NON_FINITE_LITERAL.test(text))
+      return invalid('non_finite', `NaN or Infinity is not JSON: ${message}`);
+    return invalid(endsEarly(text, message) ? 'truncated' : 'not_json', message);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return invalid(
+      'not_an_object',
+      `expected a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`,
+    );
+  }
+
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const record = body as Record<string, unknown>;
+    const first = result.error.issues[0];
+    const field = first?.path[0];
+    const value = typeof field === 'string' ? record[field] : undefined;
+    const detail = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    if (typeof value === 'number' && !Number.isFinite(value)) return invalid('non_finite', detail);
+    if (typeof field === 'string' && !(field in record)) return invalid('missing_field', detail);
+    if (first?.code === 'invalid_type') return invalid('wrong_type', detail);
+    if (first?.code === 'too_small' || first?.code === 'too_big') return invalid('out_of_range', detail);
+    return invalid('invalid_value', detail);
+  }
+  if (result.data.pump_id !== parsedTopic.id) {
+    return invalid('pump_mismatch', `topic says ${parsedTopic.id}, payload says ${result.data.pump_id}`);
+  }
+  return { ok: true, kind: parsedTopic.kind, message: result.data };
+}
+
+/**
+ * Whether JSON.parse failed because the text stopped, rather than because of a wrong character:
+ * V8 then reports the end of input, or an error at the position just past the last character.
+ */
+function endsEarly(text: string, parseError: string): boolean {
+  if (text.trim() === '' || /end of (JSON )?input/i.test(parseError)) return true;
+  const position = /at position (\d+)/.exec(parseError)?.[1];
+  return position !== undefined && Number(position) >= text.trimEnd().length;
+}
+
+function invalid(reason: InvalidReason, detail: string): Verdict<never> {
+  return { ok: false, reason, detail: detail.slice(0, 500) };
+}

@@ -1,0 +1,284 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SampleStore } from '@pdm/store';
+import { telemetrySchema, topics, trainingSampleSchema } from '@pdm/telemetry';
+import {
+  badInputCorpus,
+  type Mosquitto,
+  type RunningService,
+  startMosquitto,
+  startService,
+} from '@pdm/testkit';
+import mqtt from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+let broker: Mosquitto;
+const running: RunningService[] = [];
+beforeAll(async () => {
+  broker = await startMosquitto();
+});
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    s.signal('SIGKILL');
+    await s.exited;
+  }
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+function acquisition(args: string[], env: Record<string, string>, cwd?: string): RunningService {
+  const service = startService(
+    'acquisition',
+    ['--http-port', '0', ...args],
+    { MQTT_URL: broker.url, ...env },
+    cwd ? { cwd } : {},
+  );
+  running.push(service);
+  return service;
+}
+
+function storePath(service: RunningService): string {
+  return join(service.cwd, 'data/pdm.sqlite');
+}
+
+/** Polls the store read-only, as the export CLI would, until it holds `rows` samples. */
+async function waitForRows(
+  path: string,
+  rows: number,
+  service?: RunningService,
+  timeoutMs = 90_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = 0;
+  while (Date.now() < deadline) {
+    try {
+      const store = SampleStore.open(path, { readonly: true });
+      count = store.count();
+      store.close();
+    } catch {}
+    if (count >= rows) return count;
+    if (service && service.child.exitCode !== null)
+      throw new Error(`acquisition exited:\n${service.stdout().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`store holds ${count} of ${rows} rows after ${timeoutMs} ms`);
+}
+
+async function trainingRun(args: string[], clientId: string): Promise<number> {
+  const sim = startService('training-simulator', args, { MQTT_URL: broker.url, MQTT_CLIENT_ID: clientId });
+  expect(await sim.exited).toBe(0);
+  const summary = sim.logs().find((l) => l.msg === 'training run complete') as {
+    samples: number;
+    acknowledged: number;
+  };
+  expect(summary.acknowledged).toBe(summary.samples);
+  return summary.samples;
+}
+
+async function metricsOf(service: RunningService): Promise<string> {
+  const line = await service.waitForLine(/serving \/healthz and \/metrics/);
+  const port = (JSON.parse(line) as { port: number }).port;
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+function storedKeys(path: string): string[] {
+  const store = SampleStore.open(path, { readonly: true });
+  const keys = [...store.iterate()].map((s) => `${s.pump_id}#${s.seq}`);
+  store.close();
+  return keys;
+}
+
+describe('acquisition against a real Mosquitto and a real SQLite file', () => {
+  it('stores every sample of a 50-pump training run exactly once', async () => {
+    const acq = acquisition(['--lanes', '8'], { MQTT_CLIENT_ID: 'acq-it-1', MQTT_SHARE_GROUP: 'it1' });
+    await acq.waitForLine(/"subscribed"/);
+    const published = await trainingRun(
+      ['--pumps', '50', '--weibull-eta', '100', '--seed', '11'],
+      'sim-it-1',
+    );
+    expect(await waitForRows(storePath(acq), published, acq)).toBe(published);
+    const keys = storedKeys(storePath(acq));
+    expect(new Set(keys).size).toBe(published);
+    const metrics = await metricsOf(acq);
+    expect(metrics).toContain(`pdm_acquisition_stored_total ${published}`);
+    expect(metrics).toMatch(/pdm_acquisition_write_latency_ms_count [1-9]/);
+  });
+
+  it('loses nothing when killed with SIGKILL three times while a training run streams', async () => {
+    const env = { MQTT_CLIENT_ID: 'acq-it-2', MQTT_SHARE_GROUP: 'it2' };
+    let acq = acquisition(['--lanes', '4'], env);
+    const cwd = acq.cwd;
+    await acq.waitForLine(/"subscribed"/);
+    const sim = startService(
+      'training-simulator',
+      ['--pumps', '40', '--weibull-eta', '150', '--seed', '12'],
+      {
+        MQTT_URL: broker.url,
+        MQTT_CLIENT_ID: 'sim-it-2',
+      },
+    );
+    for (let kill = 0; kill < 3; kill++) {
+      // Let it ingest for a random while, then pull the plug mid-stream.
+      await waitForRows(storePath(acq), 1 + kill * 3000, acq);
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 600));
+      acq.signal('SIGKILL');
+      await acq.exited;
+      acq = acquisition(['--lanes', '4'], env, cwd);
+    }
+    expect(await sim.exited).toBe(0);
+    const summary = sim.logs().find((l) => l.msg === 'training run complete') as { samples: number };
+    await waitForRows(join(cwd, 'data/pdm.sqlite'), summary.samples, acq);
+    const keys = storedKeys(join(cwd, 'data/pdm.sqlite'));
+    expect(keys).toHaveLength(summary.samples);
+    // Exactly the published set: every pump's seq from 0 without a gap.
+    const perPump = new Map<string, number[]>();
+    for (const k of keys) {
+      const [pump, seq] = k.split('#') as [string, string];
+      perPump.set(pump, [...(perPump.get(pump) ?? []), Number(seq)]);
+    }
+    expect(perPump.size).toBe(40);
+    for (const seqs of perPump.values()) expect(seqs.sort((a, b) => a - b)).toEqual(seqs.map((_, i) => i));
+  });
+
+  it('dead-letters each kind of bad input with its reason, keeps going, and stores the valid messages in between', async () => {
+    const acq = acquisition(['--lanes', '2', '--store-telemetry'], {
+      MQTT_CLIENT_ID: 'acq-it-3',
+      MQTT_SHARE_GROUP: 'it3',
+    });
+    await acq.waitForLine(/"subscribed"/);
+    const valid = {
+      pump_id: 'pump-bad-input',
+      ts: 1_767_225_600_000,
+      seq: 0,
+      vibration_x: 1.4,
+      vibration_y: 1.2,
+      vibration_z: 0.8,
+      vibration_rms: 1.17,
+      temperature: 56.6,
+      pressure: 6.3,
+      flow: 117,
+      current: 56.4,
+      rpm: 2957.7,
+      state: 'HEALTHY',
+      health_pct: 99,
+      rul_h: 100,
+      failure_mode: 'CAVITATION',
+    };
+    expect(trainingSampleSchema.safeParse(valid).success).toBe(true);
+    const corpus = badInputCorpus(topics.training, valid);
+    expect(new Set(corpus.map((c) => c.reason)).size).toBeGreaterThanOrEqual(10);
+    expect(corpus.length).toBeGreaterThanOrEqual(15);
+
+    const client = await mqtt.connectAsync(broker.url, {
+      clientId: 'bad-input-publisher',
+      protocolVersion: 5,
+    });
+    let seq = 0;
+    const publishValid = () => {
+      seq += 1;
+      return client.publishAsync(
+        topics.training(valid.pump_id),
+        JSON.stringify({ ...valid, seq, ts: valid.ts + seq * 1000 }),
+        { qos: 1 },
+      );
+    };
+    for (const bad of corpus) {
+      await publishValid();
+      await client.publishAsync(bad.topic, bad.payload, { qos: 1 });
+    }
+    await publishValid();
+    // Raw telemetry with the ground truth missing is fine on the telemetry topic, not on the training one.
+    const { state: _s, health_pct: _h, rul_h: _r, failure_mode: _f, ...raw } = valid;
+    expect(telemetrySchema.safeParse(raw).success).toBe(true);
+    await client.publishAsync(topics.telemetry('pump-raw'), JSON.stringify({ ...raw, pump_id: 'pump-raw' }), {
+      qos: 1,
+    });
+    await client.publishAsync(topics.training(valid.pump_id), JSON.stringify({ ...raw, seq: 999 }), {
+      qos: 1,
+    });
+    await client.endAsync();
+
+    const validCount = corpus.length + 1 + 1;
+    await waitForRows(storePath(acq), validCount, acq);
+    const deadline = Date.now() + 30_000;
+    let letters: ReturnType<SampleStore['deadLetters']> = [];
+    while (Date.now() < deadline && letters.length < corpus.length + 1) {
+      const store = SampleStore.open(storePath(acq), { readonly: true });
+      letters = store.deadLetters();
+      store.close();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(letters.map((l) => l.reason)).toEqual([...corpus.map((c) => c.reason), 'missing_field']);
+    for (const [i, bad] of corpus.entries()) {
+      const letter = letters[i];
+      expect(letter?.topic, bad.name).toBe(bad.topic);
+      expect(letter?.payloadBytes, bad.name).toBe(bad.payload.length);
+      expect(letter?.payload.length, bad.name).toBe(Math.min(bad.payload.length, 4096));
+      expect(letter?.detail.length, bad.name).toBeGreaterThan(0);
+    }
+    const metrics = await metricsOf(acq);
+    expect(metrics).toContain('pdm_acquisition_invalid_total{reason="oversized"} 1');
+    expect(metrics).toContain('pdm_acquisition_invalid_total{reason="non_finite"} 3');
+    const health = await fetch(
+      `http://127.0.0.1:${(JSON.parse(await acq.waitForLine(/serving/)) as { port: number }).port}/healthz`,
+    );
+    expect(health.status).toBe(200);
+    expect(acq.child.exitCode).toBeNull();
+  });
+
+  it('keeps every message queued while it is down; Mosquitto’s stock limits would have dropped most', async () => {
+    const stock = await startMosquitto({ stockLimits: true });
+    try {
+      const outage = async (url: string, cwd: string, label: string) => {
+        const env = { MQTT_URL: url, MQTT_CLIENT_ID: `acq-${label}`, MQTT_SHARE_GROUP: label };
+        // Register the persistent sessions, then go away.
+        const first = startService('acquisition', ['--http-port', '0', '--lanes', '2'], env, { cwd });
+        running.push(first);
+        await first.waitForLine(/"subscribed"/);
+        first.signal('SIGTERM');
+        expect(await first.exited).toBe(0);
+        const sim = startService(
+          'training-simulator',
+          ['--pumps', '20', '--weibull-eta', '120', '--seed', '13'],
+          {
+            MQTT_URL: url,
+            MQTT_CLIENT_ID: `sim-${label}`,
+          },
+        );
+        expect(await sim.exited).toBe(0);
+        const published = (sim.logs().find((l) => l.msg === 'training run complete') as { samples: number })
+          .samples;
+        const second = startService('acquisition', ['--http-port', '0', '--lanes', '2'], env, { cwd });
+        running.push(second);
+        await second.waitForLine(/connected to MQTT broker/);
+        // Give the broker time to hand over whatever it kept.
+        let stored = 0;
+        for (let i = 0; i < 40; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          const store = SampleStore.open(join(cwd, 'data/pdm.sqlite'), { readonly: true });
+          const now = store.count();
+          store.close();
+          if (now === published || (now === stored && now > 0 && i > 8)) {
+            stored = now;
+            break;
+          }
+          stored = now;
+        }
+        return { published, stored };
+      };
+      const ours = await outage(broker.url, tempDir(), 'outage-ours');
+      const theirs = await outage(stock.url, tempDir(), 'outage-stock');
+      expect(ours.stored).toBe(ours.published);
+      expect(theirs.published).toBeGreaterThan(4000);
+      expect(theirs.stored).toBeLessThanOrEqual(2 * 1000 + 2 * 20);
+    } finally {
+      await stock.stop();
+    }
+  });
+});
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pdm-acq-'));
+}

@@ -1,0 +1,229 @@
+/** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
+import { createInfluxWriter } from '@pdm/influx';
+import { type DeadLetter, type Durability, SampleStore } from '@pdm/store';
+import {
+  INVALID_REASONS,
+  type Logger,
+  MetricsRegistry,
+  type MqttSettings,
+  type OpsServer,
+  RateLimitedLog,
+  sharedFilter,
+  startOpsServer,
+  telemetrySchema,
+  trainingSampleSchema,
+  validateMessage,
+} from '@pdm/telemetry';
+import { GroupCommitter } from './committer.ts';
+import { Forwarder } from './forwarder.ts';
+import { type Intake, openIntake } from './intake.ts';
+
+/** Bytes of an invalid payload kept in its dead letter: enough to see what it was. */
+export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
+
+export interface AcquisitionSettings {
+  readonly mqtt: Omit<
+    MqttSettings,
+    'clientId' | 'onMessage' | 'subscriptions' | 'signal' | 'service' | 'logger'
+  >;
+  readonly clientId: string;
+  readonly shareGroup: string;
+  readonly lanes: number;
+  readonly storeTelemetry: boolean;
+  readonly sqlitePath: string;
+  readonly durability: Durability;
+  readonly maxBatch: number;
+  readonly httpPort: number;
+  /** set for STORE=influxdb */
+  readonly influx:
+    | { url: string; token: string; org: string; bucket: string; outboxMaxRows: number; retainMs: number }
+    | undefined;
+}
+
+export interface Acquisition {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly metrics: MetricsRegistry;
+  readonly httpPort: number | undefined;
+}
+
+export function createAcquisition(settings: AcquisitionSettings, logger: Logger): Acquisition {
+  const registry = new MetricsRegistry();
+  const received = registry.counter('pdm_acquisition_received_total', 'messages received, by topic kind');
+  const stored = registry.counter('pdm_acquisition_stored_total', 'samples stored (new)');
+  const duplicates = registry.counter(
+    'pdm_acquisition_duplicates_total',
+    'redelivered samples already stored',
+  );
+  const invalid = registry.counter(
+    'pdm_acquisition_invalid_total',
+    'invalid messages, dead-lettered, by reason',
+  );
+  for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
+  const commits = registry.counter('pdm_acquisition_commits_total', 'store transactions');
+  const writeLatency = registry.histogram(
+    'pdm_acquisition_write_latency_ms',
+    'time to commit a batch to disk',
+  );
+  const batchSize = registry.histogram(
+    'pdm_acquisition_batch_size',
+    'messages per commit',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+  );
+  const forwarded = registry.counter('pdm_acquisition_forwarded_total', 'points accepted by InfluxDB');
+  const forwardErrors = registry.counter(
+    'pdm_acquisition_forward_errors_total',
+    'failed InfluxDB writes, by kind',
+  );
+
+  const store = SampleStore.open(settings.sqlitePath, { durability: settings.durability });
+  const influx = settings.influx;
+  const backlog = () => (influx ? store.outboxBacklog() : 0);
+  registry.gauge('pdm_acquisition_backlog_rows', 'samples waiting to be forwarded to InfluxDB', backlog);
+  registry.gauge('pdm_acquisition_backlog_ratio', 'backlog as a share of OUTBOX_MAX_ROWS', () =>
+    influx ? backlog() / influx.outboxMaxRows : 0,
+  );
+
+  let warnedAt = 0;
+  const checkBacklog = (): boolean => {
+    if (!influx) return true;
+    const ratio = backlog() / influx.outboxMaxRows;
+    const level = BACKLOG_WARNINGS.filter((w) => ratio >= w).at(-1) ?? 0;
+    if (level > warnedAt)
+      logger.warn(
+        { backlog: backlog(), max: influx.outboxMaxRows, percent: Math.round(ratio * 100) },
+        'InfluxDB backlog filling up',
+      );
+    warnedAt = level;
+    return ratio < 1;
+  };
+
+  const committer = new GroupCommitter(
+    store,
+    { maxBatch: settings.maxBatch, mayCommit: checkBacklog },
+    {
+      writeLatency,
+      batchSize,
+      onCommit: (samples, inserted) => {
+        commits.inc();
+        stored.inc(undefined, inserted);
+        duplicates.inc(undefined, samples - inserted);
+      },
+    },
+    logger.child({ component: 'store' }),
+  );
+  const forwarder = influx
+    ? new Forwarder(
+        store,
+        createInfluxWriter({
+          url: influx.url,
+          token: influx.token,
+          org: influx.org,
+          bucket: influx.bucket,
+          timeoutMs: 30_000,
+        }),
+        { batchLines: 5000, retainMs: influx.retainMs },
+        { forwarded, errors: forwardErrors },
+        logger.child({ component: 'forwarder' }),
+      )
+    : undefined;
+
+  const rateLimited = new RateLimitedLog(logger.child({ component: 'validation' }));
+  const expectations = settings.storeTelemetry
+    ? { training: trainingSampleSchema, telemetry: telemetrySchema }
+    : { training: trainingSampleSchema };
+  const filters = Object.keys(expectations).map((kind) =>
+    sharedFilter(settings.shareGroup, kind as 'training' | 'telemetry'),
+  );
+
+  const onMessage = (topic: string, payload: Buffer): Promise<void> => {
+    const verdict = validateMessage(topic, payload, expectations);
+    received.inc({ kind: verdict.ok ? verdict.kind : 'invalid' });
+    if (verdict.ok)
+      return committer.addSample({
+        sample: verdict.message,
+        source: verdict.kind as 'training' | 'telemetry',
+      });
+    invalid.inc({ reason: verdict.reason });
+    rateLimited.warn(
+      verdict.reason,
+      { topic, detail: verdict.detail, bytes: payload.length },
+      'invalid message dead-lettered',
+    );
+    const letter: DeadLetter = {
+      origin: 'mqtt',
+      topic,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
+      payloadBytes: payload.length,
+    };
+    return committer.addDeadLetter(letter);
+  };
+
+  let intake: Intake | undefined;
+  let ops: OpsServer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    metrics: registry,
+    get httpPort() {
+      return ops?.port;
+    },
+    async start() {
+      ops = await startOpsServer({
+        port: settings.httpPort,
+        registry,
+        logger,
+        health: () => {
+          const lanes = intake?.connectedLanes() ?? 0;
+          const storeError = committer.failing?.message;
+          return {
+            healthy: lanes > 0 && !storeError && !committer.paused,
+            checks: {
+              mqtt: `${lanes}/${settings.lanes} lanes connected`,
+              store: storeError ?? 'ok',
+              intake: committer.paused ? 'paused: InfluxDB backlog full' : 'running',
+              ...(influx ? { influxdb: forwarder?.problem ?? 'ok', backlog: backlog() } : {}),
+            },
+          };
+        },
+      });
+      logger.info(
+        { store: settings.sqlitePath, influxdb: influx?.url ?? 'off', filters, lanes: settings.lanes },
+        'acquisition starting',
+      );
+      forwarder?.start();
+      intake = openIntake({
+        lanes: settings.lanes,
+        mqtt: settings.mqtt,
+        clientId: settings.clientId,
+        service: 'acquisition',
+        filters,
+        onMessage,
+        logger,
+      });
+    },
+    stop() {
+      // Stop taking input, finish the in-flight write, flush, close: each step on its own.
+      stopping ??= (async () => {
+        const step = async (name: string, fn: () => Promise<void> | void) => {
+          try {
+            await fn();
+          } catch (err) {
+            logger.error({ err, step: name }, 'shutdown step failed');
+          }
+        };
+        await step('commit pending messages', () => committer.flush());
+        await step('close MQTT lanes', () => intake?.close());
+        await step('commit what arrived meanwhile', () => committer.flush());
+        await step('stop forwarder', () => forwarder?.stop());
+        await step('close store', () => store.close());
+        await step('close HTTP server', () => ops?.close());
+        logger.info('acquisition stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Group commit. mqtt.js hands each connection's messages over one at a time and sends the PUBACK only
+ * when our handler resolves, so a connection can never have two messages waiting for the disk. Many
+ * connections (lanes) fill one transaction instead: each message waits for the next commit, and one
+ * fsync covers them all.
+ */
+import type { DeadLetter, NewSample, SampleStore } from '@pdm/store';
+import type { Histogram, Logger } from '@pdm/telemetry';
+
+export interface CommitterMetrics {
+  readonly onCommit: (samples: number, inserted: number, deadLetters: number, ms: number) => void;
+  readonly writeLatency: Histogram;
+  readonly batchSize: Histogram;
+}
+
+export interface CommitterOptions {
+  readonly maxBatch: number;
+  /** false while intake must pause (the InfluxDB backlog is full); commits wait until it turns true */
+  readonly mayCommit: () => boolean;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+export class GroupCommitter {
+  #samples: NewSample[] = [];
+  #deadLetters: DeadLetter[] = [];
+  #waiters: Array<() => void> = [];
+  #scheduled = false;
+  #committing = false;
+  #failing: Error | undefined;
+  #paused = false;
+  readonly #store: SampleStore;
+  readonly #options: CommitterOptions;
+  readonly #metrics: CommitterMetrics;
+  readonly #logger: Logger;
+
+  constructor(store: SampleStore, options: CommitterOptions, metrics: CommitterMetrics, logger: Logger) {
+    this.#store = store;
+    this.#options = options;
+    this.#metrics = metrics;
+    this.#logger = logger;
+  }
+
+  /** the last commit error, while commits keep failing */
+  get failing(): Error | undefined {
+    return this.#failing;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Resolves once the sample is on disk (or was already there). */
+  addSample(sample: NewSample): Promise<void> {
+    this.#samples.push(sample);
+    return this.#enqueue();
+  }
+
+  /** Resolves once the dead letter is on disk. */
+  addDeadLetter(letter: DeadLetter): Promise<void> {
+    this.#deadLetters.push(letter);
+    return this.#enqueue();
+  }
+
+  /** Commits whatever is pending now. */
+  async flush(): Promise<void> {
+    if (this.#waiters.length === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#waiters.push(resolve);
+      this.#schedule(0);
+    });
+  }
+
+  #enqueue(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#waiters.push(resolve);
+      // A full batch goes now; otherwise wait for the lanes whose messages arrive in this turn.
+      if (this.#samples.length + this.#deadLetters.length >= this.#options.maxBatch) this.#commit();
+      else this.#schedule(0);
+    });
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const run = () => {
+      this.#scheduled = false;
+      this.#commit();
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs);
+  }
+
+  #commit(retryMs = RETRY_MIN_MS): void {
+    if (this.#committing || this.#waiters.length === 0) return;
+    if (!this.#options.mayCommit()) {
+      if (!this.#paused)
+        this.#logger.error('InfluxDB backlog is full: intake paused, the broker keeps queueing');
+      this.#paused = true;
+      this.#schedule(500);
+      return;
+    }
+    if (this.#paused) this.#logger.warn('backlog below its bound again: intake resumed');
+    this.#paused = false;
+    const samples = this.#samples;
+    const deadLetters = this.#deadLetters;
+    const waiters = this.#waiters;
+    this.#committing = true;
+    const started = performance.now();
+    try {
+      const inserted = this.#store.write(samples, deadLetters);
+      this.#samples = [];
+      this.#deadLetters = [];
+      this.#waiters = [];
+      const ms = performance.now() - started;
+      this.#metrics.writeLatency.observe(ms);
+      this.#metrics.batchSize.observe(samples.length + deadLetters.length);
+      this.#metrics.onCommit(samples.length, inserted, deadLetters.length, ms);
+      if (this.#failing) this.#logger.info('store writable again');
+      this.#failing = undefined;
+      for (const resolve of waiters) resolve();
+    } catch (err) {
+      // Nothing is acknowledged: the messages stay pending (and unacknowledged at the broker) until a
+      // commit succeeds. Retrying forever is right: giving up would mean losing them.
+      this.#failing = err as Error;
+      this.#logger.error(
+        { err, pending: waiters.length, retryInMs: retryMs },
+        'store write failed; retrying, nothing acknowledged',
+      );
+      setTimeout(() => {
+        this.#committing = false;
+        this.#commit(Math.min(RETRY_MAX_MS, retryMs * 2));
+      }, retryMs);
+      return;
+    } finally {
+      if (!this.#failing) this.#committing = false;
+    }
+    // Messages that arrived during the commit (a full batch while one was running) go next.
+    if (this.#waiters.length > 0) this.#schedule(0);
+  }
+}

@@ -1,0 +1,119 @@
+/** Flags and environment of the acquisition service. The export CLI reads the same store variables. */
+import {
+  booleanOption,
+  clientIdOption,
+  intOption,
+  numberOption,
+  type OptionSpecs,
+  sharedOptions,
+  urlOption,
+} from '@pdm/telemetry';
+import { z } from 'zod';
+
+export const program = {
+  name: 'acquisition',
+  summary:
+    'Subscribes to pdm/v1/training/+ (and, with --store-telemetry, pdm/v1/telemetry/+) with QoS 1 in a shared\n' +
+    'subscription group, validates every message and stores it in SQLite, acknowledging it only once it is on\n' +
+    'disk. With STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
+    'Invalid messages are dead-lettered with their reason.',
+};
+
+export const options = {
+  store: {
+    schema: z.enum(['sqlite', 'influxdb'], { message: 'expected sqlite or influxdb' }).default('sqlite'),
+    flag: 'store',
+    env: 'STORE',
+    placeholder: 'KIND',
+    help: 'sqlite: the SQLite file is the store; influxdb: it is the outbox, forwarded to InfluxDB',
+  },
+  sqlitePath: {
+    schema: z.string().min(1).default('data/pdm.sqlite'),
+    flag: 'sqlite-path',
+    env: 'SQLITE_PATH',
+    placeholder: 'PATH',
+    help: 'SQLite file (created if absent), relative to the working directory',
+  },
+  durability: {
+    schema: z
+      .string()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(['FULL', 'NORMAL'], { message: 'expected full or normal' }))
+      .default('FULL'),
+    flag: 'durability',
+    env: 'SQLITE_DURABILITY',
+    placeholder: 'D',
+    help: 'full: fsync each commit, survives power loss; normal: survives kill -9, fsync at checkpoints',
+  },
+  storeTelemetry: {
+    schema: booleanOption(false),
+    flag: 'store-telemetry',
+    env: 'STORE_TELEMETRY',
+    boolean: true,
+    negatable: true,
+    help: 'also store raw production telemetry (pdm/v1/telemetry/+)',
+  },
+  shareGroup: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-"')
+      .default('acquisition'),
+    flag: 'share-group',
+    env: 'MQTT_SHARE_GROUP',
+    placeholder: 'G',
+    help: 'shared-subscription group: replicas in one group split the messages',
+  },
+  lanes: {
+    schema: intOption(32, { min: 1, max: 256 }),
+    flag: 'lanes',
+    env: 'ACQ_LANES',
+    placeholder: 'N',
+    help: 'MQTT connections in the group; each holds one message until it is on disk. Never lower it while the broker holds queued messages for the old lanes',
+  },
+  maxBatch: {
+    schema: intOption(2000, { min: 1, max: 100_000 }),
+    flag: 'max-batch',
+    env: 'ACQ_MAX_BATCH',
+    placeholder: 'N',
+    help: 'most messages committed in one transaction',
+  },
+  influxUrl: {
+    schema: urlOption('http://localhost:8086', ['http', 'https']),
+    env: 'INFLUX_URL',
+    help: 'InfluxDB 2.x URL',
+  },
+  influxToken: {
+    schema: z.string().optional(),
+    env: 'INFLUX_TOKEN',
+    help: 'InfluxDB API token (required with STORE=influxdb)',
+  },
+  influxOrg: {
+    schema: z.string().optional(),
+    env: 'INFLUX_ORG',
+    help: 'InfluxDB organisation (required with STORE=influxdb)',
+  },
+  influxBucket: { schema: z.string().min(1).default('pdm'), env: 'INFLUX_BUCKET', help: 'InfluxDB bucket' },
+  outboxMaxRows: {
+    schema: intOption(10_000_000, { min: 1000 }),
+    flag: 'outbox-max-rows',
+    env: 'OUTBOX_MAX_ROWS',
+    placeholder: 'N',
+    help: 'InfluxDB backlog bound: warnings from 50 %; when full, intake pauses (the broker queues) rather than drop',
+  },
+  outboxRetainH: {
+    schema: numberOption(24, { min: 0 }),
+    flag: 'outbox-retain-h',
+    env: 'OUTBOX_RETAIN_H',
+    placeholder: 'H',
+    help: 'hours forwarded samples stay in the SQLite file before they are pruned',
+  },
+  httpPort: {
+    schema: intOption(9101, { min: 0, max: 65_535 }),
+    flag: 'http-port',
+    env: 'HTTP_PORT',
+    placeholder: 'PORT',
+    help: '/healthz and /metrics port (0: any free port)',
+  },
+  ...sharedOptions,
+  clientId: clientIdOption('acquisition'),
+} as const satisfies OptionSpecs;
