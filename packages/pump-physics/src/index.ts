@@ -1,3 +1,5 @@
+export * from './chaos.ts';
+export * from './chaos-options.ts';
 export * from './failure-modes.ts';
 export * from './iso10816.ts';
 export * from './lifecycle.ts';

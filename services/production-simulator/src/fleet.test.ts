@@ -1,6 +1,6 @@
+import { DEFAULT_CHAOS_RATES } from '@pdm/pump-physics';
 import { groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHAOS_RATES } from './chaos.ts';
 import { type FleetOptions, ProductionFleet, type PumpOutput } from './fleet.ts';
 import { MODE_SETTINGS } from './modes.ts';
 

@@ -1,14 +1,16 @@
 /** The production fleet: each pump's twin, sequence counter, repairs and chaos. */
 import {
+  type ChaosRates,
   etaForMean,
   formatPumpId,
   groundTruthMessage,
+  malformedPayload,
+  PumpChaos,
   PumpTwin,
   Rng,
   telemetryMessage,
 } from '@pdm/pump-physics';
 import { type ChaosKind, encodeTelemetry, topics } from '@pdm/telemetry';
-import { type ChaosRates, malformedPayload, PumpChaos } from './chaos.ts';
 
 export interface FleetOptions {
   readonly pumps: number;

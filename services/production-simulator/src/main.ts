@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
+import { chaosRates } from '@pdm/pump-physics';
 import { configOrExit, createLogger, openSimulatorSink, parseConfig, readDotenv } from '@pdm/telemetry';
 import { createProductionSimulator } from './app.ts';
 import { MODE_SETTINGS } from './modes.ts';
@@ -53,15 +54,7 @@ try {
         repairDowntimeS: config.repairDowntimeS ?? mode.repairDowntimeS,
         intervalS: config.intervalMs / 1000,
         idPrefix: config.idPrefix,
-        chaos: config.chaos
-          ? {
-              glitch: config.glitchRate,
-              heatwave: config.heatwaveRate,
-              freeze: config.freezeRate,
-              dropout: config.dropoutRate,
-              malformed: config.malformedRate,
-            }
-          : undefined,
+        chaos: chaosRates(config),
       },
       durationS: config.durationS,
       groundTruth: config.groundTruth,

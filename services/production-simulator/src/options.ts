@@ -1,4 +1,5 @@
 /** Flags and environment of the production simulator. */
+import { chaosOptions } from '@pdm/pump-physics';
 import {
   booleanOption,
   clientIdOption,
@@ -8,7 +9,6 @@ import {
   sharedOptions,
 } from '@pdm/telemetry';
 import { z } from 'zod';
-import { DEFAULT_CHAOS_RATES } from './chaos.ts';
 import { MODES } from './modes.ts';
 
 export const program = {
@@ -17,15 +17,6 @@ export const program = {
     'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id>, the ground truth to\n' +
     'pdm/v1/groundtruth/<pump_id>. Broken pumps are repaired after a downtime, so the fleet runs indefinitely.',
 };
-
-const rate = (dflt: number, flag: string, env: string, what: string) =>
-  ({
-    schema: numberOption(dflt, { min: 0, max: 1 }),
-    flag,
-    env,
-    placeholder: 'P',
-    help: `chaos: chance per pump-sample that ${what} starts; 0 turns it off`,
-  }) as const;
 
 export const options = {
   pumps: {
@@ -81,29 +72,7 @@ export const options = {
     placeholder: 'S',
     help: "seconds a broken pump stays down (reporting BROKEN) before repair; -1: the mode's own (1800 / 60 / 15)",
   },
-  chaos: {
-    schema: booleanOption(false),
-    flag: 'chaos',
-    env: 'CHAOS',
-    boolean: true,
-    negatable: true,
-    help: 'inject chaos: glitches, heatwaves, sensor freezes, dropouts',
-  },
-  glitchRate: rate(DEFAULT_CHAOS_RATES.glitch, 'glitch-rate', 'CHAOS_GLITCH_RATE', 'a vibration_x spike'),
-  heatwaveRate: rate(
-    DEFAULT_CHAOS_RATES.heatwave,
-    'heatwave-rate',
-    'CHAOS_HEATWAVE_RATE',
-    'a +15 °C heatwave',
-  ),
-  freezeRate: rate(DEFAULT_CHAOS_RATES.freeze, 'freeze-rate', 'CHAOS_FREEZE_RATE', 'a sensor freeze'),
-  dropoutRate: rate(DEFAULT_CHAOS_RATES.dropout, 'dropout-rate', 'CHAOS_DROPOUT_RATE', 'a telemetry dropout'),
-  malformedRate: rate(
-    DEFAULT_CHAOS_RATES.malformed,
-    'malformed-rate',
-    'CHAOS_MALFORMED_RATE',
-    'a malformed payload',
-  ),
+  ...chaosOptions,
   groundTruth: {
     schema: booleanOption(true),
     flag: 'ground-truth',

@@ -12,6 +12,8 @@ export interface TrainingSummary {
   readonly pumps: number;
   readonly samples: number;
   readonly samplesPerState: Record<PumpState, number>;
+  /** samples a chaos dropout kept from publishing */
+  readonly dropped: number;
   /** broker PUBACKs, or lines written with --stdout */
   readonly acknowledged: number;
   readonly failed: number;
@@ -41,6 +43,7 @@ export function createTrainingSimulator(
       const started = performance.now();
       const samplesPerState = Object.fromEntries(PUMP_STATES.map((s) => [s, 0])) as Record<PumpState, number>;
       let samples = 0;
+      let dropped = 0;
       logger.info(
         { pumps: fleet.pumps, seed: fleet.seed, lifetime: fleet.lifetime, intervalS: fleet.intervalS },
         'training run started',
@@ -49,7 +52,11 @@ export function createTrainingSimulator(
         if (stopping) break;
         samples += 1;
         samplesPerState[message.state] += 1;
-        const wait = sink.send(message.topic, encodeTrainingSample(message.sample));
+        if (message.payload === undefined) {
+          dropped += 1;
+          continue;
+        }
+        const wait = sink.send(message.topic, message.payload);
         if (wait) await wait;
       }
       await sink.flush();
@@ -58,6 +65,7 @@ export function createTrainingSimulator(
         pumps: fleet.pumps,
         samples,
         samplesPerState,
+        dropped,
         acknowledged: sink.confirmed,
         failed: sink.failed,
         stoppedEarly: stopping,

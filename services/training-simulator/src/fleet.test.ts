@@ -56,4 +56,22 @@ describe('training fleet (contract)', () => {
       messages.map((m) => encodeTrainingSample(m.sample)),
     );
   });
+
+  it('adds sensor chaos on request without touching the labels', () => {
+    const chaotic = [
+      ...trainingFleet({
+        ...options,
+        chaos: { glitch: 0.02, heatwave: 0.002, freeze: 0.005, dropout: 0.005, malformed: 0 },
+      }),
+    ];
+    expect(chaotic.map((m) => m.state)).toEqual(messages.map((m) => m.state));
+    expect(chaotic.map((m) => m.sample.health_pct)).toEqual(messages.map((m) => m.sample.health_pct));
+    const dropped = chaotic.filter((m) => m.payload === undefined).length;
+    expect(dropped).toBeGreaterThan(0);
+    const glitched = chaotic.filter(
+      (m, i) => m.sample.vibration_x - (messages[i]?.sample.vibration_x ?? 0) >= 15,
+    ).length;
+    expect(glitched).toBeGreaterThan(0);
+    expect(messages.every((m) => m.payload !== undefined)).toBe(true);
+  });
 });

@@ -1,6 +1,15 @@
 /** A training fleet: every pump from new to failure and a little past it, interleaved in virtual time. */
-import { formatPumpId, type LifetimeModel, PumpTwin, trainingMessage } from '@pdm/pump-physics';
-import { type PumpState, type TrainingSample, topics } from '@pdm/telemetry';
+import {
+  type ChaosRates,
+  formatPumpId,
+  type LifetimeModel,
+  malformedPayload,
+  PumpChaos,
+  PumpTwin,
+  Rng,
+  trainingMessage,
+} from '@pdm/pump-physics';
+import { encodeTrainingSample, type PumpState, type TrainingSample, topics } from '@pdm/telemetry';
 
 export interface TrainingFleetOptions {
   readonly pumps: number;
@@ -10,18 +19,30 @@ export interface TrainingFleetOptions {
   readonly postFailureSamples: number;
   readonly startMs: number;
   readonly idPrefix: string;
+  /**
+   * Sensor chaos on top of the physics, as in production: a model trained on it learns that a glitch or a
+   * heatwave is not a failure. The labels stay the truth. undefined: none.
+   */
+  readonly chaos?: ChaosRates | undefined;
 }
 
 export interface TrainingMessage {
   readonly topic: string;
   readonly sample: TrainingSample;
   readonly state: PumpState;
+  /** the wire payload; undefined when chaos dropped the sample, garbage when it corrupted it */
+  readonly payload: string | undefined;
 }
+
+// The same stream number as the production simulator's chaos, apart from the physics' own streams.
+const STREAM_CHAOS = 100;
 
 interface ActivePump {
   readonly id: string;
   readonly topic: string;
   readonly twin: PumpTwin;
+  readonly chaos: PumpChaos | undefined;
+  readonly chaosRng: Rng;
   /** samples this pump publishes: up to its failure, plus the post-failure ones */
   readonly samples: number;
 }
@@ -38,13 +59,22 @@ export function* trainingFleet(options: TrainingFleetOptions): Generator<Trainin
     const twin = new PumpTwin({ seed: options.seed, index: i, lifetime: options.lifetime });
     const id = formatPumpId(options.idPrefix, i);
     const samples = Math.ceil(twin.lifecycle.ttfH / intervalH) + options.postFailureSamples;
-    active.push({ id, topic: topics.training(id), twin, samples });
+    const chaosRng = new Rng(options.seed, i, STREAM_CHAOS);
+    const chaos = options.chaos ? new PumpChaos(chaosRng, options.chaos) : undefined;
+    active.push({ id, topic: topics.training(id), twin, samples, chaos, chaosRng });
   }
   for (let step = 0; active.length > 0; step++) {
     const ts = Math.round(options.startMs + step * intervalMs);
     for (const pump of active) {
       const reading = pump.twin.sample(intervalH);
-      yield { topic: pump.topic, sample: trainingMessage(pump.id, ts, step, reading), state: reading.state };
+      const outcome = pump.chaos?.apply(reading);
+      const sample = trainingMessage(pump.id, ts, step, reading);
+      let payload: string | undefined;
+      if (!outcome?.drop) {
+        payload = encodeTrainingSample(sample);
+        if (outcome?.malformed) payload = malformedPayload(pump.chaosRng, payload);
+      }
+      yield { topic: pump.topic, sample, state: reading.state, payload };
     }
     active = active.filter((p) => p.samples > step + 1);
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
+import { chaosRates } from '@pdm/pump-physics';
 import { configOrExit, createLogger, openSimulatorSink, parseConfig, readDotenv } from '@pdm/telemetry';
 import { createTrainingSimulator } from './app.ts';
 import { options, program } from './options.ts';
@@ -54,6 +55,7 @@ try {
       postFailureSamples: config.postFailureSamples,
       startMs: Date.parse(config.start),
       idPrefix: config.idPrefix ?? `train-s${config.seed}`,
+      chaos: chaosRates(config),
     },
     sink,
     logger,

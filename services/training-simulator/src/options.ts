@@ -1,4 +1,5 @@
 /** Flags and environment of the training simulator. */
+import { chaosOptions } from '@pdm/pump-physics';
 import {
   booleanOption,
   clientIdOption,
@@ -105,6 +106,7 @@ export const options = {
     placeholder: 'N',
     help: "unacknowledged QoS 1 messages allowed at once (capped by the broker's Receive Maximum)",
   },
+  ...chaosOptions,
   ...sharedOptions,
   clientId: clientIdOption('training-simulator'),
 } as const satisfies OptionSpecs;

@@ -3,8 +3,10 @@
  * pipeline is robust. Each kind starts with its own rate (chance per pump-sample while not active);
  * every active event is reported so the ground truth can mark it.
  */
-import type { ChannelReadings, Rng } from '@pdm/pump-physics';
+
 import { type Channel, type ChaosKind, overallVibration } from '@pdm/telemetry';
+import type { ChannelReadings } from './pump.ts';
+import type { Rng } from './rng.ts';
 
 export interface ChaosRates {
   /** short spikes in vibration_x (1–3 samples, +15–40 mm/s) */
