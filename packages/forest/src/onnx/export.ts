@@ -1,0 +1,236 @@
+/**
+ * ONNX export without Python: Scaler → TreeEnsembleClassifier (ai.onnx.ml), the graph and I/O contract that
+ * skl2onnx produces for make_pipeline(StandardScaler(), RandomForestClassifier()) with string labels and
+ * options={'zipmap': False}, so either model can be dropped in for the other.
+ */
+
+import type { ForestModel } from '../model.ts';
+import { leafCount } from '../tree.ts';
+import { cardToProps, MODEL_FORMAT, type ModelCard, type ModelMetadata } from './metadata.ts';
+import { ProtoWriter } from './protobuf-writer.ts';
+
+export const ONNX_INPUT = 'features';
+export const ONNX_OUTPUT_LABEL = 'output_label';
+export const ONNX_OUTPUT_PROBABILITY = 'output_probability';
+
+/** IR 8 with opset 17 and ai.onnx.ml 3: loaded by onnxruntime 1.30 and accepted by onnx ≥ 1.12's checker. */
+const IR_VERSION = 8;
+const OPSET_DEFAULT = 17;
+const OPSET_ML = 3;
+const ML_DOMAIN = 'ai.onnx.ml';
+
+/** protobuf (and so onnxruntime and the onnx package) cannot parse a message of 2 GiB or more */
+const PROTOBUF_MAX_BYTES = 2 ** 31 - 1;
+
+const ELEM_FLOAT = 1;
+const ELEM_STRING = 8;
+
+const ATTR = { STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+
+/** Everything the exporter writes into metadata_props: the trainer's facts plus the model's own. */
+export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCard {
+  if (metadata.featureNames.length !== model.nFeatures) {
+    throw new RangeError(
+      `${metadata.featureNames.length} feature names for a ${model.nFeatures}-feature model`,
+    );
+  }
+  if (metadata.featureUnits.length !== model.nFeatures) {
+    throw new RangeError(
+      `${metadata.featureUnits.length} feature units for a ${model.nFeatures}-feature model`,
+    );
+  }
+  const importances = model.forest.featureImportances;
+  return {
+    ...metadata,
+    format: MODEL_FORMAT,
+    classes: model.classes,
+    hyperparameters: model.forest.params,
+    featureImportances: Object.fromEntries(metadata.featureNames.map((name, f) => [name, importances[f]!])),
+  };
+}
+
+export function exportOnnx(model: ForestModel, metadata: ModelMetadata): Uint8Array {
+  return encodeOnnx(model, metadata, 'positive-class');
+}
+
+/**
+ * How a 2-class model writes its leaves: 'positive-class' is the correct encoding; 'both-classes' exists
+ * only so a test can show onnxruntime mislabelling it (see treeEnsembleAttributes).
+ */
+export type TwoClassLeaves = 'positive-class' | 'both-classes';
+
+export function encodeOnnx(
+  model: ForestModel,
+  metadata: ModelMetadata,
+  twoClassLeaves: TwoClassLeaves,
+): Uint8Array {
+  const card = modelCard(model, metadata);
+  const F = model.nFeatures;
+  const C = model.classes.length;
+
+  const scaler = node(
+    'Scaler',
+    'scaler',
+    [ONNX_INPUT],
+    ['scaled_features'],
+    [floatsAttr('offset', model.scaler.onnxOffset), floatsAttr('scale', model.scaler.onnxScale)],
+  );
+  const ensemble = node(
+    'TreeEnsembleClassifier',
+    'forest',
+    ['scaled_features'],
+    [ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY],
+    treeEnsembleAttributes(model, twoClassLeaves),
+  );
+
+  const graph = new ProtoWriter()
+    .message(1, scaler)
+    .message(1, ensemble)
+    .string(2, 'pdm_forest')
+    .message(11, valueInfo(ONNX_INPUT, ELEM_FLOAT, ['N', F]))
+    .message(12, valueInfo(ONNX_OUTPUT_LABEL, ELEM_STRING, ['N']))
+    .message(12, valueInfo(ONNX_OUTPUT_PROBABILITY, ELEM_FLOAT, ['N', C]));
+
+  const out = new ProtoWriter()
+    .int(1, IR_VERSION)
+    .string(2, '@pdm/forest')
+    .string(3, metadata.trainerVersion)
+    .string(4, 'pdm')
+    .int(5, 1)
+    .string(
+      6,
+      `Random forest of ${model.forest.trees.length} trees over ${F} features, classes ${card.classes.join(', ')}`,
+    )
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, '').int(2, OPSET_DEFAULT))
+    .message(8, new ProtoWriter().string(1, ML_DOMAIN).int(2, OPSET_ML));
+  for (const [key, value] of Object.entries(cardToProps(card))) {
+    out.message(14, new ProtoWriter().string(1, key).string(2, value));
+  }
+  if (out.length > PROTOBUF_MAX_BYTES) {
+    throw new RangeError(
+      `model is ${out.length} bytes, over protobuf's 2 GiB limit: use fewer or shallower trees`,
+    );
+  }
+  return out.finish();
+}
+
+/**
+ * Node and leaf attributes of all trees. Nodes keep the in-memory depth-first numbering per tree. Leaf
+ * weights are already divided by the tree count and on an exact float32 grid (leaf-weights.ts), so the sum
+ * onnxruntime computes is the forest's mean probability, bit for bit.
+ *
+ * The two-class trap: onnxruntime treats a 2-class ensemble whose weights all name the same class id as
+ * "binary" — it reads that single score as p(class 1), labels by p > 0.5 and outputs [1 − p, p]. If weights
+ * name both classes it instead labels class 1 whenever p(class 1) > 0, which is wrong. So, as skl2onnx
+ * does, a 2-class model writes one weight per leaf: p(class 1), under class id 0.
+ */
+function treeEnsembleAttributes(model: ForestModel, twoClassLeaves: TwoClassLeaves): ProtoWriter[] {
+  const { trees, nClasses: C } = model.forest;
+  const binary = C === 2 && twoClassLeaves === 'positive-class';
+  let nodes = 0;
+  let leafEntries = 0;
+  for (const tree of trees) {
+    nodes += tree.feature.length;
+    if (binary) leafEntries += leafCount(tree, C);
+    else for (const w of tree.leafWeights) if (w !== 0) leafEntries++;
+  }
+  const nodeTree = new Int32Array(nodes);
+  const nodeId = new Int32Array(nodes);
+  const nodeFeature = new Int32Array(nodes);
+  const nodeValue = new Float32Array(nodes);
+  const nodeTrue = new Int32Array(nodes);
+  const nodeFalse = new Int32Array(nodes);
+  const nodeMode: string[] = new Array(nodes);
+  const classTree = new Int32Array(leafEntries);
+  const classNode = new Int32Array(leafEntries);
+  const classId = new Int32Array(leafEntries);
+  const classWeight = new Float32Array(leafEntries);
+
+  let n = 0;
+  let e = 0;
+  for (const [t, tree] of trees.entries()) {
+    for (let id = 0; id < tree.feature.length; id++, n++) {
+      nodeTree[n] = t;
+      nodeId[n] = id;
+      const f = tree.feature[id]!;
+      if (f >= 0) {
+        nodeMode[n] = 'BRANCH_LEQ';
+        nodeFeature[n] = f;
+        nodeValue[n] = tree.threshold[id]!;
+        nodeTrue[n] = tree.left[id]!;
+        nodeFalse[n] = tree.right[id]!;
+        continue;
+      }
+      nodeMode[n] = 'LEAF';
+      const base = tree.left[id]! * C;
+      if (binary) {
+        classTree[e] = t;
+        classNode[e] = id;
+        classId[e] = 0;
+        classWeight[e++] = tree.leafWeights[base + 1]!;
+        continue;
+      }
+      for (let c = 0; c < C; c++) {
+        const w = tree.leafWeights[base + c]!;
+        // a zero weight adds nothing; every leaf keeps at least one entry because its weights sum to 1/T
+        if (w === 0) continue;
+        classTree[e] = t;
+        classNode[e] = id;
+        classId[e] = c;
+        classWeight[e++] = w;
+      }
+    }
+  }
+
+  return [
+    intsAttr('class_ids', classId),
+    intsAttr('class_nodeids', classNode),
+    intsAttr('class_treeids', classTree),
+    floatsAttr('class_weights', classWeight),
+    stringsAttr('classlabels_strings', model.classes),
+    intsAttr('nodes_falsenodeids', nodeFalse),
+    intsAttr('nodes_featureids', nodeFeature),
+    stringsAttr('nodes_modes', nodeMode),
+    intsAttr('nodes_nodeids', nodeId),
+    intsAttr('nodes_treeids', nodeTree),
+    intsAttr('nodes_truenodeids', nodeTrue),
+    floatsAttr('nodes_values', nodeValue),
+    stringAttr('post_transform', 'NONE'),
+  ];
+}
+
+function node(opType: string, name: string, inputs: string[], outputs: string[], attributes: ProtoWriter[]) {
+  const w = new ProtoWriter();
+  for (const input of inputs) w.string(1, input);
+  for (const output of outputs) w.string(2, output);
+  w.string(3, name).string(4, opType);
+  for (const a of attributes) w.message(5, a);
+  return w.string(7, ML_DOMAIN);
+}
+
+/** A tensor type; string dims are symbolic (dim_param), numbers fixed (dim_value). */
+function valueInfo(name: string, elemType: number, dims: readonly (string | number)[]): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of dims) {
+    shape.message(1, typeof d === 'string' ? new ProtoWriter().string(2, d) : new ProtoWriter().int(1, d));
+  }
+  const tensor = new ProtoWriter().int(1, elemType).message(2, shape);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensor));
+}
+
+function floatsAttr(name: string, values: ArrayLike<number>): ProtoWriter {
+  return new ProtoWriter().string(1, name).packedFloats(7, values).int(20, ATTR.FLOATS);
+}
+
+function intsAttr(name: string, values: ArrayLike<number>): ProtoWriter {
+  return new ProtoWriter().string(1, name).packedInts(8, values).int(20, ATTR.INTS);
+}
+
+function stringsAttr(name: string, values: ArrayLike<string>): ProtoWriter {
+  return new ProtoWriter().string(1, name).strings(9, values).int(20, ATTR.STRINGS);
+}
+
+function stringAttr(name: string, value: string): ProtoWriter {
+  return new ProtoWriter().string(1, name).string(4, value).int(20, ATTR.STRING);
+}

@@ -1,0 +1,64 @@
+/** Synthetic classification data in the spirit of scikit-learn's make_classification, for tests and benchmarks. */
+import { type Matrix, matrix } from './matrix.ts';
+import { Rng } from './rng.ts';
+
+export interface SyntheticOptions {
+  readonly rows: number;
+  readonly features: number;
+  /** features that carry the class signal: Gaussian clusters around hypercube vertices */
+  readonly informative?: number;
+  /** random linear combinations of the informative features */
+  readonly redundant?: number;
+  readonly classes?: number;
+  readonly clustersPerClass?: number;
+  /** distance of cluster centres from the origin, per informative axis; larger is easier */
+  readonly classSep?: number;
+  /** share of labels replaced by a random class */
+  readonly flipY?: number;
+  readonly seed?: number;
+}
+
+export interface SyntheticData {
+  readonly x: Matrix<Float64Array>;
+  /** class codes 0..classes−1 */
+  readonly y: Int32Array;
+}
+
+export function makeClassification(options: SyntheticOptions): SyntheticData {
+  const {
+    rows,
+    features,
+    informative = Math.min(features, 4),
+    redundant = 0,
+    classes = 2,
+    clustersPerClass = 2,
+    classSep = 1,
+    flipY = 0.01,
+    seed = 0,
+  } = options;
+  if (informative + redundant > features) throw new RangeError('informative + redundant exceeds features');
+  const rng = new Rng(seed, 0x5eed);
+  const clusters = classes * clustersPerClass;
+  const centres = Array.from({ length: clusters }, () =>
+    Array.from({ length: informative }, () => (rng.next() < 0.5 ? -classSep : classSep) * (0.5 + rng.next())),
+  );
+  const mixing = Array.from({ length: redundant }, () =>
+    Array.from({ length: informative }, () => 2 * rng.next() - 1),
+  );
+  const data = new Float64Array(rows * features);
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const cluster = rng.int(clusters);
+    const base = i * features;
+    const centre = centres[cluster]!;
+    for (let j = 0; j < informative; j++) data[base + j] = centre[j]! + rng.normal();
+    for (let r = 0; r < redundant; r++) {
+      let v = 0;
+      for (let j = 0; j < informative; j++) v += mixing[r]![j]! * data[base + j]!;
+      data[base + informative + r] = v;
+    }
+    for (let j = informative + redundant; j < features; j++) data[base + j] = rng.normal();
+    y[i] = rng.next() < flipY ? rng.int(classes) : cluster % classes;
+  }
+  return { x: matrix(data, features), y };
+}

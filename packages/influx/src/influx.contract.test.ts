@@ -1,0 +1,72 @@
+/**
+ * The round trip of reader.test.ts against a real InfluxDB 2.x, to keep the fake honest. Runs only when
+ * INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG are set (INFLUX_BUCKET defaults to `telemetry`); see README.md.
+ * Tests write pumps named `rt-<random>-…` and delete them afterwards.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { InfluxError } from './errors.ts';
+import { pingInflux } from './health.ts';
+import { apiUrl, type InfluxTarget } from './http.ts';
+import { encodeSample } from './line-protocol.ts';
+import { roundTripSuite, sample } from './round-trip.suite.ts';
+import { createInfluxWriter } from './writer.ts';
+
+const { INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET } = process.env;
+const target: InfluxTarget | undefined =
+  INFLUX_URL && INFLUX_TOKEN && INFLUX_ORG
+    ? { url: INFLUX_URL, token: INFLUX_TOKEN, org: INFLUX_ORG, bucket: INFLUX_BUCKET || 'telemetry' }
+    : undefined;
+
+if (!target) {
+  console.warn(
+    'influx.contract.test.ts skipped: set INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG (and optionally INFLUX_BUCKET) ' +
+      'to run the adapter against a real InfluxDB 2.x; see packages/influx/README.md',
+  );
+}
+
+describe.skipIf(!target)(
+  target
+    ? `the adapter against the real InfluxDB at ${target.url}`
+    : 'the adapter against a real InfluxDB 2.x (skipped: set INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG to run against a real InfluxDB)',
+  () => {
+    const real = target as InfluxTarget;
+
+    it('passes the health check', async () => {
+      expect((await pingInflux(real)).version).toMatch(/^v?2\./);
+    });
+
+    const { pumpIds } = roundTripSuite(() => real);
+
+    afterAll(async () => {
+      // Leave the bucket as we found it. A delete predicate knows only = and AND, so one call per pump.
+      for (const id of pumpIds) {
+        const response = await fetch(
+          apiUrl(real.url, '/api/v2/delete', { org: real.org, bucket: real.bucket }),
+          {
+            method: 'POST',
+            headers: { authorization: `Token ${real.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              start: '1970-01-01T00:00:00Z',
+              stop: new Date(Date.now() + 86_400_000).toISOString(),
+              predicate: `_measurement="pump_telemetry" AND pump_id=${JSON.stringify(id)}`,
+            }),
+          },
+        );
+        if (!response.ok)
+          console.warn(`could not delete pump ${id}: ${response.status} ${await response.text()}`);
+      }
+    });
+
+    it('rejects a wrong token with 401, and the health check calls it unauthorized', async () => {
+      const wrong = { ...real, token: 'not-the-token' };
+      const line = encodeSample(sample('rt-unauthorized', Date.now()));
+      expect(await createInfluxWriter({ ...wrong, timeoutMs: 10_000 }).write([line])).toMatchObject({
+        kind: 'rejected',
+        status: 401,
+      });
+      const err = await pingInflux(wrong).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InfluxError);
+      expect((err as InfluxError).code).toBe('unauthorized');
+    });
+  },
+);

@@ -1,0 +1,117 @@
+import { CHANNELS } from '@pdm/telemetry';
+import { parseLineProtocol } from '@pdm/testkit';
+import { describe, expect, it } from 'vitest';
+import { InfluxError } from './errors.ts';
+import {
+  encodeSample,
+  MEASUREMENT,
+  REQUIRED_FIELDS,
+  type StoredSample,
+  stringField,
+} from './line-protocol.ts';
+import { sample } from './round-trip.suite.ts';
+
+/** The point InfluxDB would store for these lines, read by the fake's strict parser. */
+function parsed(...lines: string[]) {
+  const result = parseLineProtocol(lines.join('\n'), 'ms');
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  return result.points.map((p) => ({
+    measurement: p.measurement,
+    tags: Object.fromEntries(p.tags),
+    fields: Object.fromEntries(p.fields),
+    time: p.time,
+  }));
+}
+
+function refusal(s: StoredSample): InfluxError {
+  try {
+    encodeSample(s);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InfluxError);
+    return err as InfluxError;
+  }
+  throw new Error('encodeSample accepted the sample');
+}
+
+describe('encodeSample', () => {
+  it('writes a sample as one point: pump_id the only tag, ts in milliseconds, seq an integer', () => {
+    const s = sample('P-7', 1_700_000_123_000, {
+      state: 'FAULTY',
+      health_pct: 12.5,
+      rul_h: 3.25,
+      failure_mode: 'MISALIGNMENT',
+    });
+    expect(parsed(encodeSample(s))).toEqual([
+      {
+        measurement: MEASUREMENT,
+        tags: { pump_id: 'P-7' },
+        fields: {
+          vibration_x: s.vibration_x,
+          vibration_y: s.vibration_y,
+          vibration_z: s.vibration_z,
+          vibration_rms: s.vibration_rms,
+          temperature: s.temperature,
+          pressure: s.pressure,
+          flow: s.flow,
+          current: s.current,
+          rpm: s.rpm,
+          seq: BigInt(s.seq),
+          health_pct: 12.5,
+          rul_h: 3.25,
+          state: 'FAULTY',
+          failure_mode: 'MISALIGNMENT',
+        },
+        time: 1_700_000_123_000n * 1_000_000n,
+      },
+    ]);
+  });
+
+  it('writes every channel of CHANNELS as a float field', () => {
+    // distinct values per channel catch a channel written under another's name
+    const s = sample('P-1', 1_700_000_000_000);
+    CHANNELS.forEach((c, i) => {
+      s[c] = 100 + i + 0.5;
+    });
+    const [point] = parsed(encodeSample(s));
+    for (const [i, c] of CHANNELS.entries()) expect(point?.fields[c]).toBe(100 + i + 0.5);
+  });
+
+  it('leaves out the ground truth a sample does not carry', () => {
+    const [point] = parsed(encodeSample(sample('P-1', 1_700_000_000_000)));
+    expect(Object.keys(point?.fields ?? {}).sort()).toEqual([...REQUIRED_FIELDS].sort());
+  });
+
+  it('prints numbers so they parse back to the very same double', () => {
+    const awkward = [0.1 + 0.2, 1e-7, 1e21, 123456.789, 5e-324, 1.7976931348623157e308, -0.0001, 0];
+    const lines = awkward.map((flow, i) =>
+      encodeSample(sample('P-1', 1_700_000_000_000 + i * 1000, { flow })),
+    );
+    expect(parsed(...lines).map((p) => p.fields.flow)).toEqual(awkward);
+  });
+
+  it('escapes commas, spaces and equals signs in the pump id', () => {
+    const id = 'pump 7,hall=B';
+    const line = encodeSample(sample(id, 1_700_000_000_000));
+    expect(line.startsWith('pump_telemetry,pump_id=pump\\ 7\\,hall\\=B ')).toBe(true);
+    expect(parsed(line)[0]?.tags).toEqual({ pump_id: id });
+  });
+
+  it('escapes double quotes and backslashes in string fields', () => {
+    const text = 'say "hi" \\ bye';
+    expect(parsed(`m s=${stringField(text)} 1`)[0]?.fields.s).toBe(text);
+  });
+
+  it.each([
+    ['NaN in a channel', { flow: Number.NaN }, 'flow is NaN'],
+    ['Infinity in the ground truth', { health_pct: Number.POSITIVE_INFINITY }, 'health_pct is Infinity'],
+    ['a fractional seq', { seq: 1.5 }, 'seq is 1.5'],
+    ['a fractional ts', { ts: 1_700_000_000_000.5 }, 'ts is 1700000000000.5'],
+    ['a line break in the pump id', { pump_id: 'P\n1' }, 'cannot be a line protocol tag'],
+    ['a backslash in the pump id', { pump_id: 'P\\' }, 'cannot be a line protocol tag'],
+    ['an empty pump id', { pump_id: '' }, 'cannot be a line protocol tag'],
+  ])('refuses %s, so one bad row cannot sink a batch', (_, change, message) => {
+    const err = refusal({ ...sample('P-1', 1_700_000_000_000), ...change });
+    expect(err.code).toBe('invalid_sample');
+    expect(err.message).toContain(message);
+  });
+});
