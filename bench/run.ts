@@ -3,11 +3,13 @@
  * now, with their baselines in the same run; they are never asserted in tests.
  */
 import { cpus, totalmem } from 'node:os';
+import { acquisitionBenchmarks } from './acquisition.bench.ts';
 import { simulatorBenchmarks } from './simulators.bench.ts';
 import { type BenchRow, renderTable } from './table.ts';
 
 const suites: Record<string, () => Promise<BenchRow>> = {
   ...simulatorBenchmarks,
+  ...acquisitionBenchmarks,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -85,13 +85,14 @@ export async function benchInfluxWrites(
   }
 }
 
-interface FakeProcess {
+export interface FakeProcess {
   readonly target: InfluxTarget;
   stats(): Promise<FakeProcessStats>;
   stop(): Promise<void>;
 }
 
-async function startFakeProcess(): Promise<FakeProcess> {
+/** The fake InfluxDB in a child process, as a real one would run elsewhere. */
+export async function startFakeProcess(): Promise<FakeProcess> {
   const script = fileURLToPath(new URL('./fake-influx-process.ts', import.meta.url));
   // The child inherits this process's TypeScript loader (tsx), but not a profiler's flags.
   const child = fork(script, {

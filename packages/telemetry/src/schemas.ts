@@ -1,7 +1,7 @@
 /** zod schemas and types of every message on the bus. */
 import { z } from 'zod';
 import { CHANNELS, type Channel } from './channels.ts';
-import { CHAOS_KINDS, FAILURE_MODES, PUMP_STATES } from './states.ts';
+import { CHAOS_KINDS, FAILURE_MODES, ISO_ZONES, PUMP_STATES } from './states.ts';
 import { ID_PATTERN } from './topics.ts';
 
 /** Largest payload any service accepts; a telemetry message is about 300 bytes. */
@@ -86,3 +86,49 @@ export const statusSchema = z.object({
   client_id: z.string(),
 });
 export type Status = z.infer<typeof statusSchema>;
+
+/** Class probabilities by state; states the model does not know are absent. */
+export const probabilitiesSchema = z.partialRecord(z.enum(PUMP_STATES), z.number().min(0).max(1));
+
+/**
+ * One per telemetry message, from inference. Topic `pdm/v1/predictions/<pump_id>`.
+ * `state` is smoothed over the pump's recent samples; `raw_state` is this sample's own.
+ */
+export const predictionSchema = z.object({
+  pump_id: pumpIdSchema,
+  ts: epochMsSchema,
+  seq: seqSchema,
+  state: z.enum(PUMP_STATES),
+  raw_state: z.enum(PUMP_STATES),
+  probabilities: probabilitiesSchema,
+  vibration_rms: z.number(),
+  /** ISO 10816 zone of vibration_rms (default class 10816-3 group 2, flexible) */
+  iso_zone: z.enum(ISO_ZONES),
+  model_version: z.string(),
+  /** from receipt of the telemetry to publishing this prediction */
+  latency_ms: z.number().min(0),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+/**
+ * Raised when a pump's smoothed state enters FAULTY or BROKEN (`alarm`), and when it returns to
+ * HEALTHY from there (`recovered`). Topic `pdm/v1/alerts/<pump_id>`.
+ */
+export const alertSchema = z.object({
+  pump_id: pumpIdSchema,
+  ts: epochMsSchema,
+  seq: seqSchema,
+  kind: z.enum(['alarm', 'recovered']),
+  state: z.enum(PUMP_STATES),
+  previous_state: z.enum(PUMP_STATES),
+  model_version: z.string(),
+  evidence: z.object({
+    /** this pump's per-sample states that decided the change, oldest first */
+    raw_states: z.array(z.enum(PUMP_STATES)),
+    probabilities: probabilitiesSchema,
+    vibration_rms: z.number(),
+    iso_zone: z.enum(ISO_ZONES),
+    temperature: z.number(),
+  }),
+});
+export type Alert = z.infer<typeof alertSchema>;

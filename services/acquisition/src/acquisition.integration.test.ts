@@ -5,8 +5,10 @@ import { SampleStore } from '@pdm/store';
 import { telemetrySchema, topics, trainingSampleSchema } from '@pdm/telemetry';
 import {
   badInputCorpus,
+  type FakeInflux,
   type Mosquitto,
   type RunningService,
+  startFakeInflux,
   startMosquitto,
   startService,
 } from '@pdm/testkit';
@@ -228,6 +230,56 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     expect(acq.child.exitCode).toBeNull();
   });
 
+  it('rides out an InfluxDB outage (HTTP 503) with the backlog on disk, then delivers every point exactly once', async () => {
+    const influx: FakeInflux = await startFakeInflux();
+    try {
+      influx.failFor(4000, { status: 503, message: 'service unavailable' });
+      const acq = acquisition(['--lanes', '4', '--store', 'influxdb'], {
+        MQTT_CLIENT_ID: 'acq-it-5',
+        MQTT_SHARE_GROUP: 'it5',
+        INFLUX_URL: influx.url,
+        INFLUX_TOKEN: influx.token,
+        INFLUX_ORG: influx.org,
+        INFLUX_BUCKET: influx.bucket,
+      });
+      await acq.waitForLine(/"subscribed"/);
+      const published = await trainingRun(
+        ['--pumps', '10', '--weibull-eta', '100', '--seed', '14'],
+        'sim-it-5',
+      );
+      await acq.waitForLine(/InfluxDB write failed; backlog kept on disk/);
+      const keys = await waitForPoints(influx, published);
+      expect(keys.size).toBe(published);
+      expect(influx.stats().byStatus[503]).toBeGreaterThan(0);
+      await acq.waitForLine(/InfluxDB accepts writes again/);
+      const metrics = await metricsOf(acq);
+      expect(metrics).toContain(`pdm_acquisition_forwarded_total ${published}`);
+      expect(metrics).toContain('pdm_acquisition_backlog_rows 0');
+
+      // A batch the server refuses as bad data goes to the dead letters; the rest keeps flowing.
+      influx.failNext(1, { status: 400, message: 'partial write: field type conflict' });
+      const more = await trainingRun(['--pumps', '10', '--weibull-eta', '100', '--seed', '15'], 'sim-it-5b');
+      let letters: ReturnType<SampleStore['deadLetters']> = [];
+      for (let i = 0; i < 150 && letters.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const store = SampleStore.open(storePath(acq), { readonly: true });
+        letters = store.deadLetters();
+        store.close();
+      }
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ origin: 'influxdb', reason: 'influxdb_400' });
+      expect(letters[0]?.detail).toContain('field type conflict');
+      const rejected = letters[0]?.payload.toString().split('\n').length ?? 0;
+      expect(rejected).toBeGreaterThan(0);
+      expect((await waitForPoints(influx, published + more - rejected)).size).toBe(
+        published + more - rejected,
+      );
+      expect(acq.child.exitCode).toBeNull();
+    } finally {
+      await influx.stop();
+    }
+  });
+
   it('keeps every message queued while it is down; Mosquitto’s stock limits would have dropped most', async () => {
     const stock = await startMosquitto({ stockLimits: true });
     try {
@@ -278,6 +330,18 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     }
   });
 });
+
+/** Distinct points (pump_id + time) the fake InfluxDB holds, once it holds at least `count`. */
+async function waitForPoints(influx: FakeInflux, count: number, timeoutMs = 60_000): Promise<Set<string>> {
+  const deadline = Date.now() + timeoutMs;
+  let keys = new Set<string>();
+  while (Date.now() < deadline) {
+    keys = new Set(influx.points().map((p) => `${p.tags.pump_id}@${p.time}`));
+    if (keys.size >= count) return keys;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`InfluxDB holds ${keys.size} of ${count} points after ${timeoutMs} ms`);
+}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'pdm-acq-'));

@@ -1,0 +1,42 @@
+/**
+ * When a change of smoothed state is worth an alert: entering FAULTY or BROKEN (an escalation to BROKEN
+ * included), and returning to HEALTHY from there. Debounced per pump, so a flapping pump cannot flood
+ * the alerts topic.
+ */
+import { ALARM_STATES, type Alert, type PumpState } from '@pdm/telemetry';
+
+export type AlertKind = Alert['kind'];
+
+export class AlertPolicy {
+  readonly #lastAlertTs = new Map<string, number>();
+  readonly #minIntervalMs: number;
+  #suppressed = 0;
+
+  constructor(minIntervalMs: number) {
+    this.#minIntervalMs = minIntervalMs;
+  }
+
+  /** alerts swallowed by the debounce so far */
+  get suppressed(): number {
+    return this.#suppressed;
+  }
+
+  /** The alert this change calls for, if any; `ts` is device time. */
+  decide(pumpId: string, previous: PumpState, state: PumpState, ts: number): AlertKind | undefined {
+    if (state === previous) return undefined;
+    const wasAlarm = ALARM_STATES.includes(previous);
+    const isAlarm = ALARM_STATES.includes(state);
+    let kind: AlertKind | undefined;
+    if (isAlarm && (!wasAlarm || state === 'BROKEN')) kind = 'alarm';
+    else if (state === 'HEALTHY' && wasAlarm) kind = 'recovered';
+    if (!kind) return undefined;
+    const last = this.#lastAlertTs.get(pumpId);
+    // An escalation to BROKEN always gets through; anything else waits out the interval.
+    if (last !== undefined && ts - last < this.#minIntervalMs && state !== 'BROKEN') {
+      this.#suppressed += 1;
+      return undefined;
+    }
+    this.#lastAlertTs.set(pumpId, ts);
+    return kind;
+  }
+}

@@ -1,0 +1,355 @@
+/** Wires model, MQTT, pipeline, logs, scoring and the ops endpoints; returns start/stop. */
+import { join } from 'node:path';
+import {
+  connectMqtt,
+  groundTruthSchema,
+  INVALID_REASONS,
+  type Logger,
+  MetricsRegistry,
+  type MqttConnection,
+  type MqttSettings,
+  type OpsServer,
+  PUMP_STATES,
+  parseTopic,
+  Qos1Publisher,
+  RateLimitedLog,
+  startOpsServer,
+  telemetrySchema,
+  topicFilter,
+  validateMessage,
+} from '@pdm/telemetry';
+import { AlertPolicy } from './alerts.ts';
+import { DailyLog } from './daily-log.ts';
+import { type LoadedModel, loadModel, ModelError } from './model.ts';
+import { ModelHolder } from './model-holder.ts';
+import { fingerprintOf, ModelWatcher } from './model-watcher.ts';
+import { ownsPump } from './partition.ts';
+import { CSV_HEADER, Pipeline } from './pipeline.ts';
+import { LiveScorer } from './scoring.ts';
+import { Smoother } from './smoother.ts';
+
+const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+export interface InferenceSettings {
+  readonly mqtt: Pick<MqttSettings, 'url' | 'username' | 'password'>;
+  readonly clientId: string;
+  readonly modelPath: string;
+  readonly predictionsDir: string;
+  readonly httpPort: number;
+  readonly replicas: number;
+  readonly replica: number;
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly smoothWindow: number;
+  readonly smoothAgree: number;
+  readonly alertMinIntervalS: number;
+  readonly retainDays: number;
+  readonly scoreEveryS: number;
+}
+
+export interface Inference {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly metrics: MetricsRegistry;
+}
+
+export function createInference(settings: InferenceSettings, logger: Logger): Inference {
+  const registry = new MetricsRegistry();
+  const messages = registry.counter(
+    'pdm_inference_messages_total',
+    'messages received for this replica’s pumps, by kind',
+  );
+  const invalid = registry.counter('pdm_inference_invalid_total', 'invalid inputs, dead-lettered, by reason');
+  for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
+  const reloads = registry.counter(
+    'pdm_inference_model_reloads_total',
+    'model loads after start-up, by result',
+  );
+  const modelInfo = registry.gauge('pdm_inference_model_info', 'the model in service (value 1), by version');
+  const scorer = new LiveScorer();
+  const accuracy = registry.gauge(
+    'pdm_inference_live_accuracy',
+    'smoothed-state accuracy against the ground truth',
+    () => scorer.accuracy,
+  );
+  registry.gauge(
+    'pdm_inference_scored_total',
+    'predictions matched with their ground truth',
+    () => scorer.scored,
+  );
+  registry.gauge(
+    'pdm_inference_false_alarms_total',
+    'alarms raised while the truth was HEALTHY',
+    () => scorer.falseAlarms,
+  );
+  const confusion = registry.gauge(
+    'pdm_inference_confusion',
+    'scored predictions by truth and predicted state',
+  );
+  const alertPolicy = new AlertPolicy(settings.alertMinIntervalS * 1000);
+  registry.gauge(
+    'pdm_inference_alerts_suppressed_total',
+    'alerts held back by the debounce',
+    () => alertPolicy.suppressed,
+  );
+  const metrics = {
+    predictions: registry.counter(
+      'pdm_inference_predictions_total',
+      'predictions published, by smoothed state',
+    ),
+    duplicates: registry.counter(
+      'pdm_inference_duplicates_total',
+      'redelivered or out-of-order samples skipped',
+    ),
+    alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
+    batchSize: registry.histogram(
+      'pdm_inference_batch_size',
+      'samples per model run',
+      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    ),
+    inferenceMs: registry.histogram('pdm_inference_onnx_ms', 'time of one onnxruntime run'),
+    latencyMs: registry.histogram(
+      'pdm_inference_latency_ms',
+      'from receipt of telemetry to publishing its prediction',
+    ),
+  };
+
+  const models = new ModelHolder();
+  const logs = {
+    jsonl: new DailyLog({
+      dir: settings.predictionsDir,
+      prefix: 'predictions',
+      extension: 'jsonl',
+      retainDays: settings.retainDays,
+    }),
+    csv: new DailyLog({
+      dir: settings.predictionsDir,
+      prefix: 'predictions',
+      extension: 'csv',
+      header: CSV_HEADER,
+      retainDays: settings.retainDays,
+    }),
+    deadLetters: new DailyLog({
+      dir: settings.predictionsDir,
+      prefix: 'dead-letters',
+      extension: 'jsonl',
+      retainDays: settings.retainDays,
+    }),
+  };
+  const rateLimited = new RateLimitedLog(logger.child({ component: 'validation' }));
+  let publisher: Qos1Publisher | undefined;
+  const pipeline = new Pipeline(
+    { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxQueuedRows: settings.maxBatch * 64 },
+    {
+      models,
+      smoother: new Smoother(settings.smoothWindow, settings.smoothAgree),
+      alerts: alertPolicy,
+      scorer,
+      jsonl: logs.jsonl,
+      csv: logs.csv,
+      publish: (topic, payload) => publisher?.publish(topic, payload),
+      metrics,
+      logger,
+    },
+  );
+
+  let modelProblem = 'not loaded yet';
+  const serve = (model: LoadedModel) => {
+    const old = models.swap(model);
+    watcher?.accept(model.fingerprint);
+    modelProblem = '';
+    if (old) modelInfo.set(0, { version: old.version });
+    modelInfo.set(1, { version: model.version });
+    return old;
+  };
+  const tryLoad = async (): Promise<LoadedModel | undefined> => {
+    try {
+      return await loadModel(settings.modelPath, fingerprintOf(settings.modelPath));
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      modelProblem = err.message;
+      return undefined;
+    }
+  };
+  let watcher: ModelWatcher | undefined;
+  let reloading = Promise.resolve();
+  const reload = () => {
+    reloading = reloading.then(async () => {
+      const next = await tryLoad();
+      const current = models.model;
+      if (!next) {
+        reloads.inc({ result: 'refused' });
+        logger.error(
+          { problem: modelProblem, serving: current?.version ?? 'nothing' },
+          'refused the new model file; the old model keeps serving',
+        );
+        if (current) modelProblem = '';
+        watcher?.accept(fingerprintOf(settings.modelPath));
+        return;
+      }
+      const old = serve(next);
+      reloads.inc({ result: 'loaded' });
+      logger.info(
+        { from: old?.version ?? 'none', to: next.version, classes: next.classes },
+        `model ${old?.version ?? 'none'} → ${next.version}`,
+      );
+      firstModel?.();
+    });
+  };
+  let firstModel: (() => void) | undefined;
+
+  const deadLetter = (topic: string, payload: Buffer, reason: string, detail: string) => {
+    invalid.inc({ reason });
+    rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid input dead-lettered');
+    logs.deadLetters.write(
+      `${JSON.stringify({
+        received_at: new Date().toISOString(),
+        topic,
+        reason,
+        detail,
+        payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES).toString('utf8'),
+        payload_bytes: payload.length,
+      })}\n`,
+    );
+  };
+
+  let closing = false;
+  const onMessage = (topic: string, payload: Buffer): Promise<void> | undefined => {
+    // While shutting down, leave new messages unacknowledged: the broker redelivers them next time.
+    if (closing) return new Promise<void>(() => {});
+    const receivedAt = performance.now();
+    const parsed = parseTopic(topic);
+    if (parsed && !ownsPump(parsed.id, settings.replicas, settings.replica)) return undefined;
+    if (parsed?.kind === 'groundtruth') {
+      messages.inc({ kind: 'groundtruth' });
+      const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema });
+      if (verdict.ok) scorer.addTruth(verdict.message.pump_id, verdict.message.seq, verdict.message.state);
+      else deadLetter(topic, payload, verdict.reason, verdict.detail);
+      return undefined;
+    }
+    messages.inc({ kind: 'telemetry' });
+    const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema });
+    if (!verdict.ok) {
+      deadLetter(topic, payload, verdict.reason, verdict.detail);
+      return undefined;
+    }
+    return pipeline.accept(verdict.message, receivedAt);
+  };
+
+  let mqtt: MqttConnection | undefined;
+  let ops: OpsServer | undefined;
+  let scoreTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  const abort = new AbortController();
+
+  const logScore = () => {
+    for (const [t, row] of scorer.confusion.entries()) {
+      for (const [p, n] of row.entries())
+        confusion.set(n, { truth: PUMP_STATES[t] as string, predicted: PUMP_STATES[p] as string });
+    }
+    if (scorer.scored > 0) {
+      logger.info(
+        {
+          accuracy: Math.round(accuracy.get() * 10_000) / 10_000,
+          scored: scorer.scored,
+          falseAlarms: scorer.falseAlarms,
+          confusion: scorer.confusion,
+          states: PUMP_STATES,
+        },
+        'live score against the ground truth',
+      );
+    }
+  };
+
+  return {
+    metrics: registry,
+    async start() {
+      ops = await startOpsServer({
+        port: settings.httpPort,
+        registry,
+        logger,
+        health: () => ({
+          healthy: !!models.model && !!mqtt?.client.connected,
+          checks: {
+            model: models.model?.version ?? `none: ${modelProblem}`,
+            ...(modelProblem && models.model ? { lastRefusedModel: modelProblem } : {}),
+            mqtt: mqtt?.client.connected ? 'connected' : 'not connected',
+            replica: `${settings.replica} of ${settings.replicas}`,
+          },
+        }),
+      });
+      watcher = new ModelWatcher(settings.modelPath, '', reload);
+      // No model, no consuming: the broker keeps the stream until there is one.
+      const first = await tryLoad();
+      if (first) {
+        serve(first);
+        logger.info(
+          { model: settings.modelPath, version: first.version, classes: first.classes },
+          'model loaded',
+        );
+      } else {
+        logger.warn(
+          { model: settings.modelPath, problem: modelProblem },
+          'no usable model: waiting for one (pnpm train writes models/pump-state.onnx); not consuming meanwhile',
+        );
+        await new Promise<void>((resolve, reject) => {
+          firstModel = resolve;
+          abort.signal.addEventListener(
+            'abort',
+            () => reject(new Error('stopped while waiting for a model')),
+            { once: true },
+          );
+        });
+        firstModel = undefined;
+      }
+      mqtt = await connectMqtt({
+        ...settings.mqtt,
+        clientId: settings.clientId,
+        service: settings.replicas > 1 ? `inference-${settings.replica}` : 'inference',
+        logger,
+        subscriptions: [topicFilter('telemetry'), topicFilter('groundtruth')],
+        onMessage,
+        signal: abort.signal,
+      });
+      publisher = new Qos1Publisher(mqtt.client, Math.min(1000, mqtt.serverReceiveMaximum), (err, topic) =>
+        logger.error({ err, topic }, 'publish failed'),
+      );
+      scoreTimer = setInterval(logScore, settings.scoreEveryS * 1000);
+      scoreTimer.unref();
+      logger.info(
+        {
+          predictions: join(settings.predictionsDir, 'predictions-<day>.jsonl|csv'),
+          replica: settings.replica,
+          replicas: settings.replicas,
+        },
+        'inference running',
+      );
+    },
+    stop() {
+      stopping ??= (async () => {
+        const step = async (name: string, fn: () => Promise<void> | void) => {
+          try {
+            await fn();
+          } catch (err) {
+            logger.error({ err, step: name }, 'shutdown step failed');
+          }
+        };
+        closing = true;
+        abort.abort();
+        await step('stop watching the model', () => watcher?.close());
+        await step('finish queued batches', () => pipeline.drain());
+        await step('flush predictions to the broker', () => publisher?.drain());
+        await step('score', () => logScore());
+        clearInterval(scoreTimer);
+        await step('close the MQTT connection', () => mqtt?.close());
+        await step('close the logs', () =>
+          Promise.all([logs.jsonl.close(), logs.csv.close(), logs.deadLetters.close()]).then(() => {}),
+        );
+        await step('release the model', () => models.close());
+        await step('close the HTTP server', () => ops?.close());
+        logger.info('inference stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/** Flags and environment of the inference service. */
+import { intOption, numberOption, type OptionSpecs, sharedOptions } from '@pdm/telemetry';
+import { z } from 'zod';
+
+export const program = {
+  name: 'inference',
+  summary:
+    'Predicts each pump’s state live. Subscribes to pdm/v1/telemetry/+ (QoS 1, persistent session), runs the\n' +
+    'ONNX model on window features in micro-batches, smooths per pump, and publishes one prediction per\n' +
+    'message on pdm/v1/predictions/<pump_id> and alerts on pdm/v1/alerts/<pump_id>. Writes daily prediction\n' +
+    'logs (JSON Lines and CSV), hot-reloads the model file when it is replaced, and scores itself against\n' +
+    'pdm/v1/groundtruth/+ when that topic is present.',
+};
+
+export const options = {
+  modelPath: {
+    schema: z.string().min(1).default('models/pump-state.onnx'),
+    flag: 'model',
+    env: 'MODEL_PATH',
+    placeholder: 'PATH',
+    help: 'ONNX model; watched, and reloaded when replaced',
+  },
+  predictionsDir: {
+    schema: z.string().min(1).default('predictions'),
+    flag: 'predictions-dir',
+    env: 'PREDICTIONS_DIR',
+    placeholder: 'DIR',
+    help: 'prediction logs: predictions-YYYY-MM-DD.jsonl and .csv, dead-letters-YYYY-MM-DD.jsonl',
+  },
+  httpPort: {
+    schema: intOption(9102, { min: 0, max: 65_535 }),
+    flag: 'http-port',
+    env: 'HTTP_PORT',
+    placeholder: 'PORT',
+    help: '/healthz and /metrics port (0: any free port)',
+  },
+  replicas: {
+    schema: intOption(1, { min: 1, max: 1024 }),
+    flag: 'replicas',
+    env: 'INFERENCE_REPLICAS',
+    placeholder: 'N',
+    help: 'replicas sharing the fleet; each pump goes to exactly one',
+  },
+  replica: {
+    schema: intOption(0, { min: 0, max: 1023 }),
+    flag: 'replica',
+    env: 'INFERENCE_REPLICA',
+    placeholder: 'I',
+    help: 'this replica’s index, 0 … replicas − 1',
+  },
+  maxBatch: {
+    schema: intOption(256, { min: 1, max: 8192 }),
+    flag: 'max-batch',
+    env: 'BATCH_MAX',
+    placeholder: 'N',
+    help: 'most samples in one model run',
+  },
+  maxWaitMs: {
+    schema: numberOption(5, { min: 0, max: 1000 }),
+    flag: 'max-wait-ms',
+    env: 'BATCH_WAIT_MS',
+    placeholder: 'MS',
+    help: 'longest a sample waits for its batch to fill',
+  },
+  smoothWindow: {
+    schema: intOption(5, { min: 1, max: 100 }),
+    flag: 'smooth-window',
+    env: 'SMOOTH_WINDOW',
+    placeholder: 'N',
+    help: 'per-sample states a pump’s reported state is judged on',
+  },
+  smoothAgree: {
+    schema: intOption(3, { min: 1, max: 100 }),
+    flag: 'smooth-agree',
+    env: 'SMOOTH_AGREE',
+    placeholder: 'K',
+    help: 'how many of them must agree to change it',
+  },
+  alertMinIntervalS: {
+    schema: numberOption(60, { min: 0 }),
+    flag: 'alert-min-interval-s',
+    env: 'ALERT_MIN_INTERVAL_S',
+    placeholder: 'S',
+    help: 'debounce: least device time between two alerts of a pump (an escalation to BROKEN always goes out)',
+  },
+  retainDays: {
+    schema: intOption(14, { min: 1 }),
+    flag: 'retain-days',
+    env: 'LOG_RETAIN_DAYS',
+    placeholder: 'D',
+    help: 'days of prediction logs kept',
+  },
+  scoreEveryS: {
+    schema: numberOption(30, { min: 1 }),
+    flag: 'score-every-s',
+    env: 'SCORE_LOG_EVERY_S',
+    placeholder: 'S',
+    help: 'seconds between live-score log lines',
+  },
+  ...sharedOptions,
+  clientId: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, "_", "-" or "."')
+      .optional(),
+    env: 'MQTT_CLIENT_ID',
+    help: 'MQTT client id (default: inference-<replica>); fixed, so a restart resumes the session',
+  },
+} as const satisfies OptionSpecs;

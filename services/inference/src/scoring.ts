@@ -1,0 +1,84 @@
+/**
+ * Live scoring: each smoothed prediction is matched with the ground truth of the same pump and seq,
+ * whichever arrives first, and counted in a confusion matrix. Alarms raised while the truth was HEALTHY
+ * are counted as false alarms.
+ */
+import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
+
+interface PendingPrediction {
+  readonly state: PumpState;
+  readonly alarm: boolean;
+}
+
+const stateIndex = new Map(PUMP_STATES.map((s, i) => [s, i]));
+
+export class LiveScorer {
+  /** confusion[truth][predicted], in PUMP_STATES order */
+  readonly confusion: number[][] = PUMP_STATES.map(() => PUMP_STATES.map(() => 0));
+  #scored = 0;
+  #correct = 0;
+  #falseAlarms = 0;
+  #alarmsScored = 0;
+  #healthyScored = 0;
+  readonly #truths = new Map<string, PumpState>();
+  readonly #predictions = new Map<string, PendingPrediction>();
+  readonly #maxPending: number;
+
+  constructor(maxPending = 200_000) {
+    this.#maxPending = maxPending;
+  }
+
+  get scored(): number {
+    return this.#scored;
+  }
+  get accuracy(): number {
+    return this.#scored === 0 ? 0 : this.#correct / this.#scored;
+  }
+  get falseAlarms(): number {
+    return this.#falseAlarms;
+  }
+  get alarmsScored(): number {
+    return this.#alarmsScored;
+  }
+  /** scored samples whose truth was HEALTHY: the exposure false alarms are counted against */
+  get healthyScored(): number {
+    return this.#healthyScored;
+  }
+
+  addTruth(pumpId: string, seq: number, truth: PumpState): void {
+    const key = `${pumpId}#${seq}`;
+    const prediction = this.#predictions.get(key);
+    if (prediction) {
+      this.#predictions.delete(key);
+      this.#score(truth, prediction);
+    } else remember(this.#truths, key, truth, this.#maxPending);
+  }
+
+  addPrediction(pumpId: string, seq: number, state: PumpState, alarm: boolean): void {
+    const key = `${pumpId}#${seq}`;
+    const truth = this.#truths.get(key);
+    if (truth) {
+      this.#truths.delete(key);
+      this.#score(truth, { state, alarm });
+    } else remember(this.#predictions, key, { state, alarm }, this.#maxPending);
+  }
+
+  #score(truth: PumpState, prediction: PendingPrediction): void {
+    const t = stateIndex.get(truth) as number;
+    const p = stateIndex.get(prediction.state) as number;
+    (this.confusion[t] as number[])[p] = ((this.confusion[t] as number[])[p] as number) + 1;
+    this.#scored += 1;
+    if (t === p) this.#correct += 1;
+    if (truth === 'HEALTHY') this.#healthyScored += 1;
+    if (prediction.alarm) {
+      this.#alarmsScored += 1;
+      if (truth === 'HEALTHY') this.#falseAlarms += 1;
+    }
+  }
+}
+
+/** Bounded: when the other side never comes (no ground truth for a pump), the oldest entries go. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
+}

@@ -1,0 +1,53 @@
+/** Test fixtures: small real models trained on simulator data, and deliberately wrong ones. */
+import { writeFile } from 'node:fs/promises';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor } from '@pdm/features';
+import { exportOnnx, ForestModel, hashTrainingData, matrix, writeModelFiles } from '@pdm/forest';
+import { DEFAULT_CHAOS_RATES } from '@pdm/pump-physics';
+import { trainingFleet } from '../../../training-simulator/src/fleet.ts';
+
+export interface FixtureOptions {
+  readonly trees?: number;
+  readonly seed?: number;
+  /** names written into the metadata, to make a mismatched model */
+  readonly featureNames?: readonly string[];
+}
+
+/** Trains a small forest on a STRESS-clock training run (chaos on) and writes it like `pnpm train` does. */
+export async function writeTestModel(path: string, options: FixtureOptions = {}): Promise<void> {
+  const seed = options.seed ?? 1;
+  const extractor = new FeatureExtractor();
+  const values: number[] = [];
+  const labels: string[] = [];
+  const row = new Float64Array(FEATURE_COUNT);
+  for (const m of trainingFleet({
+    pumps: 80,
+    seed,
+    lifetime: { beta: 2, eta: 150 / 3600 / 0.8862 },
+    intervalS: 1,
+    postFailureSamples: 15,
+    startMs: Date.parse('2026-01-01T00:00:00Z'),
+    idPrefix: `fixture-${seed}`,
+    chaos: { ...DEFAULT_CHAOS_RATES, dropout: 0 },
+  })) {
+    if (!extractor.push(m.sample, row)) continue;
+    values.push(...row);
+    labels.push(m.state);
+  }
+  const x = matrix(Float64Array.from(values), FEATURE_COUNT);
+  const model = ForestModel.train(x, labels, { nTrees: options.trees ?? 15, maxDepth: 12, minSamplesLeaf: 3, seed });
+  const bytes = exportOnnx(model, {
+    featureNames: options.featureNames ?? FEATURE_NAMES,
+    featureUnits: (options.featureNames ?? FEATURE_NAMES).map((_, i) => FEATURES[i]?.unit ?? ''),
+    trainingDataSha256: hashTrainingData(x, labels),
+    metrics: {},
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seed)).toISOString(),
+    trainerVersion: 'test-fixture',
+    rows: { train: x.rows, test: 0 },
+  });
+  await writeModelFiles(path, bytes);
+}
+
+/** Not a model at all: what a truncated copy or a wrong file looks like. */
+export async function writeCorruptModel(path: string): Promise<void> {
+  await writeFile(path, Buffer.from('this is not an ONNX protobuf, just bytes'));
+}
