@@ -34,7 +34,12 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
     labels.push(m.state);
   }
   const x = matrix(Float64Array.from(values), FEATURE_COUNT);
-  const model = ForestModel.train(x, labels, { nTrees: options.trees ?? 15, maxDepth: 12, minSamplesLeaf: 3, seed });
+  const model = ForestModel.train(x, labels, {
+    nTrees: options.trees ?? 15,
+    maxDepth: 12,
+    minSamplesLeaf: 3,
+    seed,
+  });
   const bytes = exportOnnx(model, {
     featureNames: options.featureNames ?? FEATURE_NAMES,
     featureUnits: (options.featureNames ?? FEATURE_NAMES).map((_, i) => FEATURES[i]?.unit ?? ''),

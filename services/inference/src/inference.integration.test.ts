@@ -1,0 +1,319 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FEATURE_NAMES } from '@pdm/features';
+import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
+import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/telemetry';
+import {
+  badInputCorpus,
+  type Mosquitto,
+  type RunningService,
+  recordMessages,
+  startMosquitto,
+  startService,
+} from '@pdm/testkit';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeCorruptModel, writeTestModel } from './testing/model-fixture.ts';
+
+let broker: Mosquitto;
+let models: string;
+const running: RunningService[] = [];
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+  models = mkdtempSync(join(tmpdir(), 'pdm-models-'));
+  await writeTestModel(join(models, 'good.onnx'), { seed: 1 });
+});
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    s.signal('SIGKILL');
+    await s.exited;
+  }
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+function inference(
+  modelPath: string,
+  clientId: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): RunningService {
+  const service = startService('inference', ['--http-port', '0', '--model', modelPath, ...extra], {
+    MQTT_URL: broker.url,
+    MQTT_CLIENT_ID: clientId,
+    ...env,
+  });
+  running.push(service);
+  return service;
+}
+
+/** `count` healthy-ish samples per pump, one second apart, from the pump twin. */
+function fleetTelemetry(pumps: string[], count: number, startSeq = 0): Telemetry[] {
+  const out: Telemetry[] = [];
+  const twins = pumps.map((_, i) => new PumpTwin({ seed: 5, index: i, lifetime: { beta: 2, eta: 1000 } }));
+  for (let seq = 0; seq < startSeq + count; seq++) {
+    for (const [i, twin] of twins.entries()) {
+      const reading = twin.sample(1 / 3600);
+      if (seq >= startSeq)
+        out.push(telemetryMessage(pumps[i] as string, 1_767_225_600_000 + seq * 1000, seq, reading));
+    }
+  }
+  return out;
+}
+
+async function publishAll(client: MqttClient, samples: Telemetry[]): Promise<void> {
+  await Promise.all(
+    samples.map((s) => client.publishAsync(topics.telemetry(s.pump_id), encodeTelemetry(s), { qos: 1 })),
+  );
+}
+
+function logRows(service: RunningService, kind: 'jsonl' | 'csv'): string[] {
+  const dir = join(service.cwd, 'predictions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('predictions-') && f.endsWith(kind))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+    .filter((line) => !line.startsWith('ts,'));
+}
+
+async function untilLogged(service: RunningService, rows: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (logRows(service, 'jsonl').length < rows || logRows(service, 'csv').length < rows) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${logRows(service, 'jsonl').length} of ${rows} log rows`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('inference against a real Mosquitto', () => {
+  it('gives every telemetry message exactly one prediction and one log row in each format', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-1');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-1-pub' });
+    try {
+      const samples = fleetTelemetry(['it1-a', 'it1-b', 'it1-c', 'it1-d'], 150);
+      await publishAll(publisher, samples);
+      const predictions = (await service.whileRunning(recorder.waitFor(samples.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(new Set(predictions.map((p) => `${p.pump_id}#${p.seq}`)).size).toBe(samples.length);
+      await untilLogged(service, samples.length);
+      expect(logRows(service, 'jsonl')).toHaveLength(samples.length);
+      expect(logRows(service, 'csv')).toHaveLength(samples.length);
+      // A redelivered message is not predicted twice.
+      await publishAll(publisher, samples.slice(0, 20));
+      await publishAll(publisher, fleetTelemetry(['it1-a'], 1, 150));
+      await recorder.waitFor(samples.length + 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recorder.messages).toHaveLength(samples.length + 1);
+      const first = predictions[0];
+      expect(first?.probabilities.HEALTHY).toBeGreaterThan(0.5);
+      expect(first?.iso_zone).toBe('A');
+      expect(first?.latency_ms).toBeGreaterThanOrEqual(0);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('hot-reloads a replaced model under load: nothing lost, and the version changes once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-hot-'));
+    const modelPath = join(dir, 'pump-state.onnx');
+    await writeTestModel(modelPath, { seed: 1 });
+    const service = inference(modelPath, 'inf-it-2');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-2-pub' });
+    try {
+      const pumps = Array.from({ length: 20 }, (_, i) => `it2-${i}`);
+      const samples = fleetTelemetry(pumps, 200);
+      const half = samples.length / 2;
+      await publishAll(publisher, samples.slice(0, half));
+      const publishing = (async () => {
+        for (let i = half; i < samples.length; i += 200) {
+          await publishAll(publisher, samples.slice(i, i + 200));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await writeTestModel(modelPath, { seed: 2 });
+      await publishing;
+      const line = await service.waitForLine(/"msg":"model .* → /);
+      const predictions = (await service.whileRunning(recorder.waitFor(samples.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(new Set(predictions.map((p) => `${p.pump_id}#${p.seq}`)).size).toBe(samples.length);
+      const versions = predictions.map((p) => p.model_version);
+      const switchAt = versions.findIndex((v) => v !== versions[0]);
+      expect(switchAt).toBeGreaterThan(0);
+      expect(new Set(versions.slice(switchAt)).size).toBe(1);
+      expect(line).toContain(`"from":"${versions[0]}"`);
+      expect(line).toContain(`"to":"${versions[switchAt]}"`);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('refuses a corrupt or mismatched replacement and keeps serving the old model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-refuse-'));
+    const modelPath = join(dir, 'pump-state.onnx');
+    await writeTestModel(modelPath, { seed: 1 });
+    const service = inference(modelPath, 'inf-it-3');
+    await service.waitForLine(/inference running/);
+    const version = (JSON.parse(await service.waitForLine(/"msg":"model loaded"/)) as { version: string })
+      .version;
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-3-pub' });
+    try {
+      await writeCorruptModel(modelPath);
+      await service.waitForLine(/not a readable ONNX model/);
+      await writeTestModel(modelPath, { seed: 3, featureNames: [...FEATURE_NAMES].reverse() });
+      await service.waitForLine(/was trained on other features/);
+      const samples = fleetTelemetry(['it3-a', 'it3-b'], 50);
+      await publishAll(publisher, samples);
+      const predictions = (await service.whileRunning(recorder.waitFor(samples.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(new Set(predictions.map((p) => p.model_version))).toEqual(new Set([version]));
+      const refusals = service
+        .logs()
+        .filter((l) => l.msg === 'refused the new model file; the old model keeps serving');
+      expect(refusals).toHaveLength(2);
+      expect(refusals.every((r) => r.serving === version)).toBe(true);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('waits for a model without consuming, then starts once one appears', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-wait-'));
+    const modelPath = join(dir, 'pump-state.onnx');
+    const service = inference(modelPath, 'inf-it-4');
+    await service.waitForLine(/no usable model: waiting for one/);
+    const port = (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      status: 'unhealthy',
+      model: expect.stringContaining(`no model at ${modelPath}`),
+    });
+    expect(service.stdout()).not.toContain('connected to MQTT broker');
+    await writeTestModel(modelPath, { seed: 1 });
+    await service.waitForLine(/inference running/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
+  it('splits the fleet between two replicas: each pump handled by exactly one, together all', async () => {
+    const replicas = [0, 1].map((r) =>
+      inference(join(models, 'good.onnx'), `inf-it-5-${r}`, ['--replicas', '2', '--replica', String(r)]),
+    );
+    for (const r of replicas) await r.waitForLine(/inference running/);
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-5-pub' });
+    try {
+      const pumps = Array.from({ length: 30 }, (_, i) => `it5-${i}`);
+      const samples = fleetTelemetry(pumps, 20);
+      await publishAll(publisher, samples);
+      const deadline = Date.now() + 30_000;
+      const total = () => replicas.reduce((n, r) => n + logRows(r, 'jsonl').length, 0);
+      while (total() < samples.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const pumpsOf = (r: RunningService) =>
+        new Set(logRows(r, 'jsonl').map((l) => (JSON.parse(l) as { pump_id: string }).pump_id));
+      const [a, b] = replicas.map(pumpsOf) as [Set<string>, Set<string>];
+      expect([...a].filter((p) => b.has(p))).toEqual([]);
+      expect(new Set([...a, ...b])).toEqual(new Set(pumps));
+      expect(a.size).toBeGreaterThan(5);
+      expect(b.size).toBeGreaterThan(5);
+      expect(total()).toBe(samples.length);
+    } finally {
+      await publisher.endAsync();
+    }
+  });
+
+  it('dead-letters each kind of bad input with its reason and keeps predicting', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-6');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-6-pub' });
+    try {
+      const valid = fleetTelemetry(['it6'], 1)[0] as Telemetry;
+      const corpus = badInputCorpus(topics.telemetry, valid);
+      const good = fleetTelemetry(['it6'], corpus.length + 1);
+      for (const [i, bad] of corpus.entries()) {
+        await publisher.publishAsync(topics.telemetry('it6'), encodeTelemetry(good[i] as Telemetry), {
+          qos: 1,
+        });
+        await publisher.publishAsync(bad.topic, bad.payload, { qos: 1 });
+      }
+      await publisher.publishAsync(
+        topics.telemetry('it6'),
+        encodeTelemetry(good[corpus.length] as Telemetry),
+        { qos: 1 },
+      );
+      await service.whileRunning(recorder.waitFor(corpus.length + 1));
+      const deadline = Date.now() + 10_000;
+      const lettersFile = () =>
+        readdirSync(join(service.cwd, 'predictions'))
+          .filter((f) => f.startsWith('dead-letters-'))
+          .flatMap((f) =>
+            readFileSync(join(service.cwd, 'predictions', f), 'utf8')
+              .split('\n')
+              .filter(Boolean),
+          )
+          .map((l) => JSON.parse(l) as { reason: string; topic: string });
+      while (lettersFile().length < corpus.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(lettersFile().map((l) => l.reason)).toEqual(corpus.map((c) => c.reason));
+      expect(service.child.exitCode).toBeNull();
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('raises no alert for a glitch on a healthy pump, and alerts on a real degradation', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-7', ['--alert-min-interval-s', '0']);
+    await service.waitForLine(/inference running/);
+    const alerts = await recordMessages(broker.url, 'pdm/v1/alerts/+');
+    const predictions = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-7-pub' });
+    try {
+      // Healthy for 120 s with a 3-sample, +30 mm/s spike in vibration_x at 60 s.
+      const healthy = fleetTelemetry(['it7-healthy'], 120).map((s) =>
+        s.seq >= 60 && s.seq < 63
+          ? {
+              ...s,
+              vibration_x: s.vibration_x + 30,
+              vibration_rms: Math.sqrt(
+                ((s.vibration_x + 30) ** 2 + s.vibration_y ** 2 + s.vibration_z ** 2) / 3,
+              ),
+            }
+          : s,
+      );
+      // A pump on the STRESS clock, from new to well past failure.
+      const twin = new PumpTwin({ seed: 9, index: 0, lifetime: { beta: 2, eta: 150 / 3600 / 0.8862 } });
+      const life = Math.ceil(twin.lifecycle.ttfH * 3600) + 20;
+      const degrading = Array.from({ length: life }, (_, seq) =>
+        telemetryMessage('it7-degrading', 1_767_225_600_000 + seq * 1000, seq, twin.sample(1 / 3600)),
+      );
+      await publishAll(publisher, healthy);
+      await publishAll(publisher, degrading);
+      await service.whileRunning(predictions.waitFor(healthy.length + degrading.length));
+      await new Promise((r) => setTimeout(r, 500));
+      const raised = alerts.messages.map((m) => alertSchema.parse(JSON.parse(m.payload.toString())));
+      expect(raised.filter((a) => a.pump_id === 'it7-healthy')).toEqual([]);
+      const alarms = raised.filter((a) => a.pump_id === 'it7-degrading' && a.kind === 'alarm');
+      expect(alarms.length).toBeGreaterThan(0);
+      expect(alarms[0]?.state).toMatch(/FAULTY|BROKEN/);
+      expect(alarms[0]?.evidence.raw_states.length).toBeGreaterThan(0);
+    } finally {
+      await alerts.close();
+      await predictions.close();
+      await publisher.endAsync();
+    }
+  });
+});
