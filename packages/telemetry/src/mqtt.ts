@@ -23,6 +23,11 @@ export interface MqttSettings {
   readonly clientId: string;
   /** names the retained status topic `pdm/v1/status/<service>` */
   readonly service: string;
+  /**
+   * Publish the retained online/offline status (with a Last Will); default true. A service with several
+   * connections lets one of them speak for it.
+   */
+  readonly status?: boolean;
   readonly logger: Logger;
   readonly sessionExpirySec?: number;
   /** topic filters subscribed with QoS 1 whenever the broker has no session for us */
@@ -59,7 +64,9 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     protocolVersion: 5,
     clean: false,
     properties: { sessionExpiryInterval: settings.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S },
-    will: { topic: statusTopic, payload: Buffer.from(status('offline')), qos: 1, retain: true },
+    ...(settings.status === false
+      ? {}
+      : { will: { topic: statusTopic, payload: Buffer.from(status('offline')), qos: 1, retain: true } }),
     reconnectPeriod: BACKOFF_MIN_MS,
     connectTimeout: 10_000,
     // We re-subscribe ourselves, only when the broker lost our session (see 'connect' below).
@@ -88,7 +95,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
       { url: settings.url, clientId, sessionPresent: connack.sessionPresent },
       'connected to MQTT broker',
     );
-    client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+    if (settings.status !== false) client.publish(statusTopic, status('online'), { qos: 1, retain: true });
     const filters = settings.subscriptions ?? [];
     if (!connack.sessionPresent && filters.length > 0) {
       client.subscribe([...filters], { qos: 1 }, (err, granted) => {
@@ -130,13 +137,15 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      if (client.connected) {
+      if (client.connected && settings.status !== false) {
         await withTimeout(
           client.publishAsync(statusTopic, status('offline'), { qos: 1, retain: true }),
           STATUS_PUBLISH_TIMEOUT_MS,
         ).catch((err: unknown) =>
           log.warn({ err }, 'could not publish offline status; the Last Will covers it'),
         );
+      }
+      if (client.connected) {
         // end(false) waits until every in-flight QoS 1 message is acknowledged.
         await client.endAsync(false);
       } else {

@@ -32,8 +32,9 @@ export function openIntake(options: IntakeOptions): Intake {
     connectMqtt({
       ...options.mqtt,
       clientId: `${options.clientId}-${lane}`,
-      // Only lane 0 owns the retained status topic; one service, one status.
-      service: lane === 0 ? options.service : `${options.service}-lane-${lane}`,
+      service: options.service,
+      // Lane 0 speaks for the service on its retained status topic; one service, one status.
+      status: lane === 0,
       subscriptions: options.filters,
       onMessage: options.onMessage,
       logger: lane === 0 ? options.logger : options.logger.child({ lane }, { level: 'warn' }),

@@ -12,6 +12,11 @@ export interface ProductionRunOptions {
   readonly statsEveryS: number;
   /** seconds at the start left out of the summary's lag figures */
   readonly lagWarmupS: number;
+  /**
+   * Device seconds per wall-clock second. 1 is real time; 10 replays ten times faster, with device
+   * timestamps and ageing exactly as in real time, e.g. to score a model on an hour in six minutes.
+   */
+  readonly timeScale: number;
 }
 
 export interface ProductionSummary {
@@ -38,15 +43,16 @@ export function createProductionSimulator(
   logger: Logger,
 ): ProductionSimulator {
   const fleet = new ProductionFleet(options.fleet);
-  const intervalMs = options.fleet.intervalS * 1000;
+  const deviceIntervalMs = options.fleet.intervalS * 1000;
+  const intervalMs = deviceIntervalMs / options.timeScale;
   const rounds =
     options.durationS === undefined
       ? Number.POSITIVE_INFINITY
-      : Math.ceil((options.durationS * 1000) / intervalMs);
+      : Math.ceil((options.durationS * 1000) / deviceIntervalMs);
   // Start on the next whole interval, so samples carry round timestamps.
-  const startMs = Math.ceil(epochNow() / intervalMs) * intervalMs;
+  const startMs = Math.ceil(epochNow() / deviceIntervalMs) * deviceIntervalMs;
   const scheduler = new FleetScheduler({ pumps: fleet.size, intervalMs, startMs, rounds });
-  const lagFromMs = startMs + options.lagWarmupS * 1000;
+  const lagFromMs = startMs + (options.lagWarmupS * 1000) / options.timeScale;
   const lag = new Histogram('schedule_lag_ms', 'delay between due time and send');
   const windowLag = new Histogram('schedule_lag_window_ms', 'lag in the current stats window');
   const chaosSamples = Object.fromEntries(CHAOS_KINDS.map((k) => [k, 0])) as Record<ChaosKind, number>;
@@ -55,7 +61,7 @@ export function createProductionSimulator(
   let groundTruthSent = 0;
 
   const onDue = (pump: number, _round: number, dueMs: number): Promise<void> | undefined => {
-    const out = fleet.next(pump, Math.round(dueMs));
+    const out = fleet.next(pump, Math.round(startMs + (dueMs - startMs) * options.timeScale));
     samples += 1;
     for (const kind of out.chaos) chaosSamples[kind] += 1;
     let hold: Promise<void> | undefined;

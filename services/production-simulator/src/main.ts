@@ -60,6 +60,7 @@ try {
       groundTruth: config.groundTruth,
       statsEveryS: config.statsEveryS,
       lagWarmupS: config.lagWarmupS,
+      timeScale: config.timeScale,
     },
     sink,
     logger,

@@ -49,7 +49,7 @@ export const options = {
     flag: 'duration',
     env: 'DURATION_S',
     placeholder: 'S',
-    help: 'seconds to run; 0 runs until stopped',
+    help: 'seconds of device time to run; 0 runs until stopped',
   },
   intervalMs: {
     schema: intOption(1000, { min: 10, max: 3_600_000 }),
@@ -103,6 +103,13 @@ export const options = {
     env: 'STATS_EVERY_S',
     placeholder: 'S',
     help: 'seconds between progress log lines',
+  },
+  timeScale: {
+    schema: numberOption(1, { min: 0.001, max: 1000 }),
+    flag: 'time-scale',
+    env: 'TIME_SCALE',
+    placeholder: 'X',
+    help: 'device seconds per wall second: 10 replays ten times faster, with device time and ageing as in real time',
   },
   lagWarmupS: {
     schema: numberOption(0, { min: 0 }),

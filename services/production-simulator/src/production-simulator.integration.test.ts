@@ -81,6 +81,24 @@ describe('production simulator against a real Mosquitto', () => {
     expect((firstTs.at(-1) as number) - (firstTs[0] as number)).toBe(95);
   });
 
+  it('replays faster with --time-scale, keeping device time and ageing as in real time', async () => {
+    const { summary, messages } = await runFleet(
+      ['--mode', 'stress', '--pumps', '10', '--duration', '20', '--time-scale', '20'],
+      'production-it-scale',
+    );
+    expect(summary.samples).toBe(10 * 20);
+    expect(summary.seconds as number).toBeLessThan(15);
+    const truth = ofKind(messages, 'groundtruth').map((m) =>
+      groundTruthSchema.parse(JSON.parse(m.payload.toString())),
+    );
+    const first = truth.filter((t) => t.pump_id === 'pump-00001').sort((a, b) => a.seq - b.seq);
+    expect(first.slice(1).map((t, i) => t.ts - (first[i]?.ts ?? 0))).toEqual(Array(19).fill(1000));
+    // The pump aged 19 device seconds, not 19 / 20: its remaining life fell by that, to rul_h's 0.001 h resolution.
+    expect(first.at(-1)?.lifecycle).toBe(first[0]?.lifecycle);
+    const aged = (first[0]?.rul_h ?? 0) - (first.at(-1)?.rul_h ?? 0);
+    expect(Math.abs(aged - 19 / 3600)).toBeLessThanOrEqual(0.0011);
+  });
+
   it('injects chaos at the configured rates, within statistical tolerance', async () => {
     const rates: Record<Exclude<ChaosKind, 'heatwave'>, number> & { heatwave: number } = {
       vibration_glitch: 0.02,
