@@ -42,6 +42,7 @@ export interface InferenceSettings {
   readonly maxWaitMs: number;
   readonly smoothWindow: number;
   readonly smoothAgree: number;
+  readonly smoothCalm: number;
   readonly alertMinIntervalS: number;
   readonly retainDays: number;
   readonly scoreEveryS: number;
@@ -142,7 +143,11 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxQueuedRows: settings.maxBatch * 64 },
     {
       models,
-      smoother: new Smoother(settings.smoothWindow, settings.smoothAgree),
+      smoother: new Smoother({
+        window: settings.smoothWindow,
+        agree: settings.smoothAgree,
+        calm: settings.smoothCalm,
+      }),
       alerts: alertPolicy,
       scorer,
       jsonl: logs.jsonl,

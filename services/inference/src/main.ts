@@ -17,6 +17,9 @@ const config = configOrExit(
       ...(c.smoothAgree <= c.smoothWindow
         ? []
         : [`--smooth-agree / SMOOTH_AGREE: cannot exceed --smooth-window (${c.smoothWindow})`]),
+      ...(c.smoothCalm <= c.smoothWindow
+        ? []
+        : [`--smooth-calm / SMOOTH_CALM: cannot exceed --smooth-window (${c.smoothWindow})`]),
     ],
   ),
   program,
@@ -37,6 +40,7 @@ const inference = createInference(
     maxWaitMs: config.maxWaitMs,
     smoothWindow: config.smoothWindow,
     smoothAgree: config.smoothAgree,
+    smoothCalm: config.smoothCalm,
     alertMinIntervalS: config.alertMinIntervalS,
     retainDays: config.retainDays,
     scoreEveryS: config.scoreEveryS,

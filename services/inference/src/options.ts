@@ -74,7 +74,14 @@ export const options = {
     flag: 'smooth-agree',
     env: 'SMOOTH_AGREE',
     placeholder: 'K',
-    help: 'how many of them must agree to change it',
+    help: 'how many of them must say FAULTY or BROKEN to report it (more than a glitch lasts)',
+  },
+  smoothCalm: {
+    schema: intOption(2, { min: 1, max: 100 }),
+    flag: 'smooth-calm',
+    env: 'SMOOTH_CALM',
+    placeholder: 'K',
+    help: 'latest states in a row that must say HEALTHY or WARNING to report it',
   },
   alertMinIntervalS: {
     schema: numberOption(60, { min: 0 }),

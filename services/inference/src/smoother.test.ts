@@ -5,19 +5,10 @@ import { LiveScorer } from './scoring.ts';
 import { Smoother } from './smoother.ts';
 
 describe('per-pump smoothing', () => {
-  it('holds the state through a short burst and changes it on consistent evidence', () => {
-    const smoother = new Smoother(5, 3);
-    const states = [
-      'HEALTHY',
-      'HEALTHY',
-      'BROKEN',
-      'BROKEN',
-      'HEALTHY',
-      'WARNING',
-      'WARNING',
-      'WARNING',
-    ] as const;
-    expect(states.map((s) => smoother.update('p', s).state)).toEqual([
+  it('needs agree-of-window samples to enter an alarm state, so a short burst cannot', () => {
+    const smoother = new Smoother({ window: 5, agree: 3, calm: 2 });
+    const raw = ['HEALTHY', 'HEALTHY', 'BROKEN', 'BROKEN', 'HEALTHY', 'FAULTY', 'HEALTHY', 'FAULTY'] as const;
+    expect(raw.map((s) => smoother.update('p', s).state)).toEqual([
       'HEALTHY',
       'HEALTHY',
       'HEALTHY',
@@ -25,22 +16,41 @@ describe('per-pump smoothing', () => {
       'HEALTHY',
       'HEALTHY',
       'HEALTHY',
-      'WARNING',
+      'HEALTHY',
+    ]);
+    expect(smoother.update('p', 'FAULTY').state).toBe('FAULTY');
+  });
+
+  it('follows a calm state after `calm` samples in a row, and ignores alternation', () => {
+    const smoother = new Smoother({ window: 5, agree: 3, calm: 2 });
+    for (const s of ['BROKEN', 'BROKEN', 'BROKEN'] as const) smoother.update('p', s);
+    expect(smoother.update('p', 'HEALTHY').state).toBe('BROKEN');
+    expect(smoother.update('p', 'HEALTHY').state).toBe('HEALTHY');
+    const raw = ['WARNING', 'HEALTHY', 'WARNING', 'HEALTHY', 'WARNING'] as const;
+    expect(raw.map((s) => smoother.update('p', s).state)).toEqual([
+      'HEALTHY',
+      'HEALTHY',
+      'HEALTHY',
+      'HEALTHY',
+      'HEALTHY',
     ]);
   });
 
   it('keeps pumps apart and reports the evidence', () => {
-    const smoother = new Smoother(3, 2);
+    const smoother = new Smoother({ window: 3, agree: 2, calm: 2 });
     smoother.update('a', 'FAULTY');
     smoother.update('b', 'HEALTHY');
-    const b = smoother.update('b', 'FAULTY');
-    expect(b.state).toBe('HEALTHY');
-    const a = smoother.update('a', 'FAULTY');
-    expect(a).toEqual({ state: 'FAULTY', previous: 'FAULTY', recent: ['FAULTY', 'FAULTY'] });
+    expect(smoother.update('b', 'FAULTY').state).toBe('HEALTHY');
+    expect(smoother.update('a', 'FAULTY')).toEqual({
+      state: 'FAULTY',
+      previous: 'FAULTY',
+      recent: ['FAULTY', 'FAULTY'],
+    });
   });
 
-  it('refuses an agreement larger than the window', () => {
-    expect(() => new Smoother(3, 4)).toThrow(RangeError);
+  it('refuses thresholds larger than the window', () => {
+    expect(() => new Smoother({ window: 3, agree: 4, calm: 1 })).toThrow(RangeError);
+    expect(() => new Smoother({ window: 3, agree: 2, calm: 4 })).toThrow(RangeError);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * Per-pump smoothing: the reported state changes only when at least `agree` of the pump's last `window`
- * per-sample states name the new state. A 1–3 sample glitch cannot flip a pump; a real change can.
+ * Per-pump smoothing with two thresholds. Entering FAULTY or BROKEN (an alarm) needs `agree` of the
+ * pump's last `window` per-sample states, so a 1–3 sample glitch cannot raise one; entering HEALTHY or
+ * WARNING needs only the last `calm` states in a row, so the reported state follows a repair or the
+ * first signs of wear without lagging.
  */
-import type { PumpState } from '@pdm/telemetry';
+import { ALARM_STATES, type PumpState } from '@pdm/telemetry';
 
 export interface SmoothedState {
   readonly state: PumpState;
@@ -12,6 +14,14 @@ export interface SmoothedState {
   readonly recent: readonly PumpState[];
 }
 
+export interface SmoothingRule {
+  readonly window: number;
+  /** of the last `window` states, how many must name an alarm state to enter it */
+  readonly agree: number;
+  /** how many latest states in a row must name a calm state to enter it */
+  readonly calm: number;
+}
+
 interface PumpHistory {
   readonly raw: PumpState[];
   state: PumpState;
@@ -19,14 +29,15 @@ interface PumpHistory {
 
 export class Smoother {
   readonly #pumps = new Map<string, PumpHistory>();
-  readonly #window: number;
-  readonly #agree: number;
+  readonly #rule: SmoothingRule;
 
-  constructor(window: number, agree: number) {
+  constructor(rule: SmoothingRule) {
+    const { window, agree, calm } = rule;
     if (agree < 1 || agree > window)
       throw new RangeError(`agree (${agree}) must be between 1 and window (${window})`);
-    this.#window = window;
-    this.#agree = agree;
+    if (calm < 1 || calm > window)
+      throw new RangeError(`calm (${calm}) must be between 1 and window (${window})`);
+    this.#rule = rule;
   }
 
   update(pumpId: string, raw: PumpState): SmoothedState {
@@ -36,11 +47,17 @@ export class Smoother {
       history = { raw: [], state: raw };
       this.#pumps.set(pumpId, history);
     }
-    history.raw.push(raw);
-    if (history.raw.length > this.#window) history.raw.shift();
+    const recent = history.raw;
+    recent.push(raw);
+    if (recent.length > this.#rule.window) recent.shift();
     const previous = history.state;
-    if (raw !== previous && count(history.raw, raw) >= this.#agree) history.state = raw;
-    return { state: history.state, previous, recent: [...history.raw] };
+    if (raw !== previous) {
+      const enough = ALARM_STATES.includes(raw)
+        ? count(recent, raw) >= this.#rule.agree
+        : recent.length >= this.#rule.calm && recent.slice(-this.#rule.calm).every((s) => s === raw);
+      if (enough) history.state = raw;
+    }
+    return { state: history.state, previous, recent: [...recent] };
   }
 }
 

@@ -74,4 +74,19 @@ describe('training fleet (contract)', () => {
     expect(glitched).toBeGreaterThan(0);
     expect(messages.every((m) => m.payload !== undefined)).toBe(true);
   });
+
+  it('repairs a pump after its post-failure samples and runs it again when asked for more lifecycles', () => {
+    const two = [...trainingFleet({ ...options, pumps: 5, lifecycles: 2 })];
+    for (const samples of byPumpId(two).values()) {
+      samples.forEach((m, i) => expect(m.sample.seq).toBe(i));
+      const restarts = samples.filter(
+        (m, i) => i > 0 && m.sample.health_pct > (samples[i - 1]?.sample.health_pct ?? 0),
+      );
+      expect(restarts).toHaveLength(1);
+      expect(restarts[0]?.state).toBe('HEALTHY');
+      expect(samples.at(-1)?.state).toBe('BROKEN');
+    }
+    const once = [...trainingFleet({ ...options, pumps: 5 })];
+    expect(two.length).toBeGreaterThan(once.length * 1.3);
+  });
 });

@@ -24,6 +24,11 @@ export interface TrainingFleetOptions {
    * heatwave is not a failure. The labels stay the truth. undefined: none.
    */
   readonly chaos?: ChaosRates | undefined;
+  /**
+   * Lifecycles per pump (default 1): after its post-failure samples a pump is repaired and starts again,
+   * with seq and time running on, as the production simulator's pumps do.
+   */
+  readonly lifecycles?: number | undefined;
 }
 
 export interface TrainingMessage {
@@ -43,8 +48,11 @@ interface ActivePump {
   readonly twin: PumpTwin;
   readonly chaos: PumpChaos | undefined;
   readonly chaosRng: Rng;
-  /** samples this pump publishes: up to its failure, plus the post-failure ones */
-  readonly samples: number;
+  /** samples of the current lifecycle: up to its failure, plus the post-failure ones */
+  samples: number;
+  /** samples published in the current lifecycle */
+  step: number;
+  lifecyclesLeft: number;
 }
 
 /**
@@ -58,10 +66,11 @@ export function* trainingFleet(options: TrainingFleetOptions): Generator<Trainin
   for (let i = 0; i < options.pumps; i++) {
     const twin = new PumpTwin({ seed: options.seed, index: i, lifetime: options.lifetime });
     const id = formatPumpId(options.idPrefix, i);
-    const samples = Math.ceil(twin.lifecycle.ttfH / intervalH) + options.postFailureSamples;
+    const samples = samplesOf(twin, intervalH, options.postFailureSamples);
     const chaosRng = new Rng(options.seed, i, STREAM_CHAOS);
     const chaos = options.chaos ? new PumpChaos(chaosRng, options.chaos) : undefined;
-    active.push({ id, topic: topics.training(id), twin, samples, chaos, chaosRng });
+    const lifecyclesLeft = (options.lifecycles ?? 1) - 1;
+    active.push({ id, topic: topics.training(id), twin, samples, step: 0, lifecyclesLeft, chaos, chaosRng });
   }
   for (let step = 0; active.length > 0; step++) {
     const ts = Math.round(options.startMs + step * intervalMs);
@@ -76,6 +85,19 @@ export function* trainingFleet(options: TrainingFleetOptions): Generator<Trainin
       }
       yield { topic: pump.topic, sample, state: reading.state, payload };
     }
-    active = active.filter((p) => p.samples > step + 1);
+    for (const pump of active) {
+      pump.step += 1;
+      if (pump.step === pump.samples && pump.lifecyclesLeft > 0) {
+        pump.twin.renew();
+        pump.samples = samplesOf(pump.twin, intervalH, options.postFailureSamples);
+        pump.step = 0;
+        pump.lifecyclesLeft -= 1;
+      }
+    }
+    active = active.filter((p) => p.step < p.samples);
   }
+}
+
+function samplesOf(twin: PumpTwin, intervalH: number, postFailureSamples: number): number {
+  return Math.ceil(twin.lifecycle.ttfH / intervalH) + postFailureSamples;
 }

@@ -56,6 +56,7 @@ try {
       startMs: Date.parse(config.start),
       idPrefix: config.idPrefix ?? `train-s${config.seed}`,
       chaos: chaosRates(config),
+      lifecycles: config.lifecycles,
     },
     sink,
     logger,

@@ -60,6 +60,13 @@ export const options = {
     placeholder: 'N',
     help: 'samples published after the failure point (state BROKEN, health 0)',
   },
+  lifecycles: {
+    schema: intOption(1, { min: 1, max: 1000 }),
+    flag: 'lifecycles',
+    env: 'LIFECYCLES',
+    placeholder: 'N',
+    help: 'lifecycles per pump: after each failure the pump is repaired and runs again',
+  },
   infantShare: {
     schema: numberOption(0, { min: 0, max: 1 }),
     flag: 'infant-share',

@@ -20,7 +20,7 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
   const labels: string[] = [];
   const row = new Float64Array(FEATURE_COUNT);
   for (const m of trainingFleet({
-    pumps: 80,
+    pumps: 40,
     seed,
     lifetime: { beta: 2, eta: 150 / 3600 / 0.8862 },
     intervalS: 1,
@@ -28,6 +28,7 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
     startMs: Date.parse('2026-01-01T00:00:00Z'),
     idPrefix: `fixture-${seed}`,
     chaos: { ...DEFAULT_CHAOS_RATES, dropout: 0 },
+    lifecycles: 3,
   })) {
     if (!extractor.push(m.sample, row)) continue;
     values.push(...row);
