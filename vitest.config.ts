@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'bench/**/*.test.ts',
+      'deploy/**/*.test.ts',
+    ],
     // Integration tests start real brokers and processes; on a loaded 2-core machine they need slack.
     testTimeout: 120_000,
     hookTimeout: 60_000,

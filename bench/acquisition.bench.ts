@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInfluxWriter } from '@pdm/influx';
+import { trainingFleet } from '@pdm/pump-physics';
 import { type NewSample, SampleStore } from '@pdm/store';
 import { MetricsRegistry } from '@pdm/telemetry';
 import { startMosquitto, startService } from '@pdm/testkit';
@@ -10,7 +11,6 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { startFakeProcess } from '../packages/influx/bench/forwarder.bench.ts';
 import { Forwarder } from '../services/acquisition/src/forwarder.ts';
-import { trainingFleet } from '../services/training-simulator/src/fleet.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
 const LANES = 32;

@@ -4,12 +4,14 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
+import { inferenceBenchmarks } from './inference.bench.ts';
 import { simulatorBenchmarks } from './simulators.bench.ts';
 import { type BenchRow, renderTable } from './table.ts';
 
-const suites: Record<string, () => Promise<BenchRow>> = {
+const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...simulatorBenchmarks,
   ...acquisitionBenchmarks,
+  ...inferenceBenchmarks,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
@@ -30,7 +32,7 @@ for (const [name, run] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   process.stderr.write(`running ${name}…\n`);
   try {
-    rows.push(await run());
+    rows.push(...[await run()].flat());
   } catch (err) {
     rows.push({
       benchmark: name,

@@ -6,5 +6,6 @@ export * from './lifecycle.ts';
 export * from './messages.ts';
 export * from './pump.ts';
 export * from './rng.ts';
+export * from './training-fleet.ts';
 export * from './vibration.ts';
 export * from './weibull.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type NewSample, SampleStore, StoreError } from './store.ts';
+import { type NewSample, SAMPLE_COLUMNS, SampleStore, StoreError } from './store.ts';
 
 const dirs: string[] = [];
 function tempPath(): string {
@@ -57,6 +57,10 @@ describe('SQLite store', () => {
     const unlabelled = [...reader.iterate({ pumps: ['a'] })][0];
     expect(unlabelled?.state).toBeNull();
     expect(Object.fromEntries(reader.countByState())).toEqual({ HEALTHY: 3 });
+    const asValues = [...reader.iterateValues({ pumps: ['a'] })].map((values) =>
+      Object.fromEntries(SAMPLE_COLUMNS.map((column, i) => [column, values[i]])),
+    );
+    expect(asValues).toEqual([...reader.iterate({ pumps: ['a'] })]);
     reader.close();
     writer.close();
   });

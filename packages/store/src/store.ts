@@ -65,7 +65,8 @@ export interface OutboxBatch {
   readonly samples: StoredSample[];
 }
 
-const SAMPLE_COLUMNS = [
+/** The columns of a stored sample, in the order iterateValues() gives their values. */
+export const SAMPLE_COLUMNS = [
   'pump_id',
   'ts',
   'seq',
@@ -75,6 +76,10 @@ const SAMPLE_COLUMNS = [
   'rul_h',
   'failure_mode',
 ] as const;
+
+/** One sample from iterateValues(): the values of SAMPLE_COLUMNS, in that order. */
+export type SampleValues = readonly (string | number | null)[];
+
 const OUTBOX_CURSOR = 'outbox_forwarded_id';
 
 export interface OpenOptions {
@@ -206,6 +211,18 @@ export class SampleStore {
     yield* this.#db
       .prepare(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM samples ${where} ORDER BY pump_id, ts`)
       .iterate(...params) as IterableIterator<StoredSample>;
+  }
+
+  /**
+   * iterate() with each sample as an array of SAMPLE_COLUMNS values. better-sqlite3 builds an array
+   * about twice as fast as an object with named properties: most of the cost of exporting a million rows.
+   */
+  iterateValues(filter: SampleFilter = {}): IterableIterator<SampleValues> {
+    const { where, params } = whereClause(filter);
+    return this.#db
+      .prepare(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM samples ${where} ORDER BY pump_id, ts`)
+      .raw()
+      .iterate(...params) as IterableIterator<SampleValues>;
   }
 
   deadLetters(limit = 1000): (DeadLetter & { id: number; receivedAt: number })[] {

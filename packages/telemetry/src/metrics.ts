@@ -7,8 +7,22 @@ interface Metric {
   render(): string;
 }
 
+/**
+ * Rendered label sets, by object: hot paths pass the same constant label objects again and again, and
+ * rendering them anew for every increment showed up in profiles.
+ */
+const renderedLabels = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels | undefined): string {
   if (!labels) return '';
+  const known = renderedLabels.get(labels);
+  if (known !== undefined) return known;
+  const key = renderLabels(labels);
+  if (Object.isFrozen(labels)) renderedLabels.set(labels, key);
+  return key;
+}
+
+function renderLabels(labels: Labels): string {
   const parts = Object.entries(labels).map(
     ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
   );

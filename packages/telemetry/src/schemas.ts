@@ -8,11 +8,12 @@ import { ID_PATTERN } from './topics.ts';
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
 // zod 4 numbers are finite by default, so NaN and ±Infinity never pass.
-const EPOCH_2000_MS = 946_684_800_000;
-const EPOCH_2200_MS = 7_258_118_400_000;
+/** Device time must lie in 2000–2200: outside it, a clock is wrong or the unit is not milliseconds. */
+export const EPOCH_MIN_MS = 946_684_800_000;
+export const EPOCH_MAX_MS = 7_258_118_400_000;
 
 export const pumpIdSchema = z.string().regex(ID_PATTERN, 'letters, digits, "_", "-" or ".", at most 64');
-export const epochMsSchema = z.number().int().min(EPOCH_2000_MS).max(EPOCH_2200_MS);
+export const epochMsSchema = z.number().int().min(EPOCH_MIN_MS).max(EPOCH_MAX_MS);
 export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /**

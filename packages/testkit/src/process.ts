@@ -49,17 +49,23 @@ export function startService(
     readonly cwd?: string;
     /** a file descriptor for stdout (e.g. /dev/null), instead of capturing it */
     readonly stdoutFd?: number;
+    /** extra node flags, e.g. --cpu-prof to profile a service under load */
+    readonly nodeArgs?: readonly string[];
   } = {},
 ): RunningService {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'pdm-service-'));
   const path = script.endsWith('.ts')
     ? resolve(REPO_ROOT, script)
     : resolve(REPO_ROOT, 'services', script, 'src/main.ts');
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path, ...args], {
-    cwd,
-    env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', TSX_LOADER, path, ...args],
+    {
+      cwd,
+      env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   const watchers = new Set<() => void>();

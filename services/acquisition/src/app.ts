@@ -21,6 +21,10 @@ import { type Intake, openIntake } from './intake.ts';
 /** Bytes of an invalid payload kept in its dead letter: enough to see what it was. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
+/** Constant, frozen label sets: the metrics registry renders each only once. */
+const RECEIVED_LABELS: Record<string, Readonly<{ kind: string }>> = Object.fromEntries(
+  ['training', 'telemetry', 'invalid'].map((kind) => [kind, Object.freeze({ kind })]),
+);
 
 export interface AcquisitionSettings {
   readonly mqtt: Omit<
@@ -139,7 +143,7 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
 
   const onMessage = (topic: string, payload: Buffer): Promise<void> => {
     const verdict = validateMessage(topic, payload, expectations);
-    received.inc({ kind: verdict.ok ? verdict.kind : 'invalid' });
+    received.inc(RECEIVED_LABELS[verdict.ok ? verdict.kind : 'invalid']);
     if (verdict.ok)
       return committer.addSample({
         sample: verdict.message,

@@ -29,6 +29,8 @@ import { LiveScorer } from './scoring.ts';
 import { Smoother } from './smoother.ts';
 
 const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+const TELEMETRY = Object.freeze({ kind: 'telemetry' });
+const GROUNDTRUTH = Object.freeze({ kind: 'groundtruth' });
 
 export interface InferenceSettings {
   readonly mqtt: Pick<MqttSettings, 'url' | 'username' | 'password'>;
@@ -226,13 +228,13 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     const parsed = parseTopic(topic);
     if (parsed && !ownsPump(parsed.id, settings.replicas, settings.replica)) return undefined;
     if (parsed?.kind === 'groundtruth') {
-      messages.inc({ kind: 'groundtruth' });
+      messages.inc(GROUNDTRUTH);
       const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema });
       if (verdict.ok) scorer.addTruth(verdict.message.pump_id, verdict.message.seq, verdict.message.state);
       else deadLetter(topic, payload, verdict.reason, verdict.detail);
       return undefined;
     }
-    messages.inc({ kind: 'telemetry' });
+    messages.inc(TELEMETRY);
     const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema });
     if (!verdict.ok) {
       deadLetter(topic, payload, verdict.reason, verdict.detail);
@@ -242,6 +244,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   };
 
   let mqtt: MqttConnection | undefined;
+  let outbound: MqttConnection | undefined;
   let ops: OpsServer | undefined;
   let scoreTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
@@ -274,7 +277,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         registry,
         logger,
         health: () => ({
-          healthy: !!models.model && !!mqtt?.client.connected,
+          healthy: !!models.model && !!mqtt?.client.connected && !!outbound?.client.connected,
           checks: {
             model: models.model?.version ?? `none: ${modelProblem}`,
             ...(modelProblem && models.model ? { lastRefusedModel: modelProblem } : {}),
@@ -307,6 +310,22 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         });
         firstModel = undefined;
       }
+      // Predictions go out on a connection of their own. mqtt.js handles a connection's incoming packets
+      // one at a time, so while the pipeline holds back telemetry (backpressure) the PUBACKs for our own
+      // predictions would queue behind it on a shared connection, and neither side would move again.
+      outbound = await connectMqtt({
+        ...settings.mqtt,
+        clientId: `${settings.clientId}-pub`,
+        service: 'inference',
+        status: false,
+        logger,
+        signal: abort.signal,
+      });
+      publisher = new Qos1Publisher(
+        outbound.client,
+        Math.min(1000, outbound.serverReceiveMaximum),
+        (err, topic) => logger.error({ err, topic }, 'publish failed'),
+      );
       mqtt = await connectMqtt({
         ...settings.mqtt,
         clientId: settings.clientId,
@@ -316,9 +335,6 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         onMessage,
         signal: abort.signal,
       });
-      publisher = new Qos1Publisher(mqtt.client, Math.min(1000, mqtt.serverReceiveMaximum), (err, topic) =>
-        logger.error({ err, topic }, 'publish failed'),
-      );
       scoreTimer = setInterval(logScore, settings.scoreEveryS * 1000);
       scoreTimer.unref();
       logger.info(
@@ -346,7 +362,9 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         await step('flush predictions to the broker', () => publisher?.drain());
         await step('score', () => logScore());
         clearInterval(scoreTimer);
-        await step('close the MQTT connection', () => mqtt?.close());
+        await step('close the MQTT connections', () =>
+          Promise.all([mqtt?.close(), outbound?.close()]).then(() => {}),
+        );
         await step('close the logs', () =>
           Promise.all([logs.jsonl.close(), logs.csv.close(), logs.deadLetters.close()]).then(() => {}),
         );

@@ -37,6 +37,12 @@ export const CSV_HEADER = [
   'latency_ms',
 ].join(',');
 
+/** Constant, frozen label sets: the metrics registry renders each only once. */
+const STATE_LABELS = Object.fromEntries(PUMP_STATES.map((s) => [s, Object.freeze({ state: s })])) as Record<
+  PumpState,
+  Readonly<{ state: PumpState }>
+>;
+
 export interface PipelineOptions {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
@@ -98,10 +104,9 @@ export class Pipeline {
    * was already made.
    */
   accept(sample: Telemetry, receivedAt: number): Promise<void> | undefined {
-    const batch = (this.#current ??= {
-      features: new Float32Array(this.#options.maxBatch * FEATURE_COUNT),
-      rows: [],
-    });
+    if (!this.#current)
+      this.#current = { features: new Float32Array(this.#options.maxBatch * FEATURE_COUNT), rows: [] };
+    const batch = this.#current;
     if (!this.#extractor.push(sample, batch.features, batch.rows.length * FEATURE_COUNT)) {
       this.#parts.metrics.duplicates.inc();
       return undefined;
@@ -211,7 +216,7 @@ export class Pipeline {
       hold = this.#parts.publish(topics.predictions(sample.pump_id), line) ?? hold;
       jsonl += `${line}\n`;
       csv += `${sample.ts},${sample.pump_id},${sample.seq},${smoothed.state},${raw},${PUMP_STATES.map((s) => probs[s] ?? '').join(',')},${sample.vibration_rms},${zone},${model.version},${latency}\n`;
-      metrics.predictions.inc({ state: smoothed.state });
+      metrics.predictions.inc(STATE_LABELS[smoothed.state]);
       metrics.latencyMs.observe(latency);
 
       const kind = alerts.decide(sample.pump_id, smoothed.previous, smoothed.state, sample.ts);

@@ -23,6 +23,7 @@ export class LiveScorer {
   readonly #truths = new Map<string, PumpState>();
   readonly #predictions = new Map<string, PendingPrediction>();
   readonly #maxPending: number;
+  #truthSeen = false;
 
   constructor(maxPending = 200_000) {
     this.#maxPending = maxPending;
@@ -46,6 +47,7 @@ export class LiveScorer {
   }
 
   addTruth(pumpId: string, seq: number, truth: PumpState): void {
+    this.#truthSeen = true;
     const key = `${pumpId}#${seq}`;
     const prediction = this.#predictions.get(key);
     if (prediction) {
@@ -55,6 +57,8 @@ export class LiveScorer {
   }
 
   addPrediction(pumpId: string, seq: number, state: PumpState, alarm: boolean): void {
+    // With no ground truth on the bus (a real fleet), there is nothing to wait for.
+    if (!this.#truthSeen) return;
     const key = `${pumpId}#${seq}`;
     const truth = this.#truths.get(key);
     if (truth) {

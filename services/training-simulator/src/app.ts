@@ -1,12 +1,7 @@
 /** Wires the training fleet to a sink and reports what was sent. */
-import {
-  encodeTrainingSample,
-  type Logger,
-  type MessageSink,
-  PUMP_STATES,
-  type PumpState,
-} from '@pdm/telemetry';
-import { type TrainingFleetOptions, trainingFleet } from './fleet.ts';
+
+import { type TrainingFleetOptions, trainingFleet } from '@pdm/pump-physics';
+import { type Logger, type MessageSink, PUMP_STATES, type PumpState } from '@pdm/telemetry';
 
 export interface TrainingSummary {
   readonly pumps: number;

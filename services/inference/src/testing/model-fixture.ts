@@ -2,8 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor } from '@pdm/features';
 import { exportOnnx, ForestModel, hashTrainingData, matrix, writeModelFiles } from '@pdm/forest';
-import { DEFAULT_CHAOS_RATES } from '@pdm/pump-physics';
-import { trainingFleet } from '../../../training-simulator/src/fleet.ts';
+import { DEFAULT_CHAOS_RATES, trainingFleet } from '@pdm/pump-physics';
 
 export interface FixtureOptions {
   readonly trees?: number;

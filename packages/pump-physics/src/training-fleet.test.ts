@@ -1,6 +1,6 @@
 import { encodeTrainingSample, parseTopic, trainingSampleSchema } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
-import { type TrainingFleetOptions, type TrainingMessage, trainingFleet } from './fleet.ts';
+import { type TrainingFleetOptions, type TrainingMessage, trainingFleet } from './training-fleet.ts';
 
 const options: TrainingFleetOptions = {
   pumps: 30,
@@ -78,7 +78,7 @@ describe('training fleet (contract)', () => {
   it('repairs a pump after its post-failure samples and runs it again when asked for more lifecycles', () => {
     const two = [...trainingFleet({ ...options, pumps: 5, lifecycles: 2 })];
     for (const samples of byPumpId(two).values()) {
-      samples.forEach((m, i) => expect(m.sample.seq).toBe(i));
+      expect(samples.map((m) => m.sample.seq)).toEqual(samples.map((_, i) => i));
       const restarts = samples.filter(
         (m, i) => i > 0 && m.sample.health_pct > (samples[i - 1]?.sample.health_pct ?? 0),
       );

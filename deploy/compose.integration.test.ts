@@ -1,0 +1,213 @@
+/**
+ * docker-compose.yml and the Dockerfile, checked without a Docker engine: compose's own validation (when a
+ * compose binary is installed), and what the deployment promises about secrets, image versions, health
+ * checks and MQTT users.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDotenv } from '@pdm/telemetry';
+import { REPO_ROOT } from '@pdm/testkit';
+import { describe, expect, it } from 'vitest';
+import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES } from './secrets.ts';
+
+const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+const compose = readFileSync(COMPOSE_FILE, 'utf8');
+const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+
+/** `docker compose up -d` starts these; the others wait for `docker compose run`. */
+const LONG_RUNNING = ['mosquitto', 'influxdb', 'acquisition', 'inference', 'production-simulator'];
+const ON_DEMAND = ['training-simulator', 'export-training-data', 'train', 'tail-predictions'];
+/** Long-running services with no health check, and why. */
+const NO_HEALTH_CHECK: Record<string, string> = {
+  'production-simulator': 'serves no HTTP port; its retained MQTT status says whether it runs',
+};
+
+/** The blocks under `services:`, by name; works on the file and on `docker-compose config` output. */
+function serviceBlocks(yaml: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  const lines = yaml.split('\n');
+  let inServices = false;
+  let name: string | undefined;
+  let body: string[] = [];
+  const flush = () => {
+    if (name !== undefined) blocks.set(name, body.join('\n'));
+    name = undefined;
+    body = [];
+  };
+  for (const line of lines) {
+    if (/^\S/.test(line)) {
+      flush();
+      inServices = /^services:\s*$/.test(line);
+      continue;
+    }
+    if (!inServices) continue;
+    const header = /^ {2}([A-Za-z0-9_.-]+):\s*$/.exec(line);
+    if (header) {
+      flush();
+      name = header[1];
+    } else if (name !== undefined) body.push(line);
+  }
+  flush();
+  return blocks;
+}
+
+/** The compose command here: Debian's docker-compose, else the Docker CLI plugin, else none. */
+function findCompose(): readonly string[] | undefined {
+  const candidates: (readonly string[])[] = [['docker-compose'], ['docker', 'compose']];
+  return candidates.find((cmd) => {
+    const [bin, ...args] = cmd as [string, ...string[]];
+    return spawnSync(bin, [...args, 'version'], { stdio: 'ignore' }).status === 0;
+  });
+}
+
+const composeCommand = findCompose();
+const dummySecrets = Object.fromEntries(
+  SECRET_VARIABLES.map((name) => [name, `dummy-${name.toLowerCase()}`]),
+);
+
+/** Runs compose against .env.example, in an environment holding only PATH and `env`. */
+function runCompose(args: readonly string[], env: Record<string, string>) {
+  const [bin, ...pre] = composeCommand as [string, ...string[]];
+  const result = spawnSync(
+    bin,
+    [
+      ...pre,
+      '--project-directory',
+      REPO_ROOT,
+      '-f',
+      COMPOSE_FILE,
+      '--env-file',
+      join(REPO_ROOT, ENV_TEMPLATE),
+      ...args,
+    ],
+    { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(composeCommand === undefined)(
+  `docker compose with the variables of .env.example${composeCommand ? '' : ' (skipped: neither docker-compose nor the docker compose plugin is installed)'}`,
+  () => {
+    it('validates, once the secrets have values', () => {
+      const result = runCompose(['config', '-q'], dummySecrets);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    });
+
+    it.each(SECRET_VARIABLES)('refuses to start without %s, naming it', (name) => {
+      const { [name]: _missing, ...rest } = dummySecrets;
+      const result = runCompose(['config', '-q'], rest);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(name);
+      expect(result.stderr).toContain('run pnpm setup-secrets');
+    });
+
+    it('starts the long-running services by default and the others only on demand', () => {
+      // Services with a profile start only when it is enabled, or when `docker compose run` names them.
+      const resolved = serviceBlocks(runCompose(['config'], dummySecrets).stdout);
+      const profiles = (name: string) =>
+        /^ {4}profiles:\n((?: {4}- .*\n?)+)/m.exec(resolved.get(name) ?? '')?.[1];
+      expect([...resolved.keys()].sort()).toEqual([...LONG_RUNNING, ...ON_DEMAND].sort());
+      for (const name of LONG_RUNNING) expect(profiles(name), name).toBeUndefined();
+      expect(profiles('training-simulator')).toMatch(/- training/);
+      for (const name of ON_DEMAND.filter((n) => n !== 'training-simulator')) {
+        expect(profiles(name), name).toMatch(/- tools/);
+      }
+    });
+
+    it('gives every long-running service a restart policy, rotated logs and a health check', () => {
+      const resolved = serviceBlocks(runCompose(['config'], dummySecrets).stdout);
+      for (const name of LONG_RUNNING) {
+        const block = resolved.get(name) ?? '';
+        expect(block, name).toMatch(/^ {4}restart: unless-stopped$/m);
+        expect(block, name).toMatch(/driver: json-file/);
+        expect(block, name).toMatch(/max-size: /);
+        expect(block, name).toMatch(/max-file: /);
+        if (!(name in NO_HEALTH_CHECK)) expect(block, name).toMatch(/^ {4}healthcheck:$/m);
+      }
+    });
+  },
+);
+
+describe('docker-compose.yml', () => {
+  const services = serviceBlocks(compose);
+  const withoutComments = compose
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n');
+
+  it('holds no literal secret: every password and token is a required variable from .env', () => {
+    const secretLines = compose
+      .split('\n')
+      .filter((line) => /^\s+[A-Z0-9_]*(PASSWORD|TOKEN|SECRET)[A-Z0-9_]*:/.test(line));
+    expect(secretLines.length).toBeGreaterThan(0);
+    for (const line of secretLines) expect(line).toMatch(/:\s\$\{[A-Z0-9_]+:\?[^}]+\}$/);
+  });
+
+  it('requires exactly the secrets that setup-secrets writes', () => {
+    const required = new Set([...withoutComments.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]));
+    expect([...required].sort()).toEqual([...SECRET_VARIABLES].sort());
+    // Nowhere with a fallback that would start the stack without them.
+    for (const name of SECRET_VARIABLES)
+      expect(withoutComments).not.toMatch(new RegExp(`\\$\\{${name}(:?-|\\})`));
+  });
+
+  it('leaves every secret empty in .env.example', () => {
+    const example = readDotenv(join(REPO_ROOT, ENV_TEMPLATE));
+    for (const name of SECRET_VARIABLES) expect(example[name], name).toBe('');
+  });
+
+  it('pins every image it pulls to an exact version', () => {
+    const pulled = [...services].filter(([, block]) => !/^ {4}build:/m.test(block));
+    expect(pulled.map(([name]) => name).sort()).toEqual(['influxdb', 'mosquitto']);
+    for (const [name, block] of pulled) {
+      expect(/^ {4}image: (\S+)$/m.exec(block)?.[1], name).toMatch(/^[a-z0-9./-]+:\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('connects each service as its own MQTT user, with that user’s password', () => {
+    const users = [...services].flatMap(([name, block]) => {
+      const user = /^ {6}MQTT_USERNAME: (\S+)$/m.exec(block)?.[1];
+      const password = /^ {6}MQTT_PASSWORD: \$\{([A-Z0-9_]+):\?/m.exec(block)?.[1];
+      return user === undefined ? [] : [{ name, user, password }];
+    });
+    const services_ = users.filter((u) => u.user !== 'viewer');
+    expect(new Set(services_.map((u) => u.user)).size).toBe(services_.length);
+    for (const { name, user, password } of users) {
+      const known = MQTT_USERS.find((u) => u.user === user);
+      expect(known, `${name} connects as ${user}`).toBeDefined();
+      expect(password, name).toBe(known?.env);
+    }
+    for (const { name, user } of services_) expect(user, name).toBe(name);
+  });
+
+  it('waits for a healthy broker before starting anything that connects to it', () => {
+    for (const [name, block] of services) {
+      if (!/MQTT_URL:/.test(block)) continue;
+      expect(block, name).toMatch(/^ {6}mosquitto: \{ condition: service_healthy \}$/m);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const args = Object.fromEntries(
+    [...dockerfile.matchAll(/^ARG ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+  );
+
+  it('pins every base image to an exact version', () => {
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] as string);
+    expect(froms.length).toBeGreaterThan(1);
+    for (const from of froms) {
+      const image = from.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => args[name] ?? `<unset ${name}>`);
+      expect(image).toMatch(/^[a-z0-9./-]+:\d+\.\d+\.\d+(-[a-z0-9.-]+)?$/);
+    }
+  });
+
+  it('installs the pnpm that package.json pins', () => {
+    const { packageManager } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      packageManager: string;
+    };
+    expect(`pnpm@${args.PNPM_VERSION}`).toBe(packageManager);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The docker compose deployment's secrets: which there are, how they are made, and the files that hold them
+ * (`.env` from `.env.example`, and Mosquitto's password file). Only node: built-ins, so that the script runs
+ * with nothing installed but tsx (see docs/deploy-ec2.md).
+ */
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { access, chmod, copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The broker's users: one per service, a read-only viewer and the health check's. The names are fixed here,
+ * in mosquitto/acl and in docker-compose.yml; each password lives in .env under `env`.
+ */
+export const MQTT_USERS = [
+  { user: 'acquisition', env: 'MQTT_PASSWORD_ACQUISITION' },
+  { user: 'inference', env: 'MQTT_PASSWORD_INFERENCE' },
+  { user: 'production-simulator', env: 'MQTT_PASSWORD_PRODUCTION_SIMULATOR' },
+  { user: 'training-simulator', env: 'MQTT_PASSWORD_TRAINING_SIMULATOR' },
+  { user: 'viewer', env: 'MQTT_PASSWORD_VIEWER' },
+  { user: 'healthcheck', env: 'MQTT_PASSWORD_HEALTHCHECK' },
+] as const;
+
+export type MqttUser = (typeof MQTT_USERS)[number]['user'];
+
+/** Every variable of .env that setup-secrets fills in; .env.example leaves each one empty. */
+export const SECRET_VARIABLES: readonly string[] = [
+  ...MQTT_USERS.map((u) => u.env),
+  'INFLUX_ADMIN_PASSWORD',
+  'INFLUX_ADMIN_TOKEN',
+];
+
+export const ENV_TEMPLATE = '.env.example';
+export const ENV_FILE = '.env';
+/** The previous .env, kept when --force replaces it: InfluxDB keeps the credentials it was set up with. */
+export const ENV_BACKUP = '.env.bak';
+export const PASSWORD_FILE = 'mosquitto/passwd';
+
+/** mosquitto_passwd's default. The passwords are 256 random bits, so stretching adds nothing to them. */
+export const PBKDF2_ITERATIONS = 101;
+/** Mosquitto 2.0 refuses any other salt length (unpwd__decode_passwords). */
+const SALT_BYTES = 12;
+const HASH_BYTES = 64;
+
+/** 32 random bytes as base64url: 43 characters that need no quoting in .env, YAML, a shell or a URL. */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * One password in Mosquitto's PBKDF2-SHA512 format, `$7$<iterations>$<salt>$<hash>` (standard base64),
+ * as mosquitto_passwd writes it.
+ */
+export function mosquittoPasswordHash(
+  password: string,
+  {
+    salt = randomBytes(SALT_BYTES),
+    iterations = PBKDF2_ITERATIONS,
+  }: { salt?: Buffer; iterations?: number } = {},
+): string {
+  if (salt.length !== SALT_BYTES) throw new Error(`the salt must be ${SALT_BYTES} bytes`);
+  const hash = pbkdf2Sync(password, salt, iterations, HASH_BYTES, 'sha512');
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** The password file: one `user:hash` line per user. */
+export function passwordFile(entries: readonly { user: string; password: string }[]): string {
+  return entries.map((e) => `${e.user}:${mosquittoPasswordHash(e.password)}\n`).join('');
+}
+
+/**
+ * The template with every secret variable's empty `NAME=` line filled in. A secret missing from the
+ * template, listed twice or given a value there is a mistake in the template, reported by name.
+ */
+export function fillTemplate(template: string, secrets: Readonly<Record<string, string>>): string {
+  const seen = new Map<string, number>();
+  const lines = template.split('\n').map((line) => {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    const name = match?.[1];
+    if (name === undefined || !(name in secrets)) return line;
+    seen.set(name, (seen.get(name) ?? 0) + 1);
+    if ((match?.[2] ?? '').trim() !== '') {
+      throw new Error(`${ENV_TEMPLATE} gives ${name} a value; secrets must be empty there`);
+    }
+    return `${name}=${secrets[name]}`;
+  });
+  for (const name of Object.keys(secrets)) {
+    const count = seen.get(name) ?? 0;
+    if (count !== 1) {
+      throw new Error(`${ENV_TEMPLATE} must have one "${name}=" line, has ${count}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export type SetupResult =
+  | { readonly kind: 'written'; readonly files: readonly string[]; readonly backup?: string }
+  | { readonly kind: 'exists'; readonly files: readonly string[] };
+
+/**
+ * Writes `.env` (from `.env.example`, every secret random and distinct) and `mosquitto/passwd` to match,
+ * both mode 600. Without `force`, an existing `.env` or password file is left alone and reported; with it,
+ * both are replaced and the old `.env` is kept as `.env.bak`.
+ */
+export async function setupSecrets(dir: string, { force = false } = {}): Promise<SetupResult> {
+  const envPath = join(dir, ENV_FILE);
+  const passwdPath = join(dir, PASSWORD_FILE);
+  const existing = (
+    await Promise.all([ENV_FILE, PASSWORD_FILE].map(async (f) => ((await exists(join(dir, f))) ? f : '')))
+  ).filter((f) => f !== '');
+  if (existing.length > 0 && !force) return { kind: 'exists', files: existing };
+
+  const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, randomSecret()]));
+  const env = fillTemplate(await readFile(join(dir, ENV_TEMPLATE), 'utf8'), secrets);
+  const passwd = passwordFile(MQTT_USERS.map((u) => ({ user: u.user, password: secrets[u.env] as string })));
+
+  let backup: string | undefined;
+  if (existing.includes(ENV_FILE)) {
+    await copyFile(envPath, join(dir, ENV_BACKUP));
+    await chmod(join(dir, ENV_BACKUP), 0o600);
+    backup = ENV_BACKUP;
+  }
+  await writePrivate(passwdPath, passwd);
+  await writePrivate(envPath, env);
+  return { kind: 'written', files: [ENV_FILE, PASSWORD_FILE], ...(backup ? { backup } : {}) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Written beside the target and renamed over it, so a reader never sees half a file; mode 600 whatever the umask. */
+async function writePrivate(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}

@@ -1,0 +1,329 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FEATURE_NAMES, FEATURES } from '@pdm/features';
+import {
+  ForestModel,
+  hashTrainingData,
+  ONNX_INPUT,
+  ONNX_OUTPUT_LABEL,
+  ONNX_OUTPUT_PROBABILITY,
+  propsToCard,
+  readOnnxMetadata,
+  selectRows,
+} from '@pdm/forest';
+import { startService } from '@pdm/testkit';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainerVersion } from './app.ts';
+import { groupSplit } from './group-split.ts';
+import type { TrainingReport } from './report.ts';
+import { confusionMatrix } from './report.ts';
+import { simulatedCsv } from './simulated-data.ts';
+import { readTrainingTable } from './table.ts';
+
+/** ~40 STRESS-clock lifecycles, balanced: about 2,500 rows, trained in well under a second. */
+const csv = simulatedCsv({
+  pumps: 40,
+  seed: 5,
+  weibullEtaH: 0.0469,
+  intervalS: 1,
+  postFailureSamples: 15,
+  balance: true,
+});
+const csvLines = csv.trimEnd().split('\n');
+const header = csvLines[0]!;
+const FAST = ['--trees', '10', '--seed', '3'];
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A fresh working directory holding `files`. */
+async function workdir(files: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pdm-trainer-it-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+async function train(cwd: string, args: readonly string[]) {
+  const service = startService('trainer', args, {}, { cwd });
+  const code = await service.exited;
+  return { code, stdout: service.stdout(), stderr: service.stderr() };
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).sort();
+}
+
+describe('pnpm train on simulator data', () => {
+  let cwd: string;
+  let run: Awaited<ReturnType<typeof train>>;
+  beforeAll(async () => {
+    cwd = await workdir({ 'data.csv': csv });
+    run = await train(cwd, ['--data', 'data.csv', ...FAST, '--out', 'models/pump.onnx']);
+  });
+
+  it('writes model, sidecar and report into a new folder, prints the report, and keeps stderr quiet', async () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(await filesIn(join(cwd, 'models'))).toEqual(['pump.json', 'pump.onnx', 'pump.report.json']);
+    expect(run.stdout).toMatch(/Held-out accuracy \d+\.\d\d %, macro-F1 0\.\d{4}/);
+    expect(run.stdout).toContain('Confusion matrix (rows: true class, columns: predicted)');
+    expect(run.stdout).toContain('Top features (mean decrease in impurity)');
+    expect(run.stdout).toMatch(/train\s+[\d,]+ rows \(32 pump_id values\)/);
+    // stderr is not a terminal here, so no progress
+    expect(run.stderr).toBe('');
+  });
+
+  it('describes the model in its metadata: features, units, classes, data hash, metrics, version, columns', async () => {
+    const onnx = await readFile(join(cwd, 'models/pump.onnx'));
+    const card = propsToCard(readOnnxMetadata(onnx));
+    const report = JSON.parse(await readFile(join(cwd, 'models/pump.report.json'), 'utf8')) as TrainingReport;
+    const sidecar = JSON.parse(await readFile(join(cwd, 'models/pump.json'), 'utf8'));
+    expect(card.featureNames).toEqual(FEATURE_NAMES);
+    expect(card.featureUnits).toEqual(FEATURES.map((f) => f.unit));
+    expect(card.classes).toEqual(['BROKEN', 'FAULTY', 'HEALTHY', 'WARNING']);
+    expect(card.trainerVersion).toBe(trainerVersion());
+    expect(card.metrics).toMatchObject({
+      accuracy: report.heldOut.accuracy,
+      macroF1: report.heldOut.macroF1,
+    });
+    expect(card.hyperparameters).toMatchObject({ nTrees: 10, seed: 3, minSamplesLeaf: 5, maxDepth: null });
+    expect(card.notes).toMatchObject({ labelColumn: 'state', groupColumn: 'pump_id', dataFile: 'data.csv' });
+    expect(card.rows).toEqual(report.split.rows);
+    expect(Date.parse(card.createdAt)).not.toBeNaN();
+    expect(sidecar).toMatchObject({ ...card, onnx: { file: 'pump.onnx', bytes: onnx.length } });
+    expect(report.model.sha256).toBe(sidecar.onnx.sha256);
+  });
+
+  it('exports an ONNX model that labels the held-out pumps exactly as the report and the in-memory model do', async () => {
+    const report = JSON.parse(await readFile(join(cwd, 'models/pump.report.json'), 'utf8')) as TrainingReport;
+    const onnx = await readFile(join(cwd, 'models/pump.onnx'));
+    const card = propsToCard(readOnnxMetadata(onnx));
+
+    const table = await readTrainingTable(join(cwd, 'data.csv'), {
+      features: FEATURE_NAMES,
+      label: 'state',
+      group: 'pump_id',
+    });
+    const split = groupSplit({
+      labels: table.labels.codes,
+      classNames: table.labels.names,
+      groups: table.groups!.codes,
+      groupNames: table.groups!.names,
+      groupColumn: 'pump_id',
+      testFraction: 0.2,
+      seed: 3,
+    });
+    const names = table.groups!.names;
+    expect(Array.from(split.testGroups, (g) => names[g]).sort()).toEqual(report.split.testGroups);
+    const labelOf = (i: number) => table.labels.names[table.labels.codes[i]!]!;
+    const xTrain = selectRows(table.x, split.train);
+    const yTrain = Array.from(split.train, labelOf);
+    // the same training set, so retraining with the same parameters gives the same forest
+    expect(hashTrainingData(xTrain, yTrain)).toBe(card.trainingDataSha256);
+    const model = ForestModel.train(xTrain, yTrain, { nTrees: 10, seed: 3, minSamplesLeaf: 5 });
+
+    const xTest = selectRows(table.x, split.test);
+    const session = await InferenceSession.create(onnx);
+    try {
+      const out = await session.run({
+        [ONNX_INPUT]: new Tensor('float32', Float32Array.from(xTest.data), [xTest.rows, xTest.cols]),
+      });
+      const labels = out[ONNX_OUTPUT_LABEL]!.data as string[];
+      expect(out[ONNX_OUTPUT_PROBABILITY]!.dims).toEqual([xTest.rows, 4]);
+      expect(labels).toEqual(model.predict(xTest));
+      const truth = Array.from(split.test, labelOf);
+      expect(confusionMatrix(truth, labels, report.heldOut.confusionMatrix.classes)).toEqual(
+        report.heldOut.confusionMatrix,
+      );
+    } finally {
+      await session.release();
+    }
+  });
+});
+
+describe.concurrent('pnpm train refuses bad input with a clear message and writes nothing', () => {
+  const withValue = (line: number, column: string, value: string) => {
+    const col = header.split(',').indexOf(column);
+    return csvLines
+      .map((l, i) =>
+        i === line - 1
+          ? l
+              .split(',')
+              .map((v, c) => (c === col ? value : v))
+              .join(',')
+          : l,
+      )
+      .join('\n');
+  };
+  const onlyState = (state: string) =>
+    [header, ...csvLines.slice(1).filter((l) => l.includes(`,${state},`))].join('\n');
+  const onePump = () => {
+    const pump = csvLines[1]!.split(',')[1]!;
+    return [header, ...csvLines.slice(1).filter((l) => l.split(',')[1] === pump)].join('\n');
+  };
+
+  /** BROKEN rows of all pumps but one relabelled FAULTY: whichever side that pump lands on, the other lacks BROKEN */
+  const oneBrokenPump = () => {
+    const pump = csvLines.find((l) => l.includes(',BROKEN,'))!.split(',')[1]!;
+    return csvLines.map((l) => (l.split(',')[1] === pump ? l : l.replace(',BROKEN,', ',FAULTY,'))).join('\n');
+  };
+
+  const cases: {
+    name: string;
+    files: Record<string, string>;
+    args: string[];
+    code: number;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'a feature column the file does not have',
+      files: { 'data.csv': csv },
+      args: ['--features', 'vibration_rmz,temperature'],
+      code: 1,
+      message:
+        /column vibration_rmz \(did you mean vibration_rms\?\) not in data\.csv; it has: ts, pump_id, seq, vibration_x, .*, failure_mode\n/,
+    },
+    {
+      name: 'a label column the file does not have',
+      files: { 'data.csv': csv },
+      args: ['--label', 'condition'],
+      code: 1,
+      message: /column condition not in data\.csv; it has: ts, pump_id/,
+    },
+    {
+      name: 'a value that is not a number',
+      files: { 'data.csv': withValue(7, 'temperature', 'hot') },
+      args: [],
+      code: 1,
+      message: /data\.csv line 7, column temperature: value is "hot", not a number/,
+    },
+    {
+      name: 'a single class',
+      files: { 'data.csv': onlyState('HEALTHY') },
+      args: [],
+      code: 1,
+      message:
+        /column state of data\.csv has only one class \("HEALTHY"\) in \d+ rows: a classifier needs at least two/,
+    },
+    {
+      name: 'an empty file',
+      files: { 'data.csv': '' },
+      args: [],
+      code: 1,
+      message: /data\.csv is empty/,
+    },
+    {
+      name: 'a header without rows',
+      files: { 'data.csv': `${header}\r\n` },
+      args: [],
+      code: 1,
+      message: /data\.csv has a header but no rows/,
+    },
+    {
+      name: 'a --data file that does not exist',
+      files: {},
+      args: [],
+      code: 1,
+      message: /cannot read --data data\.csv: no such file/,
+    },
+    {
+      name: 'a group split that leaves nothing to train on',
+      files: { 'data.csv': onePump() },
+      args: [],
+      code: 1,
+      message: /nothing left to train on: pump_id has only 1 distinct value.*Train on data from more pumps/,
+    },
+    {
+      name: 'a group split that leaves a class out of one set',
+      files: { 'data.csv': oneBrokenPump() },
+      args: [],
+      code: 1,
+      message:
+        /(the held-out set has no BROKEN rows|no BROKEN rows are left for training): 1 of 40 pump_id values have BROKEN rows.*--test-fraction \(now 0\.2\), another --seed/,
+    },
+    {
+      name: 'bad flags, all at once, with exit code 2',
+      files: { 'data.csv': csv },
+      args: ['--trees', 'many', '--test-fraction', '0', '--out', 'model.bin'],
+      code: 2,
+      message:
+        /--test-fraction: must be above 0[\s\S]*--trees: expected a whole number[\s\S]*--out: a path ending in \.onnx/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`on ${c.name}`, async () => {
+      const cwd = await workdir(c.files);
+      const args = c.name.startsWith('bad flags')
+        ? ['--data', 'data.csv', ...c.args]
+        : ['--data', 'data.csv', ...FAST, ...c.args];
+      const run = await train(cwd, args);
+      expect(run.code, run.stderr).toBe(c.code);
+      expect(run.stderr).toMatch(c.message);
+      if (c.code === 1) expect(run.stderr).toContain('No model was written.');
+      expect(run.stdout).toBe('');
+      expect(await filesIn(join(cwd, 'models'))).toEqual([]);
+    });
+  }
+
+  it('on a missing --data flag, with exit code 2', async () => {
+    const run = await train(await workdir(), ['--trees', '5']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--data: required: the CSV to train on');
+  });
+
+  it('answers --help with every flag', async () => {
+    const run = await train(await workdir(), ['--help']);
+    expect(run.code).toBe(0);
+    for (const flag of [
+      '--data CSV',
+      '--label',
+      '--features',
+      '--group',
+      '--test-fraction',
+      '--trees',
+      '--max-depth',
+      '--min-samples-leaf',
+      '--max-features',
+      '--seed',
+      '--out',
+    ]) {
+      expect(run.stdout).toContain(flag);
+    }
+  });
+});
+
+describe('pnpm train replaces a model atomically', () => {
+  it('leaves the previous model, sidecar and report untouched when a run fails on bad data or on the disk', async () => {
+    const cwd = await workdir({ 'good.csv': csv, 'bad.csv': `${csv}not,a,row\n` });
+    const out = ['--out', 'models/pump.onnx'];
+    expect((await train(cwd, ['--data', 'good.csv', ...FAST, ...out])).code).toBe(0);
+    const models = join(cwd, 'models');
+    const before = await Promise.all(
+      ['pump.onnx', 'pump.json', 'pump.report.json'].map((f) => readFile(join(models, f))),
+    );
+
+    const badData = await train(cwd, ['--data', 'bad.csv', ...FAST, ...out]);
+    expect(badData.code).toBe(1);
+    expect(badData.stderr).toMatch(/bad\.csv line \d+ has 3 fields, the header has 30/);
+    const after = await Promise.all(
+      ['pump.onnx', 'pump.json', 'pump.report.json'].map((f) => readFile(join(models, f))),
+    );
+    expect(after).toEqual(before);
+
+    // the sidecar's name taken by a folder: writing fails after the model is encoded
+    await rm(join(models, 'pump.json'));
+    await mkdir(join(models, 'pump.json'));
+    const badDisk = await train(cwd, ['--data', 'good.csv', '--trees', '12', '--seed', '4', ...out]);
+    expect(badDisk.code).toBe(1);
+    expect(badDisk.stderr).toContain('could not write the model to models/pump.onnx');
+    expect(await readFile(join(models, 'pump.onnx'))).toEqual(before[0]);
+    expect(await readFile(join(models, 'pump.report.json'))).toEqual(before[2]);
+    // no temporary files left behind
+    expect(await filesIn(models)).toEqual(['pump.json', 'pump.onnx', 'pump.report.json']);
+  });
+});
