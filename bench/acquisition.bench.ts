@@ -140,7 +140,7 @@ async function influxForwarder(): Promise<BenchRow> {
     const forwarder = new Forwarder(
       store,
       createInfluxWriter({ ...fake.target, timeoutMs: 30_000 }),
-      { batchLines: 5000, retainMs: 3_600_000 },
+      { batchLines: 5000, concurrency: 2, retainMs: 3_600_000 },
       { forwarded: registry.counter('f', 'f'), errors: registry.counter('e', 'e') },
       pino({ level: 'silent' }),
     );
@@ -151,6 +151,9 @@ async function influxForwarder(): Promise<BenchRow> {
     await forwarder.stop();
     store.close();
     const stats = await fake.stats();
+    process.stderr.write(
+      `forwarder: ${points} points in ${((performance.now() - started) / 1000).toFixed(2)} s; the fake spent ${(stats.answeringMs / 1000).toFixed(2)} s answering\n`,
+    );
     if (stats.linesAccepted !== points)
       throw new Error(`the fake accepted ${stats.linesAccepted} of ${points} points`);
     return {

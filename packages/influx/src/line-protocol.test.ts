@@ -5,6 +5,7 @@ import { InfluxError } from './errors.ts';
 import {
   encodeSample,
   MEASUREMENT,
+  num,
   REQUIRED_FIELDS,
   type StoredSample,
   stringField,
@@ -113,5 +114,30 @@ describe('encodeSample', () => {
     const err = refusal({ ...sample('P-1', 1_700_000_000_000), ...change });
     expect(err.code).toBe('invalid_sample');
     expect(err.message).toContain(message);
+  });
+});
+
+describe('float fields', () => {
+  it.each([
+    [0, '0'],
+    [1.404, '1.404'],
+    [1.4, '1.400'],
+    [-2.05, '-2.050'],
+    [123.456, '123.456'],
+    [1e-7, '1e-7'],
+    [1.2345, '1.2345'],
+    [0.1 + 0.2, String(0.1 + 0.2)],
+    [1e20, '100000000000000000000'],
+    [-0.001, '-0.001'],
+  ])('prints %s as %s, which parses back to the same double', (x, text) => {
+    expect(num(x)).toBe(text);
+    expect(Number(num(x))).toBe(x);
+  });
+
+  it('round-trips every value with up to three decimals in a wide range', () => {
+    for (let i = -200_000; i <= 200_000; i += 7) {
+      const x = i / 1000;
+      expect(Number(num(x))).toBe(x);
+    }
   });
 });

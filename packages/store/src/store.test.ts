@@ -101,6 +101,19 @@ describe('SQLite store', () => {
     store.close();
   });
 
+  it('hands the outbox out as the same samples iterate() reads, with no ground truth as undefined', () => {
+    const store = SampleStore.open(tempPath());
+    store.write([sample('a', 1), sample('a', 2, null), sample('b', 1)]);
+    const batch = store.nextOutboxBatch(10);
+    const expected = [...store.iterate()]
+      .sort((x, y) => (x.pump_id === y.pump_id ? x.ts - y.ts : 0))
+      .map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? undefined])));
+    expect(batch?.samples).toEqual([expected[0], expected[1], expected[2]]);
+    expect(batch?.samples[1]?.state).toBeUndefined();
+    expect(store.nextOutboxBatch(10, 2)?.samples.map((s) => `${s.pump_id}@${s.ts}`)).toEqual(['b@1']);
+    store.close();
+  });
+
   it('explains a missing file, and a file that is not a store', () => {
     const missing = tempPath();
     expect(() => SampleStore.open(missing, { readonly: true })).toThrow(

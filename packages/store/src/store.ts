@@ -59,10 +59,18 @@ export interface SampleFilter {
   readonly labelledOnly?: boolean | undefined;
 }
 
+/** A sample on its way to InfluxDB: the ground truth is absent (undefined) rather than null. */
+export type OutboxSample = Telemetry & {
+  readonly state: PumpState | undefined;
+  readonly health_pct: number | undefined;
+  readonly rul_h: number | undefined;
+  readonly failure_mode: FailureMode | undefined;
+};
+
 export interface OutboxBatch {
   /** the last sample id in the batch: mark it forwarded after a 2xx */
   readonly lastId: number;
-  readonly samples: StoredSample[];
+  readonly samples: OutboxSample[];
 }
 
 /** The columns of a stored sample, in the order iterateValues() gives their values. */
@@ -92,6 +100,7 @@ export class SampleStore {
   readonly #db: Database.Database;
   readonly #insertSample: Database.Statement;
   readonly #insertDeadLetter: Database.Statement;
+  #outboxQuery: Database.Statement | undefined;
   readonly #writeBatch: (
     samples: readonly NewSample[],
     deadLetters: readonly DeadLetter[],
@@ -244,13 +253,19 @@ export class SampleStore {
     return Math.max(0, max - this.#cursor());
   }
 
-  nextOutboxBatch(limit: number): OutboxBatch | undefined {
-    const rows = this.#db
+  /**
+   * The next samples to forward, oldest first: after the cursor, or after `afterId` when the caller is
+   * already preparing the batch behind one in flight. Each sample is one object literal of a fixed shape
+   * (no ground truth: `undefined`), which the line-protocol encoder walks at full speed.
+   */
+  nextOutboxBatch(limit: number, afterId = this.#cursor()): OutboxBatch | undefined {
+    this.#outboxQuery ??= this.#db
       .prepare(`SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id > ? ORDER BY id LIMIT ?`)
-      .all(this.#cursor(), limit) as (StoredSample & { id: number })[];
+      .raw(true);
+    const rows = this.#outboxQuery.all(afterId, limit) as (number | string | null)[][];
     const last = rows.at(-1);
     if (!last) return undefined;
-    return { lastId: last.id, samples: rows.map(({ id: _, ...s }) => s) };
+    return { lastId: last[0] as number, samples: rows.map(outboxSample) };
   }
 
   /** Marks every sample up to `lastId` forwarded; with a dead letter when the server refused them. */
@@ -301,4 +316,26 @@ function whereClause(filter: SampleFilter): { where: string; params: (string | n
   }
   if (filter.labelledOnly) conditions.push('state IS NOT NULL');
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** A raw outbox row (id, then SAMPLE_COLUMNS) as a sample. */
+function outboxSample(r: (number | string | null)[]): OutboxSample {
+  return {
+    pump_id: r[1] as string,
+    ts: r[2] as number,
+    seq: r[3] as number,
+    vibration_x: r[4] as number,
+    vibration_y: r[5] as number,
+    vibration_z: r[6] as number,
+    vibration_rms: r[7] as number,
+    temperature: r[8] as number,
+    pressure: r[9] as number,
+    flow: r[10] as number,
+    current: r[11] as number,
+    rpm: r[12] as number,
+    state: (r[13] ?? undefined) as PumpState | undefined,
+    health_pct: (r[14] ?? undefined) as number | undefined,
+    rul_h: (r[15] ?? undefined) as number | undefined,
+    failure_mode: (r[16] ?? undefined) as FailureMode | undefined,
+  };
 }

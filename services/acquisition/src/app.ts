@@ -127,7 +127,7 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
           bucket: influx.bucket,
           timeoutMs: 30_000,
         }),
-        { batchLines: 5000, retainMs: influx.retainMs },
+        { batchLines: 5000, concurrency: 2, retainMs: influx.retainMs },
         { forwarded, errors: forwardErrors },
         logger.child({ component: 'forwarder' }),
       )

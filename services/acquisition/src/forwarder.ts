@@ -3,12 +3,14 @@
  * InfluxDB is down, slow or throttling, it backs off and the backlog waits on disk; a batch the server
  * refuses as bad data goes to the dead letters with the server's message.
  */
-import { encodeSample, InfluxError, type StoredSample as InfluxSample, type InfluxWriter } from '@pdm/influx';
-import type { DeadLetter, SampleStore, StoredSample } from '@pdm/store';
+import { encodeSample, InfluxError, type InfluxWriter, type WriteOutcome } from '@pdm/influx';
+import type { DeadLetter, OutboxBatch, SampleStore } from '@pdm/store';
 import type { Counter, Logger } from '@pdm/telemetry';
 
 export interface ForwarderOptions {
   readonly batchLines: number;
+  /** batches in flight at once */
+  readonly concurrency: number;
   /** forwarded samples older than this are pruned from the SQLite file */
   readonly retainMs: number;
 }
@@ -68,22 +70,40 @@ export class Forwarder {
     let backoff = BACKOFF_MIN_MS;
     let batchLines = this.#options.batchLines;
     let lastPrune = 0;
+    // Several batches in flight, answered in order: reading and encoding the next batches overlaps
+    // with InfluxDB parsing the earlier ones. The cursor only ever moves past a batch whose every
+    // predecessor was accepted, so a failure resends from there (a rewrite is harmless).
+    const inFlight: { readonly batch: EncodedBatch; readonly outcome: Promise<WriteOutcome> }[] = [];
+    const abandonInFlight = async () => {
+      await Promise.allSettled(inFlight.map((f) => f.outcome));
+      inFlight.length = 0;
+    };
     while (!this.#stopped) {
       if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
         lastPrune = Date.now();
         const pruned = this.#store.pruneForwarded(Date.now() - this.#options.retainMs);
         if (pruned > 0) this.#logger.info({ pruned }, 'pruned forwarded samples from the outbox');
       }
-      const batch = this.#store.nextOutboxBatch(batchLines);
-      if (!batch) {
+      while (inFlight.length < this.#options.concurrency) {
+        const after = inFlight.at(-1)?.batch.lastId;
+        const next =
+          after === undefined
+            ? this.#store.nextOutboxBatch(batchLines)
+            : this.#store.nextOutboxBatch(batchLines, after);
+        if (!next) break;
+        const batch = encodeBatch(next);
+        inFlight.push({ batch, outcome: this.#writer.write(batch.lines) });
+      }
+      const head = inFlight.shift();
+      if (!head) {
         await this.#sleep(IDLE_POLL_MS);
         continue;
       }
-      const { lines, unencodable } = encodeBatch(batch.samples);
-      const outcome = await this.#writer.write(lines);
+      const { batch } = head;
+      const outcome = await head.outcome;
       if (outcome.kind === 'ok') {
-        this.#store.markForwarded(batch.lastId, unencodable);
-        this.#metrics.forwarded.inc(undefined, lines.length);
+        this.#store.markForwarded(batch.lastId, batch.unencodable);
+        this.#metrics.forwarded.inc(undefined, batch.lines.length);
         if (this.#lastProblem) this.#logger.info('InfluxDB accepts writes again');
         this.#lastProblem = undefined;
         backoff = BACKOFF_MIN_MS;
@@ -94,7 +114,7 @@ export class Forwarder {
         // Bad data: retrying cannot help. Set the batch aside with the server's reason and move on.
         this.#metrics.errors.inc({ kind: 'rejected' });
         this.#logger.error(
-          { status: outcome.status, message: outcome.message, rows: lines.length },
+          { status: outcome.status, message: outcome.message, rows: batch.lines.length },
           'InfluxDB rejected a batch; dead-lettered',
         );
         this.#store.markForwarded(batch.lastId, {
@@ -102,11 +122,12 @@ export class Forwarder {
           topic: null,
           reason: `influxdb_${outcome.status}`,
           detail: outcome.message,
-          payload: Buffer.from(lines.join('\n')),
-          payloadBytes: lines.reduce((n, l) => n + l.length + 1, 0),
+          payload: Buffer.from(batch.lines.join('\n')),
+          payloadBytes: batch.lines.reduce((n, l) => n + l.length + 1, 0),
         });
         continue;
       }
+      await abandonInFlight();
       if (outcome.kind === 'rejected' && outcome.status === 413 && batchLines > 1) {
         batchLines = Math.max(1, Math.floor(batchLines / 2));
         this.#logger.warn({ batchLines }, 'InfluxDB says the batch is too large; halving it');
@@ -118,15 +139,17 @@ export class Forwarder {
       const wait =
         outcome.kind === 'retry' && outcome.retryAfterMs !== undefined ? outcome.retryAfterMs : backoff;
       this.#metrics.errors.inc({ kind: outcome.kind === 'retry' ? 'retry' : `http_${outcome.status}` });
-      if (problem !== this.#lastProblem)
+      if (problem !== this.#lastProblem) {
         this.#logger.warn(
           { problem, retryInMs: wait, backlog: this.#store.outboxBacklog() },
           'InfluxDB write failed; backlog kept on disk',
         );
+      }
       this.#lastProblem = problem;
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
       await this.#sleep(wait);
     }
+    await abandonInFlight();
   }
 
   #sleep(ms: number): Promise<void> {
@@ -141,24 +164,29 @@ export class Forwarder {
   }
 }
 
-/** Line protocol for each sample; a row that cannot be encoded becomes one dead letter. */
-function encodeBatch(samples: readonly StoredSample[]): {
-  lines: string[];
-  unencodable: DeadLetter | undefined;
-} {
+interface EncodedBatch {
+  readonly lastId: number;
+  readonly lines: string[];
+  /** rows line protocol cannot carry, as one dead letter */
+  readonly unencodable: DeadLetter | undefined;
+}
+
+/** Line protocol for each sample; a row that cannot be encoded becomes part of one dead letter. */
+function encodeBatch(batch: OutboxBatch): EncodedBatch {
   const lines: string[] = [];
   const bad: string[] = [];
-  for (const s of samples) {
+  for (const s of batch.samples) {
     try {
-      lines.push(encodeSample(withoutNulls(s)));
+      lines.push(encodeSample(s));
     } catch (err) {
       if (!(err instanceof InfluxError)) throw err;
       bad.push(`${JSON.stringify(s)} ${err.message}`);
     }
   }
-  if (bad.length === 0) return { lines, unencodable: undefined };
+  if (bad.length === 0) return { lastId: batch.lastId, lines, unencodable: undefined };
   const payload = Buffer.from(bad.join('\n'));
   return {
+    lastId: batch.lastId,
     lines,
     unencodable: {
       origin: 'influxdb',
@@ -168,17 +196,5 @@ function encodeBatch(samples: readonly StoredSample[]): {
       payload,
       payloadBytes: payload.length,
     },
-  };
-}
-
-/** The store says null for "no ground truth"; line protocol leaves the field out. */
-function withoutNulls(s: StoredSample): InfluxSample {
-  const { state, health_pct, rul_h, failure_mode, ...telemetry } = s;
-  return {
-    ...telemetry,
-    ...(state === null ? {} : { state }),
-    ...(health_pct === null ? {} : { health_pct }),
-    ...(rul_h === null ? {} : { rul_h }),
-    ...(failure_mode === null ? {} : { failure_mode }),
   };
 }
