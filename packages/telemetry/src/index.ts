@@ -7,6 +7,7 @@ export * from './mqtt.ts';
 export * from './ops-server.ts';
 export * from './rate-limited-log.ts';
 export * from './schemas.ts';
+export * from './scoring.ts';
 export * from './sink.ts';
 export * from './states.ts';
 export * from './topics.ts';

@@ -15,6 +15,8 @@ export const DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const STATUS_PUBLISH_TIMEOUT_MS = 2_000;
+/** CONNACK codes for "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5. */
+const UNSUPPORTED_PROTOCOL = [1, 0x84];
 
 export interface MqttSettings {
   readonly url: string;
@@ -129,9 +131,20 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     );
   });
   // mqtt.js reconnects on its own; an error is only worth a log line.
-  client.on('error', (err) =>
-    log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'),
-  );
+  client.on('error', (err) => {
+    const code = (err as { code?: unknown }).code;
+    if (client.options.protocolVersion === 5 && UNSUPPORTED_PROTOCOL.includes(code as number)) {
+      // An MQTT 3.1.1 broker (aedes, for one): the next attempt speaks 3.1.1. The session is still
+      // persistent (clean: false); it just has no expiry interval.
+      log.warn({ url: settings.url }, 'broker does not speak MQTT 5; using MQTT 3.1.1');
+      client.options.protocolVersion = 4;
+      delete client.options.properties;
+      client.options.reconnectPeriod = 0;
+      client.reconnect();
+      return;
+    }
+    log.warn({ err: { message: err.message, code } }, 'MQTT error');
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {

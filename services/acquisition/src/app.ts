@@ -11,6 +11,7 @@ import {
   sharedFilter,
   startOpsServer,
   telemetrySchema,
+  topicFilter,
   trainingSampleSchema,
   validateMessage,
 } from '@pdm/telemetry';
@@ -137,8 +138,8 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   const expectations = settings.storeTelemetry
     ? { training: trainingSampleSchema, telemetry: telemetrySchema }
     : { training: trainingSampleSchema };
-  const filters = Object.keys(expectations).map((kind) =>
-    sharedFilter(settings.shareGroup, kind as 'training' | 'telemetry'),
+  const filters = (Object.keys(expectations) as ('training' | 'telemetry')[]).map((kind) =>
+    settings.shareGroup === 'none' ? topicFilter(kind) : sharedFilter(settings.shareGroup, kind),
   );
 
   const onMessage = (topic: string, payload: Buffer): Promise<void> => {

@@ -10,13 +10,14 @@ const config = configOrExit(
     program,
     options,
     { argv: process.argv.slice(2), env: { ...readDotenv(resolve('.env')), ...process.env } },
-    (c) =>
-      c.store === 'influxdb'
-        ? [
-            ...(c.influxToken ? [] : ['INFLUX_TOKEN: required with STORE=influxdb']),
-            ...(c.influxOrg ? [] : ['INFLUX_ORG: required with STORE=influxdb']),
-          ]
-        : [],
+    (c) => [
+      ...(c.store === 'influxdb' && !c.influxToken ? ['INFLUX_TOKEN: required with STORE=influxdb'] : []),
+      ...(c.store === 'influxdb' && !c.influxOrg ? ['INFLUX_ORG: required with STORE=influxdb'] : []),
+      // Without a shared subscription every lane would receive every message.
+      ...(c.shareGroup === 'none' && c.lanes !== 1
+        ? ['--lanes / ACQ_LANES: must be 1 with --share-group none']
+        : []),
+    ],
   ),
   program,
   { out: console.log, err: console.error, exit: process.exit },

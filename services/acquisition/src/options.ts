@@ -61,7 +61,7 @@ export const options = {
     flag: 'share-group',
     env: 'MQTT_SHARE_GROUP',
     placeholder: 'G',
-    help: 'shared-subscription group: replicas in one group split the messages',
+    help: 'shared-subscription group: replicas in one group split the messages; "none" for a broker without shared subscriptions (then --lanes 1)',
   },
   lanes: {
     schema: intOption(32, { min: 1, max: 256 }),

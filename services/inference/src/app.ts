@@ -4,6 +4,7 @@ import {
   connectMqtt,
   groundTruthSchema,
   INVALID_REASONS,
+  LiveScorer,
   type Logger,
   MetricsRegistry,
   type MqttConnection,
@@ -25,7 +26,7 @@ import { ModelHolder } from './model-holder.ts';
 import { fingerprintOf, ModelWatcher } from './model-watcher.ts';
 import { ownsPump } from './partition.ts';
 import { CSV_HEADER, Pipeline } from './pipeline.ts';
-import { LiveScorer } from './scoring.ts';
+
 import { Smoother } from './smoother.ts';
 
 const DEAD_LETTER_PAYLOAD_BYTES = 4096;

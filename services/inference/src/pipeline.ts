@@ -10,6 +10,7 @@ import {
   type Alert,
   type Counter,
   type Histogram,
+  type LiveScorer,
   type Logger,
   type Prediction,
   PUMP_STATES,
@@ -21,7 +22,6 @@ import ort from 'onnxruntime-node';
 import type { AlertPolicy } from './alerts.ts';
 import type { DailyLog } from './daily-log.ts';
 import type { ModelHolder } from './model-holder.ts';
-import type { LiveScorer } from './scoring.ts';
 import type { Smoother } from './smoother.ts';
 
 export const CSV_HEADER = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertPolicy } from './alerts.ts';
 import { ownsPump, pumpHash } from './partition.ts';
-import { LiveScorer } from './scoring.ts';
+
 import { Smoother } from './smoother.ts';
 
 describe('per-pump smoothing', () => {
@@ -73,43 +73,6 @@ describe('alert policy', () => {
     expect(policy.decide('p', 'FAULTY', 'BROKEN', 3000)).toBe('alarm');
     expect(policy.suppressed).toBe(2);
     expect(policy.decide('q', 'WARNING', 'FAULTY', 3000)).toBe('alarm');
-  });
-});
-
-describe('live scoring', () => {
-  it('matches predictions and truths by pump and seq, in either order', () => {
-    const scorer = new LiveScorer();
-    scorer.addTruth('p', 1, 'HEALTHY');
-    scorer.addPrediction('p', 1, 'HEALTHY', false);
-    scorer.addPrediction('p', 2, 'FAULTY', true);
-    scorer.addTruth('p', 2, 'HEALTHY');
-    scorer.addPrediction('q', 1, 'BROKEN', false);
-    expect(scorer.scored).toBe(2);
-    expect(scorer.accuracy).toBe(0.5);
-    expect(scorer.falseAlarms).toBe(1);
-    expect(scorer.confusion[0]).toEqual([1, 0, 1, 0]);
-  });
-
-  it('keeps no predictions waiting while no ground truth has ever arrived', () => {
-    const scorer = new LiveScorer();
-    scorer.addPrediction('p', 1, 'HEALTHY', false);
-    scorer.addTruth('p', 1, 'HEALTHY');
-    expect(scorer.scored).toBe(0);
-    scorer.addPrediction('p', 2, 'HEALTHY', false);
-    scorer.addTruth('p', 2, 'HEALTHY');
-    expect(scorer.scored).toBe(1);
-  });
-
-  it('forgets the oldest unmatched entries beyond its bound', () => {
-    const scorer = new LiveScorer(2);
-    scorer.addTruth('other', 1, 'HEALTHY');
-    scorer.addTruth('other', 2, 'HEALTHY');
-    scorer.addPrediction('p', 1, 'HEALTHY', false);
-    scorer.addPrediction('p', 2, 'HEALTHY', false);
-    scorer.addPrediction('p', 3, 'HEALTHY', false);
-    scorer.addTruth('p', 1, 'HEALTHY');
-    scorer.addTruth('p', 3, 'HEALTHY');
-    expect(scorer.scored).toBe(1);
   });
 });
 

@@ -3,7 +3,7 @@
  * whichever arrives first, and counted in a confusion matrix. Alarms raised while the truth was HEALTHY
  * are counted as false alarms.
  */
-import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import { PUMP_STATES, type PumpState } from './states.ts';
 
 interface PendingPrediction {
   readonly state: PumpState;

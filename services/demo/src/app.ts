@@ -1,0 +1,328 @@
+/**
+ * The demo's script: train on simulated lifecycles, then predict a live fleet, all on this machine.
+ * Every step runs the real program (the same `pnpm <name>` a user would), so what works here works in
+ * a deployment.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type EmbeddedBroker, startEmbeddedBroker } from './broker.ts';
+import { FleetMonitor } from './monitor.ts';
+import { type Program, runProgram } from './processes.ts';
+import { renderLine, renderScreen, type ViewState } from './view.ts';
+
+export interface DemoSettings {
+  readonly durationS: number;
+  readonly trainingPumps: number;
+  readonly fleetPumps: number;
+  /** absolute */
+  readonly dir: string;
+  readonly seed: number;
+  readonly store: 'sqlite' | 'influxdb';
+  readonly externalMqtt: string | undefined;
+  readonly mqttUsername: string | undefined;
+  readonly mqttPassword: string | undefined;
+  /** INFLUX_* passed through to acquisition and the export */
+  readonly influxEnv: Readonly<Record<string, string | undefined>>;
+}
+
+export interface DemoIo {
+  write(text: string): void;
+  readonly tty: boolean;
+  readonly columns: number;
+}
+
+export interface DemoSummary {
+  readonly completed: boolean;
+  readonly trainingSamples: number;
+  readonly exportedRows: number;
+  readonly modelMacroF1: number | undefined;
+  readonly predictions: number;
+  readonly liveAccuracy: number | undefined;
+  readonly alarms: number;
+  readonly paths: Readonly<Record<string, string>>;
+}
+
+/** STRESS mode's clock on the training simulator: mean life 150 s at one sample a second. */
+const TRAINING_CLOCK = [
+  '--weibull-eta',
+  '0.0469',
+  '--interval-s',
+  '1',
+  '--post-failure-samples',
+  '15',
+  '--lifecycles',
+  '3',
+];
+
+export function createDemo(settings: DemoSettings, io: DemoIo) {
+  const { dir } = settings;
+  const paths = {
+    store: join(dir, 'pdm.sqlite'),
+    trainingCsv: join(dir, 'training.csv'),
+    model: join(dir, 'models', 'pump-state.onnx'),
+    predictions: join(dir, 'predictions'),
+    logs: join(dir, 'logs'),
+  };
+  const programs: Program[] = [];
+  let broker: EmbeddedBroker | undefined;
+  let monitor: FleetMonitor | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const started = Date.now();
+  const view = { phase: 'starting', lines: [] as string[] };
+  const summary = {
+    completed: false,
+    trainingSamples: 0,
+    exportedRows: 0,
+    modelMacroF1: undefined as number | undefined,
+    predictions: 0,
+    liveAccuracy: undefined as number | undefined,
+    alarms: 0,
+  };
+
+  const show = (phase: string, lines: string[]) => {
+    const changed = phase !== view.phase;
+    view.phase = phase;
+    view.lines = lines;
+    // Without a terminal to redraw, say at least when a new phase begins.
+    if (changed && !io.tty) io.write(`${renderLine(state())}\n`);
+  };
+  const state = (): ViewState => ({
+    phase: view.phase,
+    elapsedS: (Date.now() - started) / 1000,
+    durationS: settings.durationS,
+    lines: view.lines,
+    monitor,
+  });
+  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      wake = done;
+    });
+
+  const start = (service: string, args: string[], env: Record<string, string | undefined> = {}) => {
+    const program = runProgram(service, args, { ...childEnv(), ...env }, paths.logs);
+    programs.push(program);
+    return program;
+  };
+  let mqttUrl = '';
+  const childEnv = (): Record<string, string | undefined> => ({
+    MQTT_URL: mqttUrl,
+    MQTT_USERNAME: settings.mqttUsername,
+    MQTT_PASSWORD: settings.mqttPassword,
+    LOG_LEVEL: 'info',
+    HTTP_PORT: '0',
+    STORE: settings.store,
+    SQLITE_PATH: paths.store,
+    ...settings.influxEnv,
+  });
+  const finished = async (program: Program, what: string) => {
+    const code = await program.exited;
+    if (code !== 0 && !stopping)
+      throw new Error(`${what} failed (exit ${code}); see ${rel(program.logFile)}`);
+    return code === 0;
+  };
+
+  async function prepare(): Promise<void> {
+    // Only what the demo itself makes: --dir may hold other things.
+    for (const name of [
+      'pdm.sqlite',
+      'pdm.sqlite-wal',
+      'pdm.sqlite-shm',
+      'training.csv',
+      'models',
+      'predictions',
+      'logs',
+    ]) {
+      rmSync(join(dir, name), { recursive: true, force: true });
+    }
+    mkdirSync(paths.logs, { recursive: true });
+    if (settings.externalMqtt) mqttUrl = settings.externalMqtt;
+    else {
+      broker = await startEmbeddedBroker();
+      mqttUrl = broker.url;
+    }
+  }
+
+  async function trainingData(acquisitionPort: () => number | undefined): Promise<void> {
+    show('1 of 3: simulating whole pump lifecycles into acquisition', [
+      `broker  ${mqttUrl}${broker ? ' (embedded aedes)' : ''}`,
+      `store   ${rel(paths.store)}${settings.store === 'influxdb' ? ` → InfluxDB ${settings.influxEnv.INFLUX_URL ?? ''}` : ''}`,
+    ]);
+    const simulator = start(
+      'training-simulator',
+      [
+        '--pumps',
+        String(settings.trainingPumps),
+        '--seed',
+        String(settings.seed),
+        '--chaos',
+        ...TRAINING_CLOCK,
+      ],
+      { MQTT_CLIENT_ID: 'demo-training-simulator' },
+    );
+    if (!(await finished(simulator, 'the training simulator'))) return;
+    const run = simulator.logs.find((l) => l.msg === 'training run complete') as
+      | { acknowledged: number }
+      | undefined;
+    summary.trainingSamples = run?.acknowledged ?? 0;
+    // Wait until acquisition has stored (and, with InfluxDB, forwarded) every acknowledged sample.
+    for (;;) {
+      const port = acquisitionPort();
+      const metrics = port
+        ? await fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          )
+        : '';
+      const stored = metricValue(metrics, 'pdm_acquisition_stored_total');
+      const backlog = metricValue(metrics, 'pdm_acquisition_backlog_rows');
+      show('1 of 3: simulating whole pump lifecycles into acquisition', [
+        ...view.lines.slice(0, 2),
+        `published ${summary.trainingSamples.toLocaleString('en-US')} labelled samples; stored ${stored.toLocaleString('en-US')}${settings.store === 'influxdb' ? `, waiting for InfluxDB ${backlog}` : ''}`,
+      ]);
+      if ((stored >= summary.trainingSamples && backlog === 0) || stopping) return;
+      await sleep(300);
+    }
+  }
+
+  async function exportAndTrain(): Promise<void> {
+    show('2 of 3: exporting a balanced training set and training the model', [
+      `training set ${rel(paths.trainingCsv)}`,
+      `model        ${rel(paths.model)}`,
+    ]);
+    const exporter = start('export-training-data', [
+      '--out',
+      paths.trainingCsv,
+      '--seed',
+      String(settings.seed),
+      '--source',
+      settings.store,
+    ]);
+    if (!(await finished(exporter, 'the export'))) return;
+    const exported = exporter.logs.find((l) => l.msg === 'export complete') as
+      | { written?: number }
+      | undefined;
+    summary.exportedRows = exported?.written ?? 0;
+    const trainer = start('trainer', [
+      '--data',
+      paths.trainingCsv,
+      '--out',
+      paths.model,
+      '--trees',
+      '60',
+      '--seed',
+      String(settings.seed),
+    ]);
+    if (!(await finished(trainer, 'training'))) return;
+    const reportPath = paths.model.replace(/\.onnx$/, '.report.json');
+    if (existsSync(reportPath)) {
+      const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { heldOut?: { macroF1?: number } };
+      summary.modelMacroF1 = report.heldOut?.macroF1;
+    }
+  }
+
+  async function live(): Promise<void> {
+    const inference = start('inference', [], {
+      MODEL_PATH: paths.model,
+      PREDICTIONS_DIR: paths.predictions,
+      MQTT_CLIENT_ID: 'demo-inference',
+    });
+    await inference.waitFor(/inference running/);
+    monitor = new FleetMonitor();
+    await monitor.connect(mqttUrl, settings.mqttUsername, settings.mqttPassword);
+    const fleet = start(
+      'production-simulator',
+      [
+        '--mode',
+        'stress',
+        '--chaos',
+        '--pumps',
+        String(settings.fleetPumps),
+        '--seed',
+        String(settings.seed),
+      ],
+      {
+        MQTT_CLIENT_ID: 'demo-production-simulator',
+      },
+    );
+    const day = new Date().toISOString().slice(0, 10);
+    show('3 of 3: live predictions, STRESS mode with chaos', [
+      `broker       ${mqttUrl}${broker ? ' (embedded aedes)' : ''}`,
+      `model        ${rel(paths.model)}${summary.modelMacroF1 === undefined ? '' : ` (held-out macro-F1 ${summary.modelMacroF1.toFixed(3)})`}`,
+      `predictions  ${rel(join(paths.predictions, `predictions-${day}.jsonl`))} and .csv`,
+      `service logs ${rel(paths.logs)}/`,
+    ]);
+    while (!stopping && (Date.now() - started) / 1000 < settings.durationS) {
+      if (fleet.child.exitCode !== null)
+        throw new Error(`the production simulator stopped; see ${rel(fleet.logFile)}`);
+      await sleep(500);
+    }
+    // Let the last predictions arrive before counting.
+    await fleet.stop();
+    await sleep(1500);
+  }
+
+  const render = setInterval(
+    () => {
+      if (io.tty) io.write(`\u001b[H\u001b[2J${renderScreen(state(), true, io.columns)}\n`);
+      else io.write(`${renderLine(state())}\n`);
+    },
+    io.tty ? 1000 : 10_000,
+  );
+  render.unref();
+
+  return {
+    paths,
+    async run(): Promise<DemoSummary> {
+      try {
+        await prepare();
+        const acquisition = start(
+          'acquisition',
+          broker ? ['--share-group', 'none', '--lanes', '1'] : ['--lanes', '8'],
+          {
+            MQTT_CLIENT_ID: 'demo-acquisition',
+            MQTT_SHARE_GROUP: 'demo',
+          },
+        );
+        const port = acquisition.waitFor(/serving \/healthz/).then((l) => l.port as number);
+        let acquisitionPort: number | undefined;
+        void port.then((p) => {
+          acquisitionPort = p;
+        });
+        await acquisition.waitFor(/^subscribed$/);
+        if (!stopping) await trainingData(() => acquisitionPort);
+        if (!stopping) await exportAndTrain();
+        if (!stopping) await live();
+        summary.completed = !stopping;
+      } finally {
+        clearInterval(render);
+        if (monitor) {
+          summary.predictions = monitor.predictions;
+          summary.liveAccuracy = monitor.scorer.scored > 0 ? monitor.scorer.accuracy : undefined;
+          summary.alarms = monitor.alarms;
+          await monitor.close();
+        }
+        await Promise.all([...programs].reverse().map((p) => p.stop()));
+        await broker?.close();
+      }
+      return { ...summary, paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, rel(v)])) };
+    },
+    /** Ends the demo early: running programs stop cleanly, and run() resolves with what was done. */
+    stop() {
+      stopping = true;
+      wake?.();
+      for (const p of programs) void p.stop();
+    },
+  };
+}
+
+function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}

@@ -1,0 +1,68 @@
+/** The terminal view: one screen, redrawn in place on a terminal, a line every few seconds otherwise. */
+import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import type { FleetMonitor } from './monitor.ts';
+
+export interface ViewState {
+  readonly phase: string;
+  readonly elapsedS: number;
+  readonly durationS: number;
+  readonly lines: readonly string[];
+  readonly monitor: FleetMonitor | undefined;
+}
+
+const COLOURS: Record<PumpState, string> = {
+  HEALTHY: '\u001b[32m',
+  WARNING: '\u001b[33m',
+  FAULTY: '\u001b[31m',
+  BROKEN: '\u001b[1;41;97m',
+};
+const RESET = '\u001b[0m';
+const DIM = '\u001b[2m';
+
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+
+/** The full screen for a terminal. */
+export function renderScreen(view: ViewState, colour: boolean, width = 100): string {
+  const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
+  const out = [
+    `${paint('\u001b[1m', 'pump-pdm demo')}  ·  ${view.phase}  ·  ${clock(view.elapsedS)} / ${clock(view.durationS)}   ${paint(DIM, 'Ctrl-C stops')}`,
+    '',
+    ...view.lines,
+  ];
+  const m = view.monitor;
+  if (m) {
+    const counts = m.counts();
+    out.push(
+      '',
+      `telemetry ${number(m.telemetry)}   predictions ${number(m.predictions)}   alarms ${number(m.alarms)}   recoveries ${number(m.recoveries)}`,
+      `live accuracy against the ground truth: ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'} (${number(m.scorer.scored)} scored)`,
+      `now  ${PUMP_STATES.map((s) => paint(COLOURS[s], `${s} ${counts[s]}`)).join('   ')}`,
+      '',
+    );
+    const perRow = Math.max(10, Math.floor(width / 2));
+    const pumps = [...m.states.entries()].sort(([a], [b]) => a.localeCompare(b));
+    for (let i = 0; i < pumps.length; i += perRow) {
+      out.push(
+        pumps
+          .slice(i, i + perRow)
+          .map(([, s]) => paint(COLOURS[s], s[0] as string))
+          .join(' '),
+      );
+    }
+  }
+  return out.join('\n');
+}
+
+/** One line for logs and pipes. */
+export function renderLine(view: ViewState): string {
+  const m = view.monitor;
+  const live = m
+    ? ` | predictions ${m.predictions}, accuracy ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'}, alarms ${m.alarms}, now ${PUMP_STATES.map((s) => `${s} ${m.counts()[s]}`).join(' ')}`
+    : '';
+  return `[${clock(view.elapsedS)}] ${view.phase}${live}`;
+}
