@@ -6,11 +6,13 @@
 #
 # The clock matches the production simulator's STRESS mode, the live quality target: one sample a second
 # and a mean life of 150 s (Weibull β = 2, η = 150 s / Γ(1.5) = 0.0469 h), 15 BROKEN samples after failure
-# like its 15 s repair downtime. 1,000 pumps give ~165,000 samples, ~62,600 rows once balanced.
+# like its 15 s repair downtime. Each pump runs three lifecycles with repairs in between, so the model
+# sees a window that still holds the broken pump's last readings after a repair; and chaos is on, so it
+# learns that a glitch, a heatwave or a frozen sensor is not a failure. 400 pumps give ~200,000 samples.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-PUMPS=1000
+PUMPS=400
 SEED=2026
 CSV=data/pump-state-training.csv
 mkdir -p "$(dirname "$CSV")"
@@ -18,7 +20,8 @@ mkdir -p "$(dirname "$CSV")"
 # STAND-IN: simulator-to-csv.ts does what `pnpm export-training-data` will do (features, balancing);
 # swap it for that CLI once it can read a simulator stream or a store filled by the simulator.
 pnpm --silent training-simulator --stdout --pumps "$PUMPS" --seed "$SEED" \
-  --weibull-beta 2 --weibull-eta 0.0469 --interval-s 1 --post-failure-samples 15 --log-level warn \
+  --weibull-beta 2 --weibull-eta 0.0469 --interval-s 1 --post-failure-samples 15 --lifecycles 3 --chaos \
+  --log-level warn \
   | node_modules/.bin/tsx services/trainer/scripts/simulator-to-csv.ts --seed "$SEED" > "$CSV.tmp"
 mv "$CSV.tmp" "$CSV"
 
