@@ -5,12 +5,14 @@
 import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
 import { inferenceBenchmarks } from './inference.bench.ts';
+import { mlBenchmarks } from './ml.bench.ts';
 import { simulatorBenchmarks } from './simulators.bench.ts';
 import { type BenchRow, renderTable } from './table.ts';
 
 const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...simulatorBenchmarks,
   ...acquisitionBenchmarks,
+  ...mlBenchmarks,
   ...inferenceBenchmarks,
 };
 
