@@ -1,5 +1,6 @@
 export * from './channels.ts';
 export * from './config.ts';
+export * from './daily-files.ts';
 export * from './fast-check.ts';
 export * from './logger.ts';
 export * from './metrics.ts';

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import {
   connectMqtt,
+  DEAD_LETTERS_LOG,
   groundTruthSchema,
   INVALID_REASONS,
   LiveScorer,
@@ -10,6 +11,7 @@ import {
   type MqttConnection,
   type MqttSettings,
   type OpsServer,
+  PREDICTIONS_LOG,
   PUMP_STATES,
   parseTopic,
   Qos1Publisher,
@@ -122,20 +124,20 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   const logs = {
     jsonl: new DailyLog({
       dir: settings.predictionsDir,
-      prefix: 'predictions',
+      prefix: PREDICTIONS_LOG,
       extension: 'jsonl',
       retainDays: settings.retainDays,
     }),
     csv: new DailyLog({
       dir: settings.predictionsDir,
-      prefix: 'predictions',
+      prefix: PREDICTIONS_LOG,
       extension: 'csv',
       header: CSV_HEADER,
       retainDays: settings.retainDays,
     }),
     deadLetters: new DailyLog({
       dir: settings.predictionsDir,
-      prefix: 'dead-letters',
+      prefix: DEAD_LETTERS_LOG,
       extension: 'jsonl',
       retainDays: settings.retainDays,
     }),

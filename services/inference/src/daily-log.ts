@@ -1,10 +1,11 @@
 /**
- * Append-only log files, one per UTC day: `<prefix>-YYYY-MM-DD.<ext>`. Lines are written whole, so
+ * Append-only log files, one per UTC day (named by @pdm/telemetry's daily-files). Lines are written whole, so
  * `tail -F` never shows half a row; yesterday's file is closed at midnight and files older than the
  * retention are deleted.
  */
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { dailyFileName, dayOfDailyFile, utcDay } from '@pdm/telemetry';
 
 export interface DailyLogOptions {
   readonly dir: string;
@@ -17,10 +18,6 @@ export interface DailyLogOptions {
 
 const DAY_MS = 86_400_000;
 
-export function dayOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
-}
-
 export class DailyLog {
   #day = '';
   #stream: WriteStream | undefined;
@@ -32,12 +29,12 @@ export class DailyLog {
   }
 
   pathFor(day: string): string {
-    return join(this.#options.dir, `${this.#options.prefix}-${day}.${this.#options.extension}`);
+    return join(this.#options.dir, dailyFileName(this.#options.prefix, day, this.#options.extension));
   }
 
   /** Appends whole lines (each ending in \n), in the file of `now`'s day. */
   write(lines: string, now = Date.now()): void {
-    const day = dayOf(now);
+    const day = utcDay(now);
     if (day !== this.#day) this.#rotate(day, now);
     this.#stream?.write(lines);
   }
@@ -64,12 +61,9 @@ export class DailyLog {
   }
 
   #prune(now: number): void {
-    const oldest = dayOf(now - this.#options.retainDays * DAY_MS);
-    const pattern = new RegExp(
-      `^${this.#options.prefix}-(\\d{4}-\\d{2}-\\d{2})\\.${this.#options.extension}$`,
-    );
+    const oldest = utcDay(now - this.#options.retainDays * DAY_MS);
     for (const name of readdirSync(this.#options.dir)) {
-      const day = pattern.exec(name)?.[1];
+      const day = dayOfDailyFile(name, this.#options.prefix, this.#options.extension);
       if (day !== undefined && day < oldest) rmSync(join(this.#options.dir, name), { force: true });
     }
   }
