@@ -1,7 +1,7 @@
+import { Rng } from '@pdm/random';
 import { describe, expect, it } from 'vitest';
 import { binFeatures, radixSortFloat32, splitThreshold } from './binning.ts';
 import { matrix } from './matrix.ts';
-import { Rng } from './rng.ts';
 
 describe('binFeatures', () => {
   it('gives each distinct value its own bin when a feature has at most 256 of them', () => {

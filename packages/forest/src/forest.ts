@@ -1,8 +1,9 @@
 /** Random forest classifier with scikit-learn's semantics: bagged Gini trees, mean of leaf distributions. */
+
+import { Rng } from '@pdm/random';
 import { binFeatures, MAX_BINS } from './binning.ts';
 import { argmax, finishProbabilities } from './leaf-weights.ts';
 import type { Matrix } from './matrix.ts';
-import { Rng } from './rng.ts';
 import { type DecisionTree, leafIndex } from './tree.ts';
 import { TreeGrower } from './tree-grower.ts';
 

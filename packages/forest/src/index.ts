@@ -1,3 +1,4 @@
+export { Rng } from '@pdm/random';
 export * from './errors.ts';
 export * from './forest.ts';
 export * from './label-encoder.ts';
@@ -20,7 +21,6 @@ export {
   propsToCard,
   readOnnxMetadata,
 } from './onnx/metadata.ts';
-export { Rng } from './rng.ts';
 export * from './scaler.ts';
 export * from './synthetic.ts';
 export type { DecisionTree } from './tree.ts';

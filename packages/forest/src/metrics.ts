@@ -1,5 +1,5 @@
 /** Train/test splitting and the scores a training run reports. */
-import { Rng } from './rng.ts';
+import { Rng } from '@pdm/random';
 
 export interface Split {
   /** ascending row indices */

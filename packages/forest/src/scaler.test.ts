@@ -1,6 +1,6 @@
+import { Rng } from '@pdm/random';
 import { describe, expect, it } from 'vitest';
 import { matrix, matrixFromRows } from './matrix.ts';
-import { Rng } from './rng.ts';
 import { StandardScaler } from './scaler.ts';
 
 describe('StandardScaler', () => {

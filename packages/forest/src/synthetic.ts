@@ -1,6 +1,7 @@
 /** Synthetic classification data in the spirit of scikit-learn's make_classification, for tests and benchmarks. */
+
+import { Rng } from '@pdm/random';
 import { type Matrix, matrix } from './matrix.ts';
-import { Rng } from './rng.ts';
 
 export interface SyntheticOptions {
   readonly rows: number;

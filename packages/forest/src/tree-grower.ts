@@ -3,9 +3,10 @@
  * per node over a random subset of features, scikit-learn's stopping rules. The hot path of training: all
  * buffers belong to the grower and are reused from node to node and from tree to tree.
  */
+
+import type { Rng } from '@pdm/random';
 import { type BinnedFeatures, splitThreshold } from './binning.ts';
 import { leafWeight } from './leaf-weights.ts';
-import type { Rng } from './rng.ts';
 import type { DecisionTree } from './tree.ts';
 
 export interface TreeParams {

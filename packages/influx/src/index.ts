@@ -2,5 +2,6 @@ export * from './errors.ts';
 export * from './health.ts';
 export type { InfluxTarget } from './http.ts';
 export * from './line-protocol.ts';
+export * from './options.ts';
 export * from './reader.ts';
 export * from './writer.ts';

@@ -1,8 +1,8 @@
+import { Rng } from '@pdm/random';
 import { type ChaosKind, overallVibration, telemetrySchema } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { type ChaosRates, HEATWAVE, malformedPayload, PumpChaos } from './chaos.ts';
 import type { ChannelReadings } from './pump.ts';
-import { Rng } from './rng.ts';
 
 const NONE: ChaosRates = { glitch: 0, heatwave: 0, freeze: 0, dropout: 0, malformed: 0 };
 

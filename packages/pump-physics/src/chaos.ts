@@ -4,9 +4,9 @@
  * every active event is reported so the ground truth can mark it.
  */
 
+import type { Rng } from '@pdm/random';
 import { type Channel, type ChaosKind, overallVibration } from '@pdm/telemetry';
 import type { ChannelReadings } from './pump.ts';
-import type { Rng } from './rng.ts';
 
 export interface ChaosRates {
   /** short spikes in vibration_x (1–3 samples, +15–40 mm/s) */

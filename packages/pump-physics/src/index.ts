@@ -1,3 +1,4 @@
+export { Rng } from '@pdm/random';
 export * from './chaos.ts';
 export * from './chaos-options.ts';
 export * from './failure-modes.ts';
@@ -5,7 +6,6 @@ export * from './iso10816.ts';
 export * from './lifecycle.ts';
 export * from './messages.ts';
 export * from './pump.ts';
-export * from './rng.ts';
 export * from './training-fleet.ts';
 export * from './vibration.ts';
 export * from './weibull.ts';

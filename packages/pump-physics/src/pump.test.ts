@@ -1,9 +1,9 @@
+import { Rng } from '@pdm/random';
 import { FAILURE_MODES, type FailureMode, type PumpState } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_SIGNATURES } from './failure-modes.ts';
 import { drawTimeToFailure, healthAt, stateOf } from './lifecycle.ts';
 import { channelReadings, NO_NOISE, type PumpSpec, PumpTwin, type Reading } from './pump.ts';
-import { Rng } from './rng.ts';
 
 const LIFETIME = { beta: 2, eta: 100 };
 

@@ -1,9 +1,10 @@
 /** The digital twin of one centrifugal pump: its build, its current lifecycle, and a reading per sample. */
+
+import { Rng } from '@pdm/random';
 import type { Channel, FailureMode, PumpState } from '@pdm/telemetry';
 import { overallVibration } from '@pdm/telemetry';
 import { FAILURE_SIGNATURES } from './failure-modes.ts';
 import { drawLifecycle, healthAt, type Lifecycle, type LifetimeModel, stateOf } from './lifecycle.ts';
-import { Rng } from './rng.ts';
 import { axisFactors, unitAxisWeights, wearVibration } from './vibration.ts';
 
 /** One pump's build, drawn once: the manufacturing and installation spread across a fleet. */

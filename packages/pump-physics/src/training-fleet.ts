@@ -1,11 +1,11 @@
 /** A training fleet: every pump from new to failure and a little past it, interleaved in virtual time. */
 
+import { Rng } from '@pdm/random';
 import { encodeTrainingSample, type PumpState, type TrainingSample, topics } from '@pdm/telemetry';
 import { type ChaosRates, malformedPayload, PumpChaos } from './chaos.ts';
 import type { LifetimeModel } from './lifecycle.ts';
 import { formatPumpId, trainingMessage } from './messages.ts';
 import { PumpTwin } from './pump.ts';
-import { Rng } from './rng.ts';
 
 export interface TrainingFleetOptions {
   readonly pumps: number;

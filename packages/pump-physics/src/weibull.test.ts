@@ -1,5 +1,5 @@
+import { Rng } from '@pdm/random';
 import { describe, expect, it } from 'vitest';
-import { Rng } from './rng.ts';
 import { etaForMean, fitWeibull, gamma, sampleWeibull, weibullMean } from './weibull.ts';
 
 function draws(n: number, beta: number, eta: number, seed = 1): number[] {

@@ -1,5 +1,5 @@
 /** Weibull lifetimes: sampling, moments and the maximum-likelihood fit used to check them. */
-import type { Rng } from './rng.ts';
+import type { Rng } from '@pdm/random';
 
 export interface WeibullParams {
   /** shape β: < 1 infant mortality, 1 random failures, > 1 wear-out */

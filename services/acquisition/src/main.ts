@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
+import { missingInfluxSettings } from '@pdm/influx';
 import { configOrExit, createLogger, parseConfig, readDotenv } from '@pdm/telemetry';
 import { createAcquisition } from './app.ts';
 import { options, program } from './options.ts';
@@ -11,8 +12,7 @@ const config = configOrExit(
     options,
     { argv: process.argv.slice(2), env: { ...readDotenv(resolve('.env')), ...process.env } },
     (c) => [
-      ...(c.store === 'influxdb' && !c.influxToken ? ['INFLUX_TOKEN: required with STORE=influxdb'] : []),
-      ...(c.store === 'influxdb' && !c.influxOrg ? ['INFLUX_ORG: required with STORE=influxdb'] : []),
+      ...(c.store === 'influxdb' ? missingInfluxSettings(c) : []),
       // Without a shared subscription every lane would receive every message.
       ...(c.shareGroup === 'none' && c.lanes !== 1
         ? ['--lanes / ACQ_LANES: must be 1 with --share-group none']

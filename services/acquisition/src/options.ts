@@ -1,4 +1,5 @@
 /** Flags and environment of the acquisition service. The export CLI reads the same store variables. */
+import { influxOptions } from '@pdm/influx';
 import {
   booleanOption,
   clientIdOption,
@@ -77,22 +78,7 @@ export const options = {
     placeholder: 'N',
     help: 'most messages committed in one transaction',
   },
-  influxUrl: {
-    schema: urlOption('http://localhost:8086', ['http', 'https']),
-    env: 'INFLUX_URL',
-    help: 'InfluxDB 2.x URL',
-  },
-  influxToken: {
-    schema: z.string().optional(),
-    env: 'INFLUX_TOKEN',
-    help: 'InfluxDB API token (required with STORE=influxdb)',
-  },
-  influxOrg: {
-    schema: z.string().optional(),
-    env: 'INFLUX_ORG',
-    help: 'InfluxDB organisation (required with STORE=influxdb)',
-  },
-  influxBucket: { schema: z.string().min(1).default('pdm'), env: 'INFLUX_BUCKET', help: 'InfluxDB bucket' },
+  ...influxOptions,
   outboxMaxRows: {
     schema: intOption(10_000_000, { min: 1000 }),
     flag: 'outbox-max-rows',

@@ -4,9 +4,10 @@
  * which keeps each row with probability still-needed / still-to-come and so ends with exactly the target,
  * every subset of that size equally likely, without holding a single row.
  */
+
+import { Rng } from '@pdm/random';
 import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
 import type { BalanceMode } from './options.ts';
-import { SeededRandom } from './random.ts';
 
 export type StateCounts = Readonly<Record<PumpState, number>>;
 
@@ -48,7 +49,7 @@ export class SelectionSampler {
   readonly #remaining = new Float64Array(PUMP_STATES.length);
   readonly #kept = new Float64Array(PUMP_STATES.length);
   readonly #offered = new Float64Array(PUMP_STATES.length);
-  readonly #random: readonly SeededRandom[];
+  readonly #random: readonly Rng[];
   /** rows of each state to keep */
   readonly targets: StateCounts;
 
@@ -62,7 +63,7 @@ export class SelectionSampler {
       this.#remaining[i] = available[state];
       this.#needed[i] = Math.min(targets[state], available[state]);
     }
-    this.#random = PUMP_STATES.map((_, i) => new SeededRandom(seed, i));
+    this.#random = PUMP_STATES.map((_, i) => new Rng(seed, i));
     this.targets = this.#snapshot(this.#needed);
   }
 
@@ -76,7 +77,7 @@ export class SelectionSampler {
     if (needed <= 0) return false;
     // `remaining <= needed` also covers rows the count did not see (a store written to meanwhile):
     // they are kept while the target is not met, so the target still holds.
-    if (remaining <= needed || (this.#random[i] as SeededRandom).next() * remaining < needed) {
+    if (remaining <= needed || (this.#random[i] as Rng).next() * remaining < needed) {
       this.#needed[i] = needed - 1;
       this.#kept[i] = (this.#kept[i] as number) + 1;
       return true;

@@ -1,5 +1,6 @@
 /** Flags and environment of the export CLI. The store variables are the ones acquisition reads. */
-import { type OptionSpecs, pumpIdSchema, sharedOptions, urlOption } from '@pdm/telemetry';
+import { influxOptions } from '@pdm/influx';
+import { type OptionSpecs, pumpIdSchema, sharedOptions } from '@pdm/telemetry';
 import { z } from 'zod';
 import { parseTimeBound, TIME_BOUND_HELP } from './time-range.ts';
 
@@ -74,22 +75,7 @@ export const options = {
     placeholder: 'PATH',
     help: 'SQLite store, relative to the working directory; opened read-only',
   },
-  influxUrl: {
-    schema: urlOption('http://localhost:8086', ['http', 'https']),
-    env: 'INFLUX_URL',
-    help: 'InfluxDB 2.x URL',
-  },
-  influxToken: {
-    schema: z.string().optional(),
-    env: 'INFLUX_TOKEN',
-    help: 'InfluxDB API token (required with influxdb)',
-  },
-  influxOrg: {
-    schema: z.string().optional(),
-    env: 'INFLUX_ORG',
-    help: 'InfluxDB organisation (required with influxdb)',
-  },
-  influxBucket: { schema: z.string().min(1).default('pdm'), env: 'INFLUX_BUCKET', help: 'InfluxDB bucket' },
+  ...influxOptions,
   since: {
     schema: timeBound,
     flag: 'since',

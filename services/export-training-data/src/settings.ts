@@ -2,8 +2,10 @@
  * From the parsed flags to what the export needs: times resolved against the start of the run, paths
  * against the working directory, and the checks that span several options.
  */
+
 import { extname, resolve } from 'node:path';
 import type { InfluxTarget } from '@pdm/influx';
+import { missingInfluxSettings } from '@pdm/influx';
 import type { ConfigOf } from '@pdm/telemetry';
 import type { ExportSettings } from './app.ts';
 import type { OutputFormat, options } from './options.ts';
@@ -37,10 +39,7 @@ export function resolveSettings(config: ConfigOf<typeof options>, { cwd, nowMs }
 
   let source: SourceChoice;
   if (config.source === 'influxdb') {
-    if (config.influxToken === undefined)
-      problems.push('INFLUX_TOKEN: required with --source influxdb / STORE=influxdb');
-    if (config.influxOrg === undefined)
-      problems.push('INFLUX_ORG: required with --source influxdb / STORE=influxdb');
+    problems.push(...missingInfluxSettings(config));
     source = {
       kind: 'influxdb',
       target: {

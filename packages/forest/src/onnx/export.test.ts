@@ -1,9 +1,9 @@
+import { Rng } from '@pdm/random';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { type Matrix, matrix, selectRows } from '../matrix.ts';
 import { trainTestSplit } from '../metrics.ts';
 import { ForestModel } from '../model.ts';
-import { Rng } from '../rng.ts';
 import { makeClassification } from '../synthetic.ts';
 import { encodeOnnx, exportOnnx, ONNX_INPUT, ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY } from './export.ts';
 import type { ModelMetadata } from './metadata.ts';

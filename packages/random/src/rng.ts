@@ -1,4 +1,4 @@
-/** Seeded pseudo-random numbers: the same seed always gives the same fleet. */
+/** Seeded pseudo-random numbers: the same seed always gives the same fleet, forest and sample. */
 
 /** splitmix32 step: spreads a 32-bit input into a well-mixed 32-bit output. */
 function mix32(x: number): number {
