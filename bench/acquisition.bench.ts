@@ -7,10 +7,10 @@ import { trainingFleet } from '@pdm/pump-physics';
 import { type NewSample, SampleStore } from '@pdm/store';
 import { MetricsRegistry } from '@pdm/telemetry';
 import { startMosquitto, startService } from '@pdm/testkit';
-import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { startFakeProcess } from '../packages/influx/bench/forwarder.bench.ts';
 import { Forwarder } from '../services/acquisition/src/forwarder.ts';
+import { bareSubscribers } from './mqtt-ceiling.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
 const LANES = 32;
@@ -73,43 +73,6 @@ async function acquisitionIngest(): Promise<BenchRow> {
     await broker.stop();
     rmSync(cwd, { recursive: true, force: true });
   }
-}
-
-/** Persistent-session subscribers in one shared group that acknowledge at once. */
-async function bareSubscribers(url: string, count: number) {
-  const options = (i: number) => ({
-    clientId: `bench-bare-sub-${i}`,
-    clean: false,
-    protocolVersion: 5 as const,
-    properties: { sessionExpiryInterval: 600 },
-  });
-  const clients = await Promise.all(
-    Array.from({ length: count }, (_, i) => mqtt.connectAsync(url, options(i))),
-  );
-  await Promise.all(clients.map((c) => c.subscribeAsync('$share/bare/pdm/v1/training/+', { qos: 1 })));
-  return {
-    disconnect: () => Promise.all(clients.map((c) => c.endAsync())).then(() => undefined),
-    async drain(expected: number): Promise<number> {
-      let received = 0;
-      let done: () => void = () => {};
-      const finished = new Promise<void>((r) => (done = r));
-      const started = performance.now();
-      const again = await Promise.all(
-        Array.from({ length: count }, async (_, i) => {
-          const c = mqtt.connect(url, options(i));
-          c.on('message', () => {
-            received += 1;
-            if (received >= expected) done();
-          });
-          return c;
-        }),
-      );
-      await finished;
-      const rate = expected / ((performance.now() - started) / 1000);
-      await Promise.all(again.map((c) => c.endAsync()));
-      return rate;
-    },
-  };
 }
 
 /** The whole forwarder (SQLite outbox reads, encoding, gzip, HTTP, marking) into the fake InfluxDB. */

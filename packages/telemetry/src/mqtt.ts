@@ -2,6 +2,7 @@
  * The one module that owns an MQTT connection: QoS 1, a fixed client id with a persistent session,
  * a retained online/offline status with a Last Will, reconnect with backoff, and a graceful end.
  */
+import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -103,6 +104,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   let serverReceiveMaximum = 65_535;
   client.on('connect', (connack) => {
     failures = 0;
+    if (onMessage) coalesceAcks(client);
     client.options.reconnectPeriod = BACKOFF_MIN_MS;
     serverReceiveMaximum = connack.properties?.receiveMaximum ?? 65_535;
     log.info(
@@ -187,6 +189,20 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     },
     close,
   };
+}
+
+/**
+ * mqtt.js writes each PUBACK with its own socket write, a system call per message. Corking the socket
+ * while a received chunk's packets are handled (they run in one turn of the event loop when the handler
+ * answers at once) sends their PUBACKs in one write; the uncork runs once that turn is over.
+ */
+function coalesceAcks(client: MqttClient): void {
+  const stream = client.stream as unknown as Duplex;
+  stream.on('data', () => {
+    if (stream.writableCorked) return;
+    stream.cork();
+    setImmediate(() => stream.uncork());
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { isTelemetry, isTrainingSample } from './fast-check.ts';
 import { MAX_PAYLOAD_BYTES, telemetrySchema, trainingSampleSchema } from './schemas.ts';
-import { parseTopic, type TopicKind } from './topics.ts';
+import { type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
 
 export const INVALID_REASONS = [
   'oversized',
@@ -41,11 +41,13 @@ export function validateMessage<T extends { pump_id: string }>(
   topic: string,
   payload: Buffer,
   expectations: Expectations<T>,
+  /** the topic already parsed by the caller, to spare parsing it twice */
+  parsed: ParsedTopic | undefined = parseTopic(topic),
 ): Verdict<T> {
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return invalid('oversized', `${payload.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`);
   }
-  const parsedTopic = parseTopic(topic);
+  const parsedTopic = parsed;
   const schema = parsedTopic && expectations[parsedTopic.kind];
   if (!parsedTopic || !schema)
     return invalid('unknown_topic', `no ${Object.keys(expectations).join(' or ')} topic: ${topic}`);

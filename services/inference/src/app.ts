@@ -232,13 +232,13 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     if (parsed && !ownsPump(parsed.id, settings.replicas, settings.replica)) return undefined;
     if (parsed?.kind === 'groundtruth') {
       messages.inc(GROUNDTRUTH);
-      const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema });
+      const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema }, parsed);
       if (verdict.ok) scorer.addTruth(verdict.message.pump_id, verdict.message.seq, verdict.message.state);
       else deadLetter(topic, payload, verdict.reason, verdict.detail);
       return undefined;
     }
     messages.inc(TELEMETRY);
-    const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema });
+    const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema }, parsed);
     if (!verdict.ok) {
       deadLetter(topic, payload, verdict.reason, verdict.detail);
       return undefined;

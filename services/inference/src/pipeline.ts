@@ -215,7 +215,9 @@ export class Pipeline {
       const line = JSON.stringify(prediction);
       hold = this.#parts.publish(topics.predictions(sample.pump_id), line) ?? hold;
       jsonl += `${line}\n`;
-      csv += `${sample.ts},${sample.pump_id},${sample.seq},${smoothed.state},${raw},${PUMP_STATES.map((s) => probs[s] ?? '').join(',')},${sample.vibration_rms},${zone},${model.version},${latency}\n`;
+      let probColumns = '';
+      for (const state of PUMP_STATES) probColumns += `${probs[state] ?? ''},`;
+      csv += `${sample.ts},${sample.pump_id},${sample.seq},${smoothed.state},${raw},${probColumns}${sample.vibration_rms},${zone},${model.version},${latency}\n`;
       metrics.predictions.inc(STATE_LABELS[smoothed.state]);
       metrics.latencyMs.observe(latency);
 

@@ -10,7 +10,7 @@ export interface SmoothedState {
   readonly state: PumpState;
   /** the state before this sample; equal to `state` when nothing changed */
   readonly previous: PumpState;
-  /** the per-sample states in the window, oldest first: the evidence for a change */
+  /** the per-sample states in the window, oldest first: the evidence for a change (copy it to keep it) */
   readonly recent: readonly PumpState[];
 }
 
@@ -57,7 +57,8 @@ export class Smoother {
         : recent.length >= this.#rule.calm && recent.slice(-this.#rule.calm).every((s) => s === raw);
       if (enough) history.state = raw;
     }
-    return { state: history.state, previous, recent: [...recent] };
+    // The live window itself, not a copy: this runs for every sample, and only an alert keeps it.
+    return { state: history.state, previous, recent };
   }
 }
 
