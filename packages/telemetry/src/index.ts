@@ -9,6 +9,7 @@ export * from './ops-server.ts';
 export * from './rate-limited-log.ts';
 export * from './schemas.ts';
 export * from './scoring.ts';
+export * from './shutdown.ts';
 export * from './sink.ts';
 export * from './states.ts';
 export * from './topics.ts';

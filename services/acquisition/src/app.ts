@@ -9,6 +9,7 @@ import {
   type OpsServer,
   RateLimitedLog,
   sharedFilter,
+  shutdownInOrder,
   startOpsServer,
   telemetrySchema,
   topicFilter,
@@ -213,19 +214,14 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     stop() {
       // Stop taking input, finish the in-flight write, flush, close: each step on its own.
       stopping ??= (async () => {
-        const step = async (name: string, fn: () => Promise<void> | void) => {
-          try {
-            await fn();
-          } catch (err) {
-            logger.error({ err, step: name }, 'shutdown step failed');
-          }
-        };
-        await step('commit pending messages', () => committer.flush());
-        await step('close MQTT lanes', () => intake?.close());
-        await step('commit what arrived meanwhile', () => committer.flush());
-        await step('stop forwarder', () => forwarder?.stop());
-        await step('close store', () => store.close());
-        await step('close HTTP server', () => ops?.close());
+        await shutdownInOrder(logger, [
+          ['commit pending messages', () => committer.flush()],
+          ['close MQTT lanes', () => intake?.close()],
+          ['commit what arrived meanwhile', () => committer.flush()],
+          ['stop forwarder', () => forwarder?.stop()],
+          ['close store', () => store.close()],
+          ['close HTTP server', () => ops?.close()],
+        ]);
         logger.info('acquisition stopped');
       })();
       return stopping;

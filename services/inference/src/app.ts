@@ -16,6 +16,7 @@ import {
   parseTopic,
   Qos1Publisher,
   RateLimitedLog,
+  shutdownInOrder,
   startOpsServer,
   telemetrySchema,
   topicFilter,
@@ -351,28 +352,23 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     },
     stop() {
       stopping ??= (async () => {
-        const step = async (name: string, fn: () => Promise<void> | void) => {
-          try {
-            await fn();
-          } catch (err) {
-            logger.error({ err, step: name }, 'shutdown step failed');
-          }
-        };
+        // Stop taking input, finish what is in flight, flush the outputs, then close.
         closing = true;
         abort.abort();
-        await step('stop watching the model', () => watcher?.close());
-        await step('finish queued batches', () => pipeline.drain());
-        await step('flush predictions to the broker', () => publisher?.drain());
-        await step('score', () => logScore());
         clearInterval(scoreTimer);
-        await step('close the MQTT connections', () =>
-          Promise.all([mqtt?.close(), outbound?.close()]).then(() => {}),
-        );
-        await step('close the logs', () =>
-          Promise.all([logs.jsonl.close(), logs.csv.close(), logs.deadLetters.close()]).then(() => {}),
-        );
-        await step('release the model', () => models.close());
-        await step('close the HTTP server', () => ops?.close());
+        await shutdownInOrder(logger, [
+          ['stop watching the model', () => watcher?.close()],
+          ['finish queued batches', () => pipeline.drain()],
+          ['flush predictions to the broker', () => publisher?.drain()],
+          ['log the final score', () => logScore()],
+          ['close the MQTT connections', () => Promise.all([mqtt?.close(), outbound?.close()])],
+          [
+            'close the logs',
+            () => Promise.all([logs.jsonl.close(), logs.csv.close(), logs.deadLetters.close()]),
+          ],
+          ['release the model', () => models.close()],
+          ['close the HTTP server', () => ops?.close()],
+        ]);
         logger.info('inference stopped');
       })();
       return stopping;

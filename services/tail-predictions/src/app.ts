@@ -1,5 +1,6 @@
 /** Wires a source (the prediction log or the MQTT topics) through the view to the output; start/stop. */
 import type { Writable } from 'node:stream';
+import { shutdownInOrder } from '@pdm/telemetry';
 import { createFilter, type FilterSettings } from './filter.ts';
 import { type Log, LogFollower } from './follow.ts';
 import { type Subscription, subscribe } from './subscription.ts';
@@ -97,18 +98,13 @@ export function createTailPredictions(
     },
     stop() {
       stopOnce ??= (async () => {
-        const step = async (name: string, fn: () => Promise<void> | undefined) => {
-          try {
-            await fn();
-          } catch (err) {
-            log.error({ err, step: name }, 'shutdown step failed');
-          }
-        };
         stopped = true;
         wakeOnStop();
         abort.abort();
-        await step('stop reading the log', () => follower?.stop());
-        await step('close the MQTT connection', () => subscription?.close());
+        await shutdownInOrder(log, [
+          ['stop reading the log', () => follower?.stop()],
+          ['close the MQTT connection', () => subscription?.close()],
+        ]);
       })();
       return stopOnce;
     },
