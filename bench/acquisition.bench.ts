@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInfluxWriter } from '@pdm/influx';
+import { createInfluxWriter, encodeSample } from '@pdm/influx';
 import { trainingFleet } from '@pdm/pump-physics';
 import { type NewSample, SampleStore } from '@pdm/store';
 import { MetricsRegistry } from '@pdm/telemetry';
@@ -91,7 +91,8 @@ async function influxForwarder(): Promise<BenchRow> {
       startMs: Date.parse('2026-01-01T00:00:00Z'),
       idPrefix: 'fwd',
     })) {
-      batch.push({ sample: m.sample, source: 'training' });
+      // As acquisition stores them with STORE=influxdb: each sample with its line, encoded on arrival.
+      batch.push({ sample: m.sample, source: 'training', outboxLine: encodeSample(m.sample) });
       if (batch.length === 10_000) {
         store.write(batch);
         batch = [];

@@ -21,6 +21,9 @@ ${channelColumns}
   -- 'training' or 'telemetry': the topic the sample came on
   source TEXT NOT NULL,
   received_at INTEGER NOT NULL,
+  -- with STORE=influxdb: the sample as the line of line protocol the forwarder sends, encoded once on
+  -- arrival so the forwarder reads a string instead of sixteen columns
+  outbox_line TEXT,
   -- a sample is identified by pump and device time: a redelivery is stored once
   UNIQUE (pump_id, ts)
 );

@@ -86,31 +86,34 @@ describe('SQLite store', () => {
     store.close();
   });
 
-  it('hands out the outbox in insertion order and forgets only what was marked forwarded', () => {
+  it('hands out the outbox in insertion order, as stored lines, and forgets only what was marked forwarded', () => {
     const store = SampleStore.open(tempPath());
-    store.write([1, 2, 3, 4, 5].map((t) => sample('p', t)));
+    store.write([1, 2, 3, 4, 5].map((t) => ({ ...sample('p', t), outboxLine: `line ${t}` })));
     expect(store.outboxBacklog()).toBe(5);
+    const lines = (batch: ReturnType<SampleStore['nextOutboxBatch']>) =>
+      batch?.rows.map((r) => ('line' in r ? r.line : '?'));
     const first = store.nextOutboxBatch(2);
-    expect(first?.samples.map((s) => s.ts)).toEqual([1, 2]);
-    expect(store.nextOutboxBatch(2)?.samples.map((s) => s.ts)).toEqual([1, 2]);
+    expect(lines(first)).toEqual(['line 1', 'line 2']);
+    expect(lines(store.nextOutboxBatch(2))).toEqual(['line 1', 'line 2']);
     store.markForwarded(first?.lastId as number);
     expect(store.outboxBacklog()).toBe(3);
-    expect(store.nextOutboxBatch(10)?.samples.map((s) => s.ts)).toEqual([3, 4, 5]);
+    expect(lines(store.nextOutboxBatch(10))).toEqual(['line 3', 'line 4', 'line 5']);
+    expect(lines(store.nextOutboxBatch(10, 4))).toEqual(['line 5']);
     expect(store.pruneForwarded(Date.now() + 1)).toBe(2);
     expect(store.count()).toBe(3);
     store.close();
   });
 
-  it('hands the outbox out as the same samples iterate() reads, with no ground truth as undefined', () => {
+  it('hands a sample stored without a line out as the sample iterate() reads, no ground truth as undefined', () => {
     const store = SampleStore.open(tempPath());
-    store.write([sample('a', 1), sample('a', 2, null), sample('b', 1)]);
+    store.write([sample('a', 1), { ...sample('a', 2, null), outboxLine: 'a2' }, sample('a', 3, null)]);
     const batch = store.nextOutboxBatch(10);
-    const expected = [...store.iterate()]
-      .sort((x, y) => (x.pump_id === y.pump_id ? x.ts - y.ts : 0))
-      .map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? undefined])));
-    expect(batch?.samples).toEqual([expected[0], expected[1], expected[2]]);
-    expect(batch?.samples[1]?.state).toBeUndefined();
-    expect(store.nextOutboxBatch(10, 2)?.samples.map((s) => `${s.pump_id}@${s.ts}`)).toEqual(['b@1']);
+    const stored = [...store.iterate()].map((s) =>
+      Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? undefined])),
+    );
+    expect(batch?.rows).toEqual([{ sample: stored[0] }, { line: 'a2' }, { sample: stored[2] }]);
+    const third = batch?.rows[2];
+    expect(third && 'sample' in third && third.sample.state).toBeUndefined();
     store.close();
   });
 

@@ -22,6 +22,8 @@ export type SampleSource = 'training' | 'telemetry';
 export interface NewSample {
   readonly sample: Telemetry & Partial<Pick<StoredSample, 'state' | 'health_pct' | 'rul_h' | 'failure_mode'>>;
   readonly source: SampleSource;
+  /** the line the InfluxDB forwarder will send, when there is one */
+  readonly outboxLine?: string | undefined;
 }
 
 export interface DeadLetter {
@@ -67,10 +69,13 @@ export type OutboxSample = Telemetry & {
   readonly failure_mode: FailureMode | undefined;
 };
 
+/** An outbox entry: its line when it was stored with one, else the sample to encode. */
+export type OutboxRow = { readonly line: string } | { readonly sample: OutboxSample };
+
 export interface OutboxBatch {
   /** the last sample id in the batch: mark it forwarded after a 2xx */
   readonly lastId: number;
-  readonly samples: OutboxSample[];
+  readonly rows: OutboxRow[];
 }
 
 /** The columns of a stored sample, in the order iterateValues() gives their values. */
@@ -100,7 +105,7 @@ export class SampleStore {
   readonly #db: Database.Database;
   readonly #insertSample: Database.Statement;
   readonly #insertDeadLetter: Database.Statement;
-  #outboxQuery: Database.Statement | undefined;
+  #outboxLines: Database.Statement | undefined;
   readonly #writeBatch: (
     samples: readonly NewSample[],
     deadLetters: readonly DeadLetter[],
@@ -110,9 +115,9 @@ export class SampleStore {
   private constructor(path: string, db: Database.Database) {
     this.path = path;
     this.#db = db;
-    const placeholders = [...SAMPLE_COLUMNS, 'source', 'received_at'].map(() => '?').join(', ');
+    const columns = [...SAMPLE_COLUMNS, 'source', 'received_at', 'outbox_line'];
     this.#insertSample = db.prepare(
-      `INSERT OR IGNORE INTO samples (${[...SAMPLE_COLUMNS, 'source', 'received_at'].join(', ')}) VALUES (${placeholders})`,
+      `INSERT OR IGNORE INTO samples (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
     );
     this.#insertDeadLetter = db.prepare(
       'INSERT INTO dead_letters (received_at, origin, topic, reason, detail, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -120,7 +125,7 @@ export class SampleStore {
     this.#writeBatch = db.transaction(
       (samples: readonly NewSample[], deadLetters: readonly DeadLetter[], now: number) => {
         let inserted = 0;
-        for (const { sample: s, source } of samples) {
+        for (const { sample: s, source, outboxLine } of samples) {
           inserted += this.#insertSample.run(
             s.pump_id,
             s.ts,
@@ -140,6 +145,7 @@ export class SampleStore {
             s.failure_mode ?? null,
             source,
             now,
+            outboxLine ?? null,
           ).changes;
         }
         for (const d of deadLetters) {
@@ -255,17 +261,33 @@ export class SampleStore {
 
   /**
    * The next samples to forward, oldest first: after the cursor, or after `afterId` when the caller is
-   * already preparing the batch behind one in flight. Each sample is one object literal of a fixed shape
-   * (no ground truth: `undefined`), which the line-protocol encoder walks at full speed.
+   * already preparing the batch behind one in flight. A sample stored with its line comes as that line;
+   * one stored without (before STORE=influxdb was set) comes as a sample, one object literal of a fixed
+   * shape with no ground truth as `undefined`, for the caller to encode.
    */
   nextOutboxBatch(limit: number, afterId = this.#cursor()): OutboxBatch | undefined {
-    this.#outboxQuery ??= this.#db
-      .prepare(`SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id > ? ORDER BY id LIMIT ?`)
+    this.#outboxLines ??= this.#db
+      .prepare('SELECT id, outbox_line FROM samples WHERE id > ? ORDER BY id LIMIT ?')
       .raw(true);
-    const rows = this.#outboxQuery.all(afterId, limit) as (number | string | null)[][];
-    const last = rows.at(-1);
+    const found = this.#outboxLines.all(afterId, limit) as [number, string | null][];
+    const last = found.at(-1);
     if (!last) return undefined;
-    return { lastId: last[0] as number, samples: rows.map(outboxSample) };
+    const missing = found.filter(([, line]) => line === null).map(([id]) => id);
+    const samples = missing.length > 0 ? this.#samplesById(missing) : undefined;
+    const rows = found.map(
+      ([id, line]): OutboxRow => (line === null ? { sample: samples?.get(id) as OutboxSample } : { line }),
+    );
+    return { lastId: last[0], rows };
+  }
+
+  #samplesById(ids: readonly number[]): Map<number, OutboxSample> {
+    const rows = this.#db
+      .prepare(
+        `SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      )
+      .raw(true)
+      .all(...ids) as (number | string | null)[][];
+    return new Map(rows.map((r) => [r[0] as number, outboxSample(r)]));
   }
 
   /** Marks every sample up to `lastId` forwarded; with a dead letter when the server refused them. */

@@ -1,5 +1,5 @@
 /** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
-import { createInfluxWriter } from '@pdm/influx';
+import { createInfluxWriter, encodeSample } from '@pdm/influx';
 import { type DeadLetter, type Durability, SampleStore } from '@pdm/store';
 import {
   INVALID_REASONS,
@@ -143,29 +143,37 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     settings.shareGroup === 'none' ? topicFilter(kind) : sharedFilter(settings.shareGroup, kind),
   );
 
-  const onMessage = (topic: string, payload: Buffer): Promise<void> => {
-    const verdict = validateMessage(topic, payload, expectations);
-    received.inc(RECEIVED_LABELS[verdict.ok ? verdict.kind : 'invalid']);
-    if (verdict.ok)
-      return committer.addSample({
-        sample: verdict.message,
-        source: verdict.kind as 'training' | 'telemetry',
-      });
-    invalid.inc({ reason: verdict.reason });
-    rateLimited.warn(
-      verdict.reason,
-      { topic, detail: verdict.detail, bytes: payload.length },
-      'invalid message dead-lettered',
-    );
+  /** Counts, logs and dead-letters an invalid message; resolves once the dead letter is on disk. */
+  const reject = (topic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
+    invalid.inc({ reason });
+    rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid message dead-lettered');
     const letter: DeadLetter = {
       origin: 'mqtt',
       topic,
-      reason: verdict.reason,
-      detail: verdict.detail,
+      reason,
+      detail,
       payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
       payloadBytes: payload.length,
     };
     return committer.addDeadLetter(letter);
+  };
+
+  const onMessage = (topic: string, payload: Buffer): Promise<void> => {
+    const verdict = validateMessage(topic, payload, expectations);
+    received.inc(RECEIVED_LABELS[verdict.ok ? verdict.kind : 'invalid']);
+    if (verdict.ok) {
+      const source = verdict.kind as 'training' | 'telemetry';
+      // In InfluxDB mode the line is encoded once, now, so the forwarder only reads it back.
+      if (!influx) return committer.addSample({ sample: verdict.message, source });
+      let outboxLine: string;
+      try {
+        outboxLine = encodeSample(verdict.message);
+      } catch (err) {
+        return reject(topic, payload, 'unencodable', (err as Error).message);
+      }
+      return committer.addSample({ sample: verdict.message, source, outboxLine });
+    }
+    return reject(topic, payload, verdict.reason, verdict.detail);
   };
 
   let intake: Intake | undefined;

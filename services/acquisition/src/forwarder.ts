@@ -171,16 +171,23 @@ interface EncodedBatch {
   readonly unencodable: DeadLetter | undefined;
 }
 
-/** Line protocol for each sample; a row that cannot be encoded becomes part of one dead letter. */
+/**
+ * The batch's lines: stored ones as they are, and line protocol for samples stored without one; a sample
+ * that cannot be encoded becomes part of one dead letter.
+ */
 function encodeBatch(batch: OutboxBatch): EncodedBatch {
   const lines: string[] = [];
   const bad: string[] = [];
-  for (const s of batch.samples) {
+  for (const row of batch.rows) {
+    if ('line' in row) {
+      lines.push(row.line);
+      continue;
+    }
     try {
-      lines.push(encodeSample(s));
+      lines.push(encodeSample(row.sample));
     } catch (err) {
       if (!(err instanceof InfluxError)) throw err;
-      bad.push(`${JSON.stringify(s)} ${err.message}`);
+      bad.push(`${JSON.stringify(row.sample)} ${err.message}`);
     }
   }
   if (bad.length === 0) return { lastId: batch.lastId, lines, unencodable: undefined };
