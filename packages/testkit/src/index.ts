@@ -1,5 +1,5 @@
 export * from './bad-input.ts';
-export * from './fake-influx.ts';
+export * from './fake-influx/index.ts';
 export * from './mosquitto.ts';
 export * from './process.ts';
 export * from './subscriber.ts';

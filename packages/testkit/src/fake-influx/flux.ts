@@ -1,0 +1,698 @@
+/**
+ * The Flux subset the fake answers: `from() |> range() |> …` with the calls listed at `runFlux`, run over
+ * a bucket's series. A query outside it is a FluxError, which the server answers 400.
+ */
+import { type FieldType, type FieldValue, fieldType } from './fields.ts';
+import { parseRfc3339 } from './rfc3339.ts';
+import { compareBigint, type Series } from './storage.ts';
+
+/** A query the fake does not understand or that Flux would refuse: answered 400. */
+export class FluxError extends Error {}
+
+type Literal =
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'time'; readonly ns: bigint }
+  | { readonly kind: 'duration'; readonly ns: bigint }
+  | { readonly kind: 'int'; readonly value: bigint }
+  | { readonly kind: 'float'; readonly value: number }
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'now' };
+
+type Operand = Literal | { readonly kind: 'column'; readonly name: string };
+
+type Predicate =
+  | { readonly kind: 'and' | 'or'; readonly left: Predicate; readonly right: Predicate }
+  | { readonly kind: 'not'; readonly operand: Predicate }
+  | { readonly kind: 'compare'; readonly op: string; readonly left: Operand; readonly right: Operand };
+
+type Argument =
+  | Literal
+  | { readonly kind: 'array'; readonly items: readonly Literal[] }
+  | { readonly kind: 'function'; readonly body: Predicate };
+
+interface Call {
+  readonly name: string;
+  readonly args: ReadonlyMap<string, Argument>;
+}
+
+interface Pipeline {
+  readonly bucket: string;
+  readonly calls: readonly Call[];
+}
+
+interface Token {
+  readonly type: 'ident' | 'string' | 'time' | 'duration' | 'int' | 'float' | 'punct' | 'eof';
+  readonly text: string;
+  readonly pos: number;
+}
+
+const SKIP = /(?:\s+|\/\/[^\n]*)+/y;
+const PUNCT = /\|>|=>|==|!=|<=|>=|=~|!~|[()[\]{},:.<>+\-*/=]/y;
+const TIME = /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?/y;
+const DURATION = /(?:\d+(?:mo|ms|us|µs|ns|y|w|d|h|m|s))+(?![A-Za-z0-9_])/y;
+const FLOAT = /\d+\.\d+/y;
+const INT = /\d+/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+const DURATION_PART = /(\d+)(mo|ms|us|µs|ns|y|w|d|h|m|s)/g;
+const NS_PER_UNIT: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  d: 86_400_000_000_000n,
+  w: 604_800_000_000_000n,
+};
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let pos = 0;
+  const sticky = (re: RegExp): string | undefined => {
+    re.lastIndex = pos;
+    const m = re.exec(source);
+    return m ? m[0] : undefined;
+  };
+  while (pos < source.length) {
+    const skipped = sticky(SKIP);
+    if (skipped) {
+      pos += skipped.length;
+      continue;
+    }
+    const start = pos;
+    if (source[pos] === '"') {
+      let value = '';
+      pos++;
+      for (;;) {
+        const ch = source[pos];
+        if (ch === undefined) throw new FluxError(`unterminated string at ${start}`);
+        if (ch === '"') break;
+        if (ch === '$' && source[pos + 1] === '{')
+          throw new FluxError('string interpolation is not supported');
+        if (ch === '\\') {
+          const next = source[pos + 1];
+          const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
+          const mapped = next === undefined ? undefined : escapes[next];
+          if (mapped === undefined) throw new FluxError(`invalid escape sequence \\${next ?? ''}`);
+          value += mapped;
+          pos += 2;
+          continue;
+        }
+        value += ch;
+        pos++;
+      }
+      pos++;
+      tokens.push({ type: 'string', text: value, pos: start });
+      continue;
+    }
+    const matched: [Token['type'], string | undefined][] = [
+      ['time', sticky(TIME)],
+      ['duration', sticky(DURATION)],
+      ['float', sticky(FLOAT)],
+      ['int', sticky(INT)],
+      ['ident', sticky(IDENT)],
+      ['punct', sticky(PUNCT)],
+    ];
+    const hit = matched.find(([, text]) => text !== undefined);
+    if (!hit) throw new FluxError(`unexpected character ${JSON.stringify(source[pos])} at ${pos}`);
+    const [type, text] = hit as [Token['type'], string];
+    tokens.push({ type, text, pos: start });
+    pos += text.length;
+  }
+  tokens.push({ type: 'eof', text: '', pos });
+  return tokens;
+}
+
+/** Parses `from(bucket: "…") |> call(arg: …) |> …`; the first call must be from(). */
+export function parseFlux(source: string): Pipeline {
+  const tokens = tokenize(source);
+  let at = 0;
+  const peek = (offset = 0) => tokens[Math.min(at + offset, tokens.length - 1)] as Token;
+  const next = () => {
+    const token = peek();
+    at++;
+    return token;
+  };
+  const expect = (text: string): Token => {
+    const token = next();
+    if (token.text !== text || token.type === 'string') {
+      throw new FluxError(
+        `expected ${JSON.stringify(text)} at ${token.pos}, found ${JSON.stringify(token.text)}`,
+      );
+    }
+    return token;
+  };
+  const isPunct = (text: string, offset = 0) => peek(offset).type === 'punct' && peek(offset).text === text;
+
+  const literal = (): Literal => {
+    const token = next();
+    switch (token.type) {
+      case 'string':
+        return { kind: 'string', value: token.text };
+      case 'time': {
+        const ns = parseRfc3339(token.text);
+        if (ns === undefined) throw new FluxError(`invalid time ${token.text}`);
+        return { kind: 'time', ns };
+      }
+      case 'duration':
+        return { kind: 'duration', ns: parseDuration(token.text) };
+      case 'int':
+        return { kind: 'int', value: BigInt(token.text) };
+      case 'float':
+        return { kind: 'float', value: Number(token.text) };
+      case 'punct':
+        if (
+          token.text === '-' &&
+          (peek().type === 'duration' || peek().type === 'int' || peek().type === 'float')
+        ) {
+          const inner = literal();
+          if (inner.kind === 'duration') return { kind: 'duration', ns: -inner.ns };
+          if (inner.kind === 'int') return { kind: 'int', value: -inner.value };
+          if (inner.kind === 'float') return { kind: 'float', value: -inner.value };
+        }
+        break;
+      case 'ident':
+        if (token.text === 'true' || token.text === 'false')
+          return { kind: 'bool', value: token.text === 'true' };
+        if (token.text === 'now' && isPunct('(') && isPunct(')', 1)) {
+          at += 2;
+          return { kind: 'now' };
+        }
+        break;
+      default:
+        break;
+    }
+    throw new FluxError(`unsupported expression ${JSON.stringify(token.text)} at ${token.pos}`);
+  };
+
+  const predicate = (param: string): Predicate => {
+    const operand = (): Operand => {
+      if (peek().type === 'ident' && peek().text === param) {
+        next();
+        if (isPunct('.')) {
+          next();
+          const name = next();
+          if (name.type !== 'ident') throw new FluxError(`expected a column name at ${name.pos}`);
+          return { kind: 'column', name: name.text };
+        }
+        expect('[');
+        const name = next();
+        if (name.type !== 'string') throw new FluxError(`expected a column name string at ${name.pos}`);
+        expect(']');
+        return { kind: 'column', name: name.text };
+      }
+      return literal();
+    };
+    const comparison = (): Predicate => {
+      if (isPunct('(')) {
+        next();
+        const inner = or();
+        expect(')');
+        return inner;
+      }
+      if (peek().type === 'ident' && peek().text === 'not') {
+        next();
+        return { kind: 'not', operand: comparison() };
+      }
+      const left = operand();
+      const op = next();
+      if (op.type !== 'punct' || !['==', '!=', '<', '<=', '>', '>='].includes(op.text)) {
+        throw new FluxError(`unsupported operator ${JSON.stringify(op.text)} at ${op.pos}`);
+      }
+      return { kind: 'compare', op: op.text, left, right: operand() };
+    };
+    const and = (): Predicate => {
+      let left = comparison();
+      while (peek().type === 'ident' && peek().text === 'and') {
+        next();
+        left = { kind: 'and', left, right: comparison() };
+      }
+      return left;
+    };
+    const or = (): Predicate => {
+      let left = and();
+      while (peek().type === 'ident' && peek().text === 'or') {
+        next();
+        left = { kind: 'or', left, right: and() };
+      }
+      return left;
+    };
+    return or();
+  };
+
+  const argument = (): Argument => {
+    if (isPunct('[')) {
+      next();
+      const items: Literal[] = [];
+      while (!isPunct(']')) {
+        items.push(literal());
+        if (!isPunct(']')) expect(',');
+      }
+      next();
+      return { kind: 'array', items };
+    }
+    if (isPunct('(') && peek(1).type === 'ident' && isPunct(')', 2) && isPunct('=>', 3)) {
+      next();
+      const param = next().text;
+      next();
+      next();
+      return { kind: 'function', body: predicate(param) };
+    }
+    return literal();
+  };
+
+  const call = (): Call => {
+    const name = next();
+    if (name.type !== 'ident') throw new FluxError(`expected a function call at ${name.pos}`);
+    expect('(');
+    const args = new Map<string, Argument>();
+    while (!isPunct(')')) {
+      const key = next();
+      if (key.type !== 'ident') throw new FluxError(`expected a named argument at ${key.pos}`);
+      expect(':');
+      args.set(key.text, argument());
+      if (!isPunct(')')) expect(',');
+    }
+    next();
+    return { name: name.text, args };
+  };
+
+  const calls = [call()];
+  while (isPunct('|>')) {
+    next();
+    calls.push(call());
+  }
+  const end = peek();
+  if (end.type !== 'eof') throw new FluxError(`unexpected ${JSON.stringify(end.text)} at ${end.pos}`);
+  const [from, ...rest] = calls as [Call, ...Call[]];
+  if (from.name !== 'from') throw new FluxError(`a query starts with from(), not ${from.name}()`);
+  checkArgs(from, ['bucket']);
+  const bucket = from.args.get('bucket');
+  if (bucket?.kind !== 'string') throw new FluxError('from() needs bucket: "<name>"');
+  return { bucket: bucket.value, calls: rest };
+}
+
+function parseDuration(text: string): bigint {
+  let ns = 0n;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
+    const perUnit = NS_PER_UNIT[unit as string];
+    if (perUnit === undefined) throw new FluxError(`the fake InfluxDB does not support ${unit} durations`);
+    ns += BigInt(amount as string) * perUnit;
+  }
+  return ns;
+}
+
+function checkArgs(call: Call, allowed: readonly string[]): void {
+  for (const key of call.args.keys()) {
+    if (!allowed.includes(key))
+      throw new FluxError(`${call.name}() has no argument ${key} the fake understands`);
+  }
+}
+
+export type ColumnType = 'string' | 'double' | 'long' | 'unsignedLong' | 'boolean' | 'dateTime:RFC3339';
+/** time and long are both bigint; the column's type tells them apart */
+export type Cell = string | number | bigint | boolean | null;
+export type Row = Record<string, Cell>;
+
+export interface Column {
+  readonly label: string;
+  readonly type: ColumnType;
+}
+
+export interface Table {
+  readonly columns: readonly Column[];
+  readonly key: ReadonlySet<string>;
+  readonly rows: readonly Row[];
+}
+
+export interface FluxResult {
+  readonly name: string;
+  readonly tables: readonly Table[];
+}
+
+const COLUMN_TYPE: Readonly<Record<FieldType, ColumnType>> = {
+  float: 'double',
+  integer: 'long',
+  unsigned: 'unsignedLong',
+  string: 'string',
+  boolean: 'boolean',
+};
+
+/**
+ * Runs the pipeline after from(): range (required first), filter (==, !=, <, <=, >, >= on columns and
+ * literals, with and, or, not), pivot, keep, drop, group (by or except), sort, limit and yield. Tables
+ * come from storage by series key then field, as InfluxDB reads them; group() orders its tables by key.
+ */
+export function runFlux(
+  pipeline: Pipeline,
+  series: ReadonlyMap<string, Series>,
+  nowOverride?: bigint,
+): FluxResult {
+  const now = nowOverride ?? BigInt(Date.now()) * 1_000_000n;
+  const [range, ...calls] = pipeline.calls;
+  if (range?.name !== 'range') {
+    throw new FluxError(
+      `cannot submit unbounded read to "${pipeline.bucket}"; try bounding 'from' with a call to 'range'`,
+    );
+  }
+  checkArgs(range, ['start', 'stop']);
+  const start = timeArgument(range, 'start', now);
+  const stop = range.args.has('stop') ? timeArgument(range, 'stop', now) : now;
+  if (start >= stop) throw new FluxError('range: start must be before stop');
+  let tables = readRange(series, start, stop);
+  let name = '_result';
+  calls.forEach((call, index) => {
+    switch (call.name) {
+      case 'filter': {
+        checkArgs(call, ['fn']);
+        const fn = call.args.get('fn');
+        if (fn?.kind !== 'function') throw new FluxError('filter() needs fn: (r) => …');
+        tables = tables
+          .map((t) => ({ ...t, rows: t.rows.filter((row) => evaluate(fn.body, row, now)) }))
+          .filter((t) => t.rows.length > 0);
+        break;
+      }
+      case 'pivot':
+        checkArgs(call, ['rowKey', 'columnKey', 'valueColumn']);
+        tables = pivot(
+          tables,
+          stringList(call, 'rowKey'),
+          stringList(call, 'columnKey'),
+          stringArgument(call, 'valueColumn'),
+        );
+        break;
+      case 'keep':
+      case 'drop': {
+        checkArgs(call, ['columns']);
+        const listed = new Set(stringList(call, 'columns'));
+        const kept = (label: string) => listed.has(label) === (call.name === 'keep');
+        tables = tables.map((t) =>
+          project(
+            t,
+            t.columns.filter((c) => kept(c.label)),
+          ),
+        );
+        break;
+      }
+      case 'group': {
+        checkArgs(call, ['columns', 'mode']);
+        const columns = call.args.has('columns') ? stringList(call, 'columns') : [];
+        const mode = call.args.has('mode') ? stringArgument(call, 'mode') : 'by';
+        if (mode !== 'by' && mode !== 'except')
+          throw new FluxError(`group() mode ${mode} is not by or except`);
+        tables = regroup(tables, columns, mode);
+        break;
+      }
+      case 'sort': {
+        checkArgs(call, ['columns', 'desc']);
+        const columns = call.args.has('columns') ? stringList(call, 'columns') : ['_value'];
+        const desc = call.args.get('desc');
+        if (desc !== undefined && desc.kind !== 'bool')
+          throw new FluxError('sort() desc must be true or false');
+        const sign = desc?.value ? -1 : 1;
+        tables = tables.map((t) => ({
+          ...t,
+          rows: [...t.rows].sort((a, b) => sign * compareRows(a, b, columns)),
+        }));
+        break;
+      }
+      case 'limit': {
+        checkArgs(call, ['n', 'offset']);
+        const n = Number(intArgument(call, 'n'));
+        const offset = call.args.has('offset') ? Number(intArgument(call, 'offset')) : 0;
+        tables = tables
+          .map((t) => ({ ...t, rows: t.rows.slice(offset, offset + n) }))
+          .filter((t) => t.rows.length);
+        break;
+      }
+      case 'yield':
+        checkArgs(call, ['name']);
+        if (index !== calls.length - 1)
+          throw new FluxError('the fake InfluxDB supports yield() only at the end');
+        if (call.args.has('name')) name = stringArgument(call, 'name');
+        break;
+      default:
+        throw new FluxError(`the fake InfluxDB does not support ${call.name}()`);
+    }
+  });
+  return { name, tables };
+}
+
+function readRange(series: ReadonlyMap<string, Series>, start: bigint, stop: bigint): Table[] {
+  const tables: Table[] = [];
+  for (const key of [...series.keys()].sort()) {
+    const s = series.get(key) as Series;
+    const tagKeys = Object.keys(s.tags).sort();
+    const times = [...s.points.keys()].filter((t) => t >= start && t < stop).sort(compareBigint);
+    const fieldKeys = new Set<string>();
+    for (const t of times)
+      for (const f of (s.points.get(t) as ReadonlyMap<string, FieldValue>).keys()) fieldKeys.add(f);
+    for (const field of [...fieldKeys].sort()) {
+      const rows: Row[] = [];
+      let type: ColumnType = 'double';
+      for (const t of times) {
+        const value = s.points.get(t)?.get(field);
+        if (value === undefined) continue;
+        type = COLUMN_TYPE[fieldType(value)];
+        const cell = typeof value === 'object' ? value.unsigned : value;
+        rows.push({
+          _start: start,
+          _stop: stop,
+          _time: t,
+          _value: cell,
+          _field: field,
+          _measurement: s.measurement,
+          ...s.tags,
+        });
+      }
+      tables.push({
+        columns: [
+          { label: '_start', type: 'dateTime:RFC3339' },
+          { label: '_stop', type: 'dateTime:RFC3339' },
+          { label: '_time', type: 'dateTime:RFC3339' },
+          { label: '_value', type },
+          { label: '_field', type: 'string' },
+          { label: '_measurement', type: 'string' },
+          ...tagKeys.map((label): Column => ({ label, type: 'string' })),
+        ],
+        key: new Set(['_start', '_stop', '_field', '_measurement', ...tagKeys]),
+        rows,
+      });
+    }
+  }
+  return tables;
+}
+
+function pivot(
+  tables: readonly Table[],
+  rowKey: readonly string[],
+  columnKey: readonly string[],
+  valueColumn: string,
+): Table[] {
+  interface Group {
+    readonly keyColumns: readonly Column[];
+    readonly rowKeyColumns: readonly Column[];
+    readonly valueColumns: Map<string, ColumnType>;
+    readonly rows: Map<string, Row>;
+  }
+  const groups = new Map<string, Group>();
+  for (const table of tables) {
+    const typeOf = (label: string) => {
+      const column = table.columns.find((c) => c.label === label);
+      if (!column) throw new FluxError(`pivot: specified column does not exist in table: ${label}`);
+      return column;
+    };
+    const valueType = typeOf(valueColumn).type;
+    for (const label of columnKey) {
+      if (typeOf(label).type !== 'string') throw new FluxError(`pivot: column key ${label} must be a string`);
+    }
+    const rowKeyColumns = rowKey.map(typeOf);
+    const keyColumns = table.columns.filter(
+      (c) => table.key.has(c.label) && !columnKey.includes(c.label) && c.label !== valueColumn,
+    );
+    const groupId = cellsId(keyColumns.map((c) => table.rows[0]?.[c.label] ?? null));
+    let group = groups.get(groupId);
+    if (!group) {
+      group = { keyColumns, rowKeyColumns, valueColumns: new Map(), rows: new Map() };
+      groups.set(groupId, group);
+    }
+    for (const row of table.rows) {
+      const label = columnKey.map((c) => String(row[c])).join('_');
+      const known = group.valueColumns.get(label);
+      if (known !== undefined && known !== valueType) {
+        throw new FluxError(`pivot: schema collision: column ${label} is both ${known} and ${valueType}`);
+      }
+      group.valueColumns.set(label, valueType);
+      const id = cellsId(rowKey.map((c) => row[c] ?? null));
+      let target = group.rows.get(id);
+      if (!target) {
+        target = {};
+        for (const c of keyColumns) target[c.label] = row[c.label] ?? null;
+        for (const c of rowKey) target[c] = row[c] ?? null;
+        group.rows.set(id, target);
+      }
+      target[label] = row[valueColumn] ?? null;
+    }
+  }
+  return [...groups.values()].map((g) => {
+    const valueColumns = [...g.valueColumns.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([label, type]): Column => ({ label, type }));
+    const columns = [...g.keyColumns, ...g.rowKeyColumns, ...valueColumns];
+    const rows = [...g.rows.values()].sort((a, b) => compareRows(a, b, rowKey));
+    for (const row of rows) for (const c of valueColumns) row[c.label] ??= null;
+    return { columns, key: new Set(g.keyColumns.map((c) => c.label)), rows };
+  });
+}
+
+function project(table: Table, columns: readonly Column[]): Table {
+  const labels = columns.map((c) => c.label);
+  return {
+    columns,
+    key: new Set([...table.key].filter((label) => labels.includes(label))),
+    rows: table.rows.map((row) => Object.fromEntries(labels.map((label) => [label, row[label] ?? null]))),
+  };
+}
+
+function regroup(tables: readonly Table[], listed: readonly string[], mode: 'by' | 'except'): Table[] {
+  const groups = new Map<string, { columns: Column[]; key: Set<string>; rows: Row[] }>();
+  for (const table of tables) {
+    const key = table.columns
+      .map((c) => c.label)
+      .filter((label) => listed.includes(label) === (mode === 'by'));
+    for (const row of table.rows) {
+      const id = cellsId(key.flatMap((label) => [label, row[label] ?? null]));
+      let group = groups.get(id);
+      if (!group) {
+        group = { columns: [], key: new Set(key), rows: [] };
+        groups.set(id, group);
+      }
+      for (const column of table.columns) {
+        const known = group.columns.find((c) => c.label === column.label);
+        if (!known) group.columns.push(column);
+        else if (known.type !== column.type) {
+          throw new FluxError(
+            `group: schema collision: column ${column.label} is both ${known.type} and ${column.type}`,
+          );
+        }
+      }
+      group.rows.push(row);
+    }
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, g]) => ({
+      columns: g.columns,
+      key: g.key,
+      rows: g.rows.map((row) => Object.fromEntries(g.columns.map((c) => [c.label, row[c.label] ?? null]))),
+    }));
+}
+
+/** A string that is equal for equal cell lists: the type prefix keeps 1 (long) apart from "1". */
+function cellsId(cells: readonly Cell[]): string {
+  return cells.map((c) => `${typeof c}:${String(c)}`).join('\u0000');
+}
+
+/** Ascending by the listed columns; nulls first, as Flux sorts them. */
+function compareRows(a: Row, b: Row, columns: readonly string[]): number {
+  for (const column of columns) {
+    const order = compareCells(a[column] ?? null, b[column] ?? null);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+function compareCells(a: Cell, b: Cell): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a === 'string' || typeof b === 'string') return String(a) < String(b) ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function evaluate(p: Predicate, row: Row, now: bigint): boolean {
+  switch (p.kind) {
+    case 'and':
+      return evaluate(p.left, row, now) && evaluate(p.right, row, now);
+    case 'or':
+      return evaluate(p.left, row, now) || evaluate(p.right, row, now);
+    case 'not':
+      return !evaluate(p.operand, row, now);
+    case 'compare': {
+      const left = operandValue(p.left, row, now);
+      const right = operandValue(p.right, row, now);
+      // Flux: a comparison with null is null, which filter treats as false
+      if (left === null || right === null) return false;
+      const order = compareCells(left, right);
+      switch (p.op) {
+        case '==':
+          return order === 0;
+        case '!=':
+          return order !== 0;
+        case '<':
+          return order < 0;
+        case '<=':
+          return order <= 0;
+        case '>':
+          return order > 0;
+        default:
+          return order >= 0;
+      }
+    }
+  }
+}
+
+function operandValue(o: Operand, row: Row, now: bigint): Cell {
+  switch (o.kind) {
+    case 'column':
+      return row[o.name] ?? null;
+    case 'string':
+    case 'float':
+    case 'int':
+    case 'bool':
+      return o.value;
+    case 'time':
+      return o.ns;
+    case 'now':
+      return now;
+    case 'duration':
+      throw new FluxError('a duration cannot be compared with a column');
+  }
+}
+
+function timeArgument(call: Call, key: string, now: bigint): bigint {
+  const arg = call.args.get(key);
+  switch (arg?.kind) {
+    case 'time':
+      return arg.ns;
+    case 'duration':
+      return now + arg.ns;
+    case 'int':
+      return arg.value * 1_000_000_000n;
+    case 'now':
+      return now;
+    default:
+      throw new FluxError(`${call.name}() needs ${key} as a time, a duration or Unix seconds`);
+  }
+}
+
+function stringArgument(call: Call, key: string): string {
+  const arg = call.args.get(key);
+  if (arg?.kind !== 'string') throw new FluxError(`${call.name}() needs ${key} as a string`);
+  return arg.value;
+}
+
+function intArgument(call: Call, key: string): bigint {
+  const arg = call.args.get(key);
+  if (arg?.kind !== 'int') throw new FluxError(`${call.name}() needs ${key} as an integer`);
+  return arg.value;
+}
+
+function stringList(call: Call, key: string): string[] {
+  const arg = call.args.get(key);
+  if (arg?.kind !== 'array' || !arg.items.every((i) => i.kind === 'string')) {
+    throw new FluxError(`${call.name}() needs ${key} as a list of strings`);
+  }
+  return arg.items.map((i) => (i as { value: string }).value);
+}
