@@ -7,7 +7,6 @@ import {
   numberOption,
   type OptionSpecs,
   sharedOptions,
-  urlOption,
 } from '@pdm/telemetry';
 import { z } from 'zod';
 
