@@ -84,3 +84,18 @@ export const FEATURES: readonly FeatureInfo[] = [
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 export const FEATURE_COUNT = FEATURES.length;
+
+/**
+ * Columns of a training set, as `pnpm export-training-data` writes it and `pnpm train` reads it by
+ * default: the sample's identity, the features in model order, then the ground truth.
+ */
+export const TRAINING_SET_COLUMNS: readonly string[] = [
+  'ts',
+  'pump_id',
+  'seq',
+  ...FEATURE_NAMES,
+  'state',
+  'health_pct',
+  'rul_h',
+  'failure_mode',
+];

@@ -4,22 +4,14 @@
  * the number the FeatureExtractor computed, the same number inference computes. Runs once per written
  * row: the constant parts are encoded once, and the row goes straight into the output bytes.
  */
-import { FEATURE_COUNT, FEATURE_DECIMALS, FEATURE_NAMES } from '@pdm/features';
+import { FEATURE_COUNT, FEATURE_DECIMALS, FEATURE_NAMES, TRAINING_SET_COLUMNS } from '@pdm/features';
 import { HEALTH_DECIMALS, RUL_DECIMALS } from '@pdm/telemetry';
 import type { ByteBuffer } from './bytes.ts';
 import type { OutputFormat } from './options.ts';
 import type { ExportRow } from './source.ts';
 
-export const COLUMNS: readonly string[] = [
-  'ts',
-  'pump_id',
-  'seq',
-  ...FEATURE_NAMES,
-  'state',
-  'health_pct',
-  'rul_h',
-  'failure_mode',
-];
+/** The columns written, in order: the shared training-set layout. */
+export const COLUMNS = TRAINING_SET_COLUMNS;
 
 export interface RowFormat {
   /** the first line of the file, with its newline; empty when the format has none */

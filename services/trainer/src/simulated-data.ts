@@ -2,22 +2,13 @@
  * Simulator samples as the training CSV that `pnpm export-training-data` writes: fixtures for the tests,
  * and the core of scripts/simulator-to-csv.ts, the stand-in for the export until that CLI lands.
  */
-import { FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor } from '@pdm/features';
+import { FEATURE_COUNT, FeatureExtractor, TRAINING_SET_COLUMNS } from '@pdm/features';
 import { Rng } from '@pdm/forest';
 import { formatPumpId, PumpTwin, trainingMessage } from '@pdm/pump-physics';
 import { PUMP_STATES, type TrainingSample } from '@pdm/telemetry';
 
 /** The export's header: identity, the shared features in their order, then the ground truth. */
-export const EXPORT_COLUMNS: readonly string[] = [
-  'ts',
-  'pump_id',
-  'seq',
-  ...FEATURE_NAMES,
-  'state',
-  'health_pct',
-  'rul_h',
-  'failure_mode',
-];
+export const EXPORT_COLUMNS = TRAINING_SET_COLUMNS;
 
 export interface SimulationOptions {
   readonly pumps: number;
