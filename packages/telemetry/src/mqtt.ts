@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { AckWindow } from './ack-window.ts';
 import type { Status } from './schemas.ts';
 import { topics } from './topics.ts';
 
@@ -15,7 +16,15 @@ export type { MqttClient } from 'mqtt';
 export const DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
-const STATUS_PUBLISH_TIMEOUT_MS = 2_000;
+const STATUS_PUBLISH_TIMEOUT_MS = 1_000;
+/** How long a graceful disconnect may wait for in-flight publishes before the socket is dropped. */
+export const END_TIMEOUT_MS = 2_000;
+/**
+ * Messages handed to the handler and not yet acknowledged, at most. Mosquitto's own bound is
+ * max_inflight_messages (1000 in mosquitto/conf.d/limits.conf); this one also holds for brokers
+ * without one (aedes, MQTT 3.1.1).
+ */
+export const DEFAULT_MAX_UNACKED = 1000;
 /** CONNACK codes for "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5. */
 const UNSUPPORTED_PROTOCOL = [1, 0x84];
 
@@ -34,13 +43,21 @@ export interface MqttSettings {
   readonly status?: boolean;
   readonly logger: Logger;
   readonly sessionExpirySec?: number;
-  /** topic filters subscribed with QoS 1 whenever the broker has no session for us */
+  /**
+   * Topic filters subscribed with QoS 1 on every connect. Not only when the broker lost the session:
+   * Mosquitto 2.0 restores a session across its own restart but not the session's shared
+   * subscriptions, and says "session present" all the same.
+   */
   readonly subscriptions?: readonly string[];
   /**
-   * Inbound message handler. The PUBACK goes out only after the returned promise resolves, so a
-   * message is acknowledged only once it is safe. mqtt.js calls it one message at a time.
+   * Inbound message handler. The PUBACK goes out only after the returned promise resolves (at once
+   * for undefined), so a message is acknowledged only once it is safe; a rejected promise leaves the
+   * message for redelivery. Messages are handed over as they arrive, without waiting for earlier
+   * ones, and PUBACKs leave in arrival order.
    */
   readonly onMessage?: (topic: string, payload: Buffer, packet: IPublishPacket) => Promise<void> | void;
+  /** handed over and not yet acknowledged, at most; reading pauses beyond it (backpressure) */
+  readonly maxUnacked?: number;
   /** abandons the first connection attempt, e.g. on SIGINT while the broker is still unreachable */
   readonly signal?: AbortSignal;
 }
@@ -49,7 +66,20 @@ export interface MqttConnection {
   readonly client: MqttClient;
   /** the broker's Receive Maximum: how many QoS 1 publishes it accepts unacknowledged */
   readonly serverReceiveMaximum: number;
-  /** publishes the offline status, waits for in-flight QoS 1 messages, then disconnects; idempotent */
+  /** why a subscription is missing (refused or failed), or undefined when all were granted */
+  readonly subscriptionProblem: string | undefined;
+  /** messages handed to onMessage whose PUBACK has not gone out yet */
+  readonly unacked: number;
+  /**
+   * Stops handing messages to onMessage: from now on they are read and dropped unacknowledged (the
+   * broker redelivers them next time), so the connection keeps reading its own PUBACKs while the
+   * service shuts down.
+   */
+  stopIntake(): void;
+  /**
+   * Stops intake, publishes the offline status, waits a bounded time for in-flight QoS 1 messages,
+   * then disconnects; idempotent, and done within about 5 s even with the broker down or hung.
+   */
   close(): Promise<void>;
 }
 
@@ -73,7 +103,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
       : { will: { topic: statusTopic, payload: Buffer.from(status('offline')), qos: 1, retain: true } }),
     reconnectPeriod: BACKOFF_MIN_MS,
     connectTimeout: 10_000,
-    // We re-subscribe ourselves, only when the broker lost our session (see 'connect' below).
+    // We subscribe ourselves on every connect (see 'connect' below).
     resubscribe: false,
     // mqtt.js's packet-level log goes to ours at trace level. Left to the debug module it costs a few
     // percent of CPU at 20,000 messages a second, asking on every packet whether to print.
@@ -81,27 +111,39 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   };
   const client = mqtt.connect(settings.url, options);
   const onMessage = settings.onMessage;
+  const acks = new AckWindow(
+    settings.maxUnacked ?? DEFAULT_MAX_UNACKED,
+    client,
+    (messageId, stream) => (stream as Duplex).write(pubackPacket(messageId)),
+    (stream, writes) => {
+      const socket = stream as Duplex;
+      socket.cork();
+      writes();
+      socket.uncork();
+    },
+  );
+  let intake = true;
   if (onMessage) {
+    // mqtt.js sends a PUBACK, and reads the next packet, only once this callback is called; called
+    // with an error it sends none. We call it at once with IN_OUR_HANDS and acknowledge ourselves
+    // (the AckWindow), so that many messages can wait for one disk commit or model run at a time.
     client.handleMessage = (packet, done) => {
-      let pending: Promise<void> | void;
-      try {
-        pending = onMessage(packet.topic, packet.payload as Buffer, packet);
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      // A handler that finished synchronously is acknowledged at once, without a promise per message.
-      if (pending === undefined) done();
-      else
-        pending.then(
-          () => done(),
-          (err: unknown) => done(err as Error),
+      const read = () => done(IN_OUR_HANDS);
+      if (!intake) return read();
+      if (packet.qos === 0 || packet.messageId === undefined) {
+        runHandler(onMessage, packet)?.catch((err: unknown) =>
+          log.error({ err, topic: packet.topic }, 'QoS 0 message handler failed'),
         );
+        return read();
+      }
+      acks.track(packet.messageId, runHandler(onMessage, packet));
+      acks.next(read);
     };
   }
 
   let failures = 0;
   let serverReceiveMaximum = 65_535;
+  let subscriptionProblem: string | undefined;
   client.on('connect', (connack) => {
     failures = 0;
     if (onMessage) coalesceAcks(client);
@@ -113,9 +155,13 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     );
     if (settings.status !== false) client.publish(statusTopic, status('online'), { qos: 1, retain: true });
     const filters = settings.subscriptions ?? [];
-    if (!connack.sessionPresent && filters.length > 0) {
+    if (filters.length > 0) {
+      subscriptionProblem = 'subscribing';
       client.subscribe([...filters], { qos: 1 }, (err, granted) => {
-        if (err) log.error({ err, filters }, 'subscribe failed');
+        subscriptionProblem = err
+          ? `subscribe failed: ${err.message}`
+          : refusedSubscriptions(filters, granted ?? []);
+        if (subscriptionProblem) log.error({ filters, problem: subscriptionProblem }, 'not subscribed');
         else log.info({ granted: granted?.map((g) => `${g.topic} qos${g.qos}`) }, 'subscribed');
       });
     }
@@ -161,9 +207,14 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     });
   });
 
+  const stopIntake = () => {
+    intake = false;
+    acks.unblock();
+  };
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      stopIntake();
       if (client.connected && settings.status !== false) {
         await withTimeout(
           client.publishAsync(statusTopic, status('offline'), { qos: 1, retain: true }),
@@ -172,12 +223,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
           log.warn({ err }, 'could not publish offline status; the Last Will covers it'),
         );
       }
-      if (client.connected) {
-        // end(false) waits until every in-flight QoS 1 message is acknowledged.
-        await client.endAsync(false);
-      } else {
-        await client.endAsync(true);
-      }
+      await endWithin(client, END_TIMEOUT_MS, log);
       log.info('disconnected from MQTT broker');
     })();
     return closing;
@@ -187,8 +233,72 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     get serverReceiveMaximum() {
       return serverReceiveMaximum;
     },
+    get subscriptionProblem() {
+      return subscriptionProblem;
+    },
+    get unacked() {
+      return acks.pending;
+    },
+    stopIntake,
     close,
   };
+}
+
+/**
+ * Ends a client gracefully if the broker answers within `ms`, else drops the socket. end(false) waits
+ * until every in-flight QoS 1 publish is acknowledged, and a broker that is down or hung never answers;
+ * whatever it did not acknowledge mqtt.js then reports failed to its sender.
+ */
+export async function endWithin(client: MqttClient, ms: number, log: Pick<Logger, 'warn'>): Promise<void> {
+  await withTimeout(client.endAsync(!client.connected), ms).catch((err: unknown) => {
+    log.warn({ err }, 'broker did not answer the disconnect; dropping the connection');
+    // mqtt.js ignores a second end() while the first is under way: close the socket ourselves.
+    client.stream.destroy();
+  });
+}
+
+/** Passed to mqtt.js's handleMessage callback: "no PUBACK from you, we send it". */
+const IN_OUR_HANDS = Object.freeze(new Error('acknowledged by the AckWindow'));
+
+function runHandler(
+  onMessage: NonNullable<MqttSettings['onMessage']>,
+  packet: IPublishPacket,
+): Promise<void> | undefined {
+  try {
+    return onMessage(packet.topic, packet.payload as Buffer, packet) ?? undefined;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * PUBACK with reason "success": fixed header 0x40, remaining length 2, the packet id. MQTT 5 lets the
+ * reason code and properties be left out when the reason is success (§3.4.2.1), so it is the same
+ * four bytes in 3.1.1 and 5.
+ */
+function pubackPacket(messageId: number): Buffer {
+  return Buffer.from([0x40, 2, messageId >> 8, messageId & 0xff]);
+}
+
+/**
+ * A subscription is missing when the SUBACK refuses it (codes 0x80 and above: not authorised, shared
+ * subscriptions unsupported, …) and useless to us when it grants QoS 0 (a broker's max_qos): then
+ * nothing is held for us while we are away.
+ */
+function refusedSubscriptions(
+  filters: readonly string[],
+  granted: readonly { topic: string; qos: number }[],
+): string | undefined {
+  if (granted.length < filters.length)
+    return `the broker granted ${granted.length} of ${filters.length} subscriptions`;
+  const problems = granted.flatMap((g) =>
+    g.qos >= 0x80
+      ? [`${g.topic} refused (code 0x${g.qos.toString(16)})`]
+      : g.qos < 1
+        ? [`${g.topic} granted only QoS ${g.qos}`]
+        : [],
+  );
+  return problems.length === 0 ? undefined : `subscription problem: ${problems.join(', ')}`;
 }
 
 /**
@@ -221,6 +331,7 @@ export class Qos1Publisher {
   #inFlight = 0;
   #acked = 0;
   #failed = 0;
+  #abandoned = false;
   #waiters: Array<() => void> = [];
   readonly #client: MqttClient;
   readonly #window: number;
@@ -242,7 +353,16 @@ export class Qos1Publisher {
     return this.#inFlight;
   }
 
-  publish(topic: string, payload: string | Buffer, retain = false): Promise<void> | undefined {
+  /**
+   * Publishes with QoS 1; `onSettled` runs once the broker acknowledged it (or it failed). Returns a
+   * promise only when the window is full.
+   */
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    retain = false,
+    onSettled?: (err?: Error) => void,
+  ): Promise<void> | undefined {
     this.#inFlight += 1;
     this.#client.publish(topic, payload, { qos: 1, retain }, (err) => {
       this.#inFlight -= 1;
@@ -250,6 +370,7 @@ export class Qos1Publisher {
         this.#failed += 1;
         this.#onError(err, topic);
       } else this.#acked += 1;
+      onSettled?.(err);
       this.#wake();
     });
     return this.#inFlight >= this.#window ? this.#waitBelow(this.#window) : undefined;
@@ -260,10 +381,19 @@ export class Qos1Publisher {
     return this.#inFlight === 0 ? Promise.resolve() : this.#waitBelow(1);
   }
 
+  /**
+   * Stops waiting for the broker: pending and later waits resolve at once. For a shutdown with a
+   * broker that is down or hung; what it never acknowledged is counted failed when the connection ends.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#wake();
+  }
+
   #waitBelow(limit: number): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (this.#inFlight < limit) resolve();
+        if (this.#inFlight < limit || this.#abandoned) resolve();
         else this.#waiters.push(check);
       };
       check();

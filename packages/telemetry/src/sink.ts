@@ -10,6 +10,8 @@ export interface MessageSink {
   send(topic: string, payload: string): Promise<void> | undefined;
   /** resolves once everything sent is acknowledged by the broker or handed to the OS */
   flush(): Promise<void>;
+  /** stops waiting: pending and later send/flush promises resolve now (shutdown with a hung broker) */
+  abandon(): void;
   /** messages confirmed so far: PUBACKs from the broker, or lines written */
   readonly confirmed: number;
   readonly failed: number;
@@ -19,6 +21,7 @@ export function mqttSink(publisher: Qos1Publisher): MessageSink {
   return {
     send: (topic, payload) => publisher.publish(topic, payload),
     flush: () => publisher.drain(),
+    abandon: () => publisher.abandon(),
     get confirmed() {
       return publisher.acked;
     },
@@ -34,7 +37,12 @@ export function jsonLinesSink(stream: Writable, bufferBytes = 1 << 16): MessageS
   let buffered = 0;
   let written = 0;
   let pending = 0;
-  const drained = () => new Promise<void>((resolve) => stream.once('drain', resolve));
+  let abandoned: () => void = () => {};
+  const gone = new Promise<void>((resolve) => {
+    abandoned = resolve;
+  });
+  // A reader that stopped reading (a stuck pipe) must not hold a shutdown forever.
+  const drained = () => Promise.race([new Promise<void>((resolve) => stream.once('drain', resolve)), gone]);
   const writeOut = (): Promise<void> | undefined => {
     if (buffer.length === 0) return undefined;
     const ok = stream.write(buffer.join(''));
@@ -58,6 +66,7 @@ export function jsonLinesSink(stream: Writable, bufferBytes = 1 << 16): MessageS
       await writeOut();
       if (stream.writableNeedDrain) await drained();
     },
+    abandon: () => abandoned(),
     get confirmed() {
       return written;
     },
@@ -70,6 +79,9 @@ export interface SimulatorSinkSettings extends Omit<MqttSettings, 'onMessage' | 
   readonly stdout: Writable | undefined;
   readonly maxInFlight: number;
 }
+
+/** After a stop, how long a simulator waits for the broker to acknowledge what it sent. */
+export const FLUSH_GRACE_MS = 3_000;
 
 /** The sink a simulator's flags ask for, and how to close it. */
 export async function openSimulatorSink(

@@ -1,7 +1,7 @@
 /** A real Mosquitto broker on a free port, for tests and benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,12 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** starts it again on the same port with the same config and data */
   restart(): Promise<void>;
+  /**
+   * SIGSTOP: a hung broker. The kernel still accepts TCP connections for it, but nothing is read or
+   * answered until resume().
+   */
+  pause(): void;
+  resume(): void;
 }
 
 export interface MosquittoOptions {
@@ -64,6 +70,8 @@ export async function freePort(): Promise<number> {
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'pdm-mosquitto-'));
+  // Started as root, Mosquitto drops to its own user: it must be able to write its database here.
+  if (options.persistence) await chmod(dir, 0o777);
   const port = await freePort();
   const confPath = join(dir, 'mosquitto.conf');
   await writeFile(
@@ -98,6 +106,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
+      running.kill('SIGCONT');
       running.kill('SIGTERM');
     });
   };
@@ -113,6 +122,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     async restart() {
       await stop();
       await launch();
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
   };
 }

@@ -233,7 +233,8 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
   it('rides out an InfluxDB outage (HTTP 503) with the backlog on disk, then delivers every point exactly once', async () => {
     const influx: FakeInflux = await startFakeInflux();
     try {
-      influx.failFor(4000, { status: 503, message: 'service unavailable' });
+      // Down until acquisition has seen it fail (not for a fixed time: a slow machine would miss it).
+      influx.failFor(600_000, { status: 503, message: 'service unavailable' });
       const acq = acquisition(['--lanes', '4', '--store', 'influxdb'], {
         MQTT_CLIENT_ID: 'acq-it-5',
         MQTT_SHARE_GROUP: 'it5',
@@ -248,6 +249,7 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
         'sim-it-5',
       );
       await acq.waitForLine(/InfluxDB write failed; backlog kept on disk/);
+      influx.failFor(0, { status: 503, message: 'service unavailable' });
       const keys = await waitForPoints(influx, published);
       expect(keys.size).toBe(published);
       expect(influx.stats().byStatus[503]).toBeGreaterThan(0);

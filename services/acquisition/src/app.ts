@@ -193,10 +193,12 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
         health: () => {
           const lanes = intake?.connectedLanes() ?? 0;
           const storeError = committer.failing?.message;
+          const subscription = intake?.subscriptionProblem();
           return {
-            healthy: lanes > 0 && !storeError && !committer.paused,
+            healthy: lanes === settings.lanes && !subscription && !storeError && !committer.paused,
             checks: {
               mqtt: `${lanes}/${settings.lanes} lanes connected`,
+              subscription: subscription ?? 'ok',
               store: storeError ?? 'ok',
               intake: committer.paused ? 'paused: InfluxDB backlog full' : 'running',
               ...(influx ? { influxdb: forwarder?.problem ?? 'ok', backlog: backlog() } : {}),
@@ -223,9 +225,10 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
       // Stop taking input, finish the in-flight write, flush, close: each step on its own.
       stopping ??= (async () => {
         await shutdownInOrder(logger, [
+          ['stop taking messages', () => intake?.stopIntake()],
+          // Committing sends the PUBACKs of what is pending: the broker need not redeliver it.
           ['commit pending messages', () => committer.flush()],
           ['close MQTT lanes', () => intake?.close()],
-          ['commit what arrived meanwhile', () => committer.flush()],
           ['stop forwarder', () => forwarder?.stop()],
           ['close store', () => store.close()],
           ['close HTTP server', () => ops?.close()],

@@ -1,7 +1,8 @@
 /**
- * The MQTT side: `lanes` connections in one shared-subscription group, each with a fixed client id and
- * a persistent session, so the broker splits the stream over them (and over other replicas in the group)
- * and keeps queueing for each while it is away.
+ * The MQTT side: one connection with a plain subscription (the default), or `lanes` connections in a
+ * shared-subscription group that the broker splits the stream over (with other replicas in the group).
+ * Each has a fixed client id and a persistent session, so the broker keeps queueing while it is away.
+ * Each connection hands messages over as they arrive and acknowledges them once they are committed.
  */
 import { connectMqtt, type Logger, type MqttConnection, type MqttSettings } from '@pdm/telemetry';
 
@@ -21,7 +22,11 @@ export interface IntakeOptions {
 
 export interface Intake {
   connectedLanes(): number;
-  /** ends every lane after its in-flight PUBACKs; anything unacknowledged is redelivered next time */
+  /** a lane's refused or failed subscription, if any */
+  subscriptionProblem(): string | undefined;
+  /** stops handing messages over; what arrives from now on is redelivered next time */
+  stopIntake(): void;
+  /** ends every lane, within seconds; anything unacknowledged is redelivered next time */
   close(): Promise<void>;
 }
 
@@ -50,6 +55,10 @@ export function openIntake(options: IntakeOptions): Intake {
   );
   return {
     connectedLanes: () => connections.filter((c) => c.client.connected).length,
+    subscriptionProblem: () => connections.find((c) => c.subscriptionProblem)?.subscriptionProblem,
+    stopIntake() {
+      for (const c of connections) c.stopIntake();
+    },
     async close() {
       abort.abort();
       await Promise.allSettled(connecting);

@@ -2,7 +2,7 @@
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
 import { missingInfluxSettings } from '@pdm/influx';
-import { configOrExit, createLogger, parseConfig, readDotenv } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/telemetry';
 import { createAcquisition } from './app.ts';
 import { options, program } from './options.ts';
 
@@ -57,12 +57,9 @@ try {
   process.exit(1);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'stopping');
-    acquisition.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals({
+  stop: () => acquisition.stop(),
+  logger,
+  onSignal: (signal, handler) => process.on(signal, handler),
+  exit: (code) => process.exit(code),
+});

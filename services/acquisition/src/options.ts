@@ -13,8 +13,8 @@ import { z } from 'zod';
 export const program = {
   name: 'acquisition',
   summary:
-    'Subscribes to pdm/v1/training/+ (and, with --store-telemetry, pdm/v1/telemetry/+) with QoS 1 in a shared\n' +
-    'subscription group, validates every message and stores it in SQLite, acknowledging it only once it is on\n' +
+    'Subscribes to pdm/v1/training/+ (and, with --store-telemetry, pdm/v1/telemetry/+) with QoS 1 on a\n' +
+    'persistent session, validates every message and stores it in SQLite, acknowledging it only once it is on\n' +
     'disk. With STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
     'Invalid messages are dead-lettered with their reason.',
 };
@@ -57,18 +57,18 @@ export const options = {
     schema: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-"')
-      .default('acquisition'),
+      .default('none'),
     flag: 'share-group',
     env: 'MQTT_SHARE_GROUP',
     placeholder: 'G',
-    help: 'shared-subscription group: replicas in one group split the messages; "none" for a broker without shared subscriptions (then --lanes 1)',
+    help: '"none": one plain subscription, kept by the broker across its restarts; a group name: replicas in the group split the messages (scale-out), but Mosquitto 2.0 drops shared subscriptions when it restarts, losing what is published before they are renewed',
   },
   lanes: {
-    schema: intOption(32, { min: 1, max: 256 }),
+    schema: intOption(1, { min: 1, max: 256 }),
     flag: 'lanes',
     env: 'ACQ_LANES',
     placeholder: 'N',
-    help: 'MQTT connections in the group; each holds one message until it is on disk. Never lower it while the broker holds queued messages for the old lanes',
+    help: 'MQTT connections in the shared group (1 without one). Never lower it while the broker holds queued messages for the old lanes',
   },
   maxBatch: {
     schema: intOption(2000, { min: 1, max: 100_000 }),

@@ -146,7 +146,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   const rateLimited = new RateLimitedLog(logger.child({ component: 'validation' }));
   let publisher: Qos1Publisher | undefined;
   const pipeline = new Pipeline(
-    { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxQueuedRows: settings.maxBatch * 64 },
+    { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs },
     {
       models,
       smoother: new Smoother({
@@ -158,7 +158,11 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
       scorer,
       jsonl: logs.jsonl,
       csv: logs.csv,
-      publish: (topic, payload) => publisher?.publish(topic, payload),
+      publish: (topic, payload, onSettled) => {
+        if (publisher) return publisher.publish(topic, payload, false, onSettled);
+        onSettled(new Error('not connected for publishing yet'));
+        return undefined;
+      },
       metrics,
       logger,
     },
@@ -224,10 +228,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     );
   };
 
-  let closing = false;
   const onMessage = (topic: string, payload: Buffer): Promise<void> | undefined => {
-    // While shutting down, leave new messages unacknowledged: the broker redelivers them next time.
-    if (closing) return new Promise<void>(() => {});
     const receivedAt = performance.now();
     const parsed = parseTopic(topic);
     if (parsed && !ownsPump(parsed.id, settings.replicas, settings.replica)) return undefined;
@@ -352,15 +353,22 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     },
     stop() {
       stopping ??= (async () => {
-        // Stop taking input, finish what is in flight, flush the outputs, then close.
-        closing = true;
+        // Stop taking input, finish what is in flight, flush the outputs, then close. Each step is
+        // bounded: with the broker down or hung, the unfinished telemetry stays unacknowledged.
         abort.abort();
         clearInterval(scoreTimer);
         await shutdownInOrder(logger, [
+          ['stop taking telemetry', () => mqtt?.stopIntake()],
           ['stop watching the model', () => watcher?.close()],
-          ['finish queued batches', () => pipeline.drain()],
-          ['flush predictions to the broker', () => publisher?.drain()],
+          [
+            'finish queued batches and flush their predictions to the broker',
+            async () => {
+              await pipeline.drain();
+              await publisher?.drain();
+            },
+          ],
           ['log the final score', () => logScore()],
+          // In-flight work is done or abandoned by now, so both can close at once.
           ['close the MQTT connections', () => Promise.all([mqtt?.close(), outbound?.close()])],
           [
             'close the logs',

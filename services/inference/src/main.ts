@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, createLogger, parseConfig, readDotenv } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/telemetry';
 import { createInference } from './app.ts';
 import { options, program } from './options.ts';
 
@@ -48,15 +48,12 @@ const inference = createInference(
   logger,
 );
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'stopping');
-    inference.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals({
+  stop: () => inference.stop(),
+  logger,
+  onSignal: (signal, handler) => process.on(signal, handler),
+  exit: (code) => process.exit(code),
+});
 
 try {
   await inference.start();

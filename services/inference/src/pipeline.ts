@@ -46,8 +46,6 @@ const STATE_LABELS = Object.fromEntries(PUMP_STATES.map((s) => [s, Object.freeze
 export interface PipelineOptions {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
-  /** rows waiting beyond this make accept() return a promise: the broker holds the rest */
-  readonly maxQueuedRows: number;
 }
 
 export interface PipelineMetrics {
@@ -66,8 +64,15 @@ export interface PipelineParts {
   readonly scorer: LiveScorer;
   readonly jsonl: DailyLog;
   readonly csv: DailyLog;
-  /** QoS 1 publish; a returned promise means "wait before sending more" */
-  readonly publish: (topic: string, payload: string) => Promise<void> | undefined;
+  /**
+   * QoS 1 publish; `onSettled` runs once the broker has the message. A returned promise means "wait
+   * before sending more".
+   */
+  readonly publish: (
+    topic: string,
+    payload: string,
+    onSettled: (err?: Error) => void,
+  ) => Promise<void> | undefined;
   readonly metrics: PipelineMetrics;
   readonly logger: Logger;
 }
@@ -77,9 +82,47 @@ interface Row {
   readonly receivedAt: number;
 }
 
-interface Batch {
+/**
+ * A micro-batch, and the promise that its predictions and alerts are all with the broker. It rejects
+ * if one of them failed: the telemetry then stays unacknowledged and comes back on the next connection.
+ */
+class Batch {
   readonly features: Float32Array;
-  readonly rows: Row[];
+  readonly rows: Row[] = [];
+  readonly published: Promise<void>;
+  #resolve: () => void = () => {};
+  #reject: (err: Error) => void = () => {};
+  #error: Error | undefined;
+  #unsettled = 1;
+
+  constructor(maxRows: number) {
+    this.features = new Float32Array(maxRows * FEATURE_COUNT);
+    this.published = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // Nobody may be listening (every row a duplicate); a rejection is handled by whoever is.
+    this.published.catch(() => {});
+  }
+
+  /** counts one more message that must reach the broker before the batch counts as published */
+  expect(): (err?: Error) => void {
+    this.#unsettled += 1;
+    return this.#settleOne;
+  }
+
+  /** the batch is done; its promise settles once every expected message has */
+  finish(): void {
+    this.#settleOne();
+  }
+
+  readonly #settleOne = (err?: Error): void => {
+    this.#error ??= err;
+    this.#unsettled -= 1;
+    if (this.#unsettled > 0) return;
+    if (this.#error) this.#reject(this.#error);
+    else this.#resolve();
+  };
 }
 
 export class Pipeline {
@@ -99,13 +142,12 @@ export class Pipeline {
   }
 
   /**
-   * Takes one validated sample. Returns a promise only when the pipeline is full; awaiting it holds the
-   * MQTT connection back. A redelivered or out-of-order sample is counted and skipped: its prediction
-   * was already made.
+   * Takes one validated sample. The promise resolves once its prediction (and any alert) is with the
+   * broker: only then may the telemetry be acknowledged, so a kill -9 loses no prediction (the broker
+   * redelivers the telemetry). A redelivered or out-of-order sample is counted and skipped: undefined.
    */
   accept(sample: Telemetry, receivedAt: number): Promise<void> | undefined {
-    if (!this.#current)
-      this.#current = { features: new Float32Array(this.#options.maxBatch * FEATURE_COUNT), rows: [] };
+    this.#current ??= new Batch(this.#options.maxBatch);
     const batch = this.#current;
     if (!this.#extractor.push(sample, batch.features, batch.rows.length * FEATURE_COUNT)) {
       this.#parts.metrics.duplicates.inc();
@@ -115,9 +157,7 @@ export class Pipeline {
     this.#queuedRows += 1;
     if (batch.rows.length >= this.#options.maxBatch) this.#seal();
     else this.#timer ??= setTimeout(() => this.#seal(), this.#options.maxWaitMs);
-    return this.#queuedRows > this.#options.maxQueuedRows
-      ? this.#waitBelow(this.#options.maxQueuedRows / 2)
-      : undefined;
+    return batch.published;
   }
 
   /** Resolves when everything accepted so far has been predicted, published and logged. */
@@ -151,8 +191,11 @@ export class Pipeline {
     if (!batch) return;
     this.#running = true;
     this.#process(batch)
+      // A batch that cannot be predicted would fail again on redelivery: it is logged, and its
+      // telemetry acknowledged, so that one bad batch cannot wedge the stream.
       .catch((err: unknown) => this.#parts.logger.error({ err, rows: batch.rows.length }, 'batch failed'))
       .finally(() => {
+        batch.finish();
         this.#running = false;
         this.#queuedRows -= batch.rows.length;
         const waiting = this.#idle;
@@ -213,7 +256,7 @@ export class Pipeline {
         latency_ms: latency,
       };
       const line = JSON.stringify(prediction);
-      hold = this.#parts.publish(topics.predictions(sample.pump_id), line) ?? hold;
+      hold = this.#parts.publish(topics.predictions(sample.pump_id), line, batch.expect()) ?? hold;
       jsonl += `${line}\n`;
       let probColumns = '';
       for (const state of PUMP_STATES) probColumns += `${probs[state] ?? ''},`;
@@ -241,7 +284,8 @@ export class Pipeline {
           },
         };
         metrics.alerts.inc({ kind, state: smoothed.state });
-        hold = this.#parts.publish(topics.alerts(sample.pump_id), JSON.stringify(alert)) ?? hold;
+        hold =
+          this.#parts.publish(topics.alerts(sample.pump_id), JSON.stringify(alert), batch.expect()) ?? hold;
       }
     }
     const now = Date.now();

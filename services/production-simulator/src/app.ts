@@ -1,5 +1,12 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
-import { CHAOS_KINDS, type ChaosKind, Histogram, type Logger, type MessageSink } from '@pdm/telemetry';
+import {
+  CHAOS_KINDS,
+  type ChaosKind,
+  FLUSH_GRACE_MS,
+  Histogram,
+  type Logger,
+  type MessageSink,
+} from '@pdm/telemetry';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
 import { epochNow, FleetScheduler } from './scheduler.ts';
 
@@ -80,7 +87,11 @@ export function createProductionSimulator(
   };
 
   return {
-    stop: () => scheduler.stop(),
+    stop() {
+      scheduler.stop();
+      // A broker that is down or hung never acknowledges: stop waiting for it after a grace period.
+      setTimeout(() => sink.abandon(), FLUSH_GRACE_MS).unref();
+    },
     async start() {
       const started = performance.now();
       logger.info(

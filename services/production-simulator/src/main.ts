@@ -2,7 +2,14 @@
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
 import { chaosRates } from '@pdm/pump-physics';
-import { configOrExit, createLogger, openSimulatorSink, parseConfig, readDotenv } from '@pdm/telemetry';
+import {
+  configOrExit,
+  createLogger,
+  openSimulatorSink,
+  parseConfig,
+  readDotenv,
+  SHUTDOWN_DEADLINE_MS,
+} from '@pdm/telemetry';
 import { createProductionSimulator } from './app.ts';
 import { MODE_SETTINGS } from './modes.ts';
 import { options, program } from './options.ts';
@@ -27,6 +34,11 @@ let stop = () => abort.abort();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     logger.info({ signal }, 'stopping: flushing in-flight messages');
+    // The sink stops waiting for a silent broker after FLUSH_GRACE_MS; this is the last resort.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     stop();
   });
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, colour detection, signals, a closed stdout, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, createLogger, parseConfig, readDotenv } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, SHUTDOWN_DEADLINE_MS } from '@pdm/telemetry';
 import { createTailPredictions } from './app.ts';
 import { crossCheck, joinRepeatedFlags, options, program, withExamples } from './options.ts';
 
@@ -46,6 +46,8 @@ let exiting = false;
 const quit = (code: number): void => {
   if (exiting) return;
   exiting = true;
+  // Whatever hangs (a stuck broker, a stuck pipe), the view is gone within the deadline.
+  setTimeout(() => process.exit(code), SHUTDOWN_DEADLINE_MS).unref();
   tail.stop().finally(() => process.exit(code));
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => quit(0));

@@ -4,7 +4,7 @@
  * status); a viewer must leave nothing behind on the broker, so it connects on its own terms here.
  */
 import { randomBytes } from 'node:crypto';
-import { topicFilter } from '@pdm/telemetry';
+import { END_TIMEOUT_MS, endWithin, topicFilter } from '@pdm/telemetry';
 import mqtt from 'mqtt';
 import type { Log } from './follow.ts';
 
@@ -86,7 +86,7 @@ export async function subscribe(settings: SubscriptionSettings): Promise<Subscri
   return {
     clientId,
     close() {
-      closing ??= client.endAsync(!client.connected);
+      closing ??= endWithin(client, END_TIMEOUT_MS, log);
       return closing;
     },
   };

@@ -1,7 +1,7 @@
 /** Wires the training fleet to a sink and reports what was sent. */
 
 import { type TrainingFleetOptions, trainingFleet } from '@pdm/pump-physics';
-import { type Logger, type MessageSink, PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import { FLUSH_GRACE_MS, type Logger, type MessageSink, PUMP_STATES, type PumpState } from '@pdm/telemetry';
 
 export interface TrainingSummary {
   readonly pumps: number;
@@ -33,6 +33,8 @@ export function createTrainingSimulator(
   return {
     stop() {
       stopping = true;
+      // A broker that is down or hung never acknowledges: stop waiting for it after a grace period.
+      setTimeout(() => sink.abandon(), FLUSH_GRACE_MS).unref();
     },
     async start() {
       const started = performance.now();
