@@ -106,7 +106,15 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     ),
     duplicates: registry.counter(
       'pdm_inference_duplicates_total',
-      'redelivered or out-of-order samples skipped',
+      'redelivered samples skipped: device time already in the pump’s window',
+    ),
+    outOfOrder: registry.counter(
+      'pdm_inference_out_of_order_total',
+      'samples skipped for being older than their pump’s newest one',
+    ),
+    windowRestarts: registry.counter(
+      'pdm_inference_window_restarts_total',
+      'feature windows started over because a pump’s device time ran backwards',
     ),
     alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
     batchSize: registry.histogram(

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FEATURE_NAMES } from '@pdm/features';
+import { FEATURE_NAMES, RESTART_AFTER } from '@pdm/features';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/telemetry';
 import {
@@ -86,6 +86,11 @@ async function untilLogged(service: RunningService, rows: number, timeoutMs = 30
       throw new Error(`only ${logRows(service, 'jsonl').length} of ${rows} log rows`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function metricsOf(service: RunningService): Promise<string> {
+  const port = (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
 describe('inference against a real Mosquitto', () => {
@@ -313,6 +318,35 @@ describe('inference against a real Mosquitto', () => {
     } finally {
       await alerts.close();
       await predictions.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('keeps predicting a pump after one sample stamped far in the future, and counts what it skipped', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-8');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-8-pub' });
+    try {
+      // The contract allows device time up to 2200, so this sample is valid; the pump's clock then
+      // goes on as before, and each later sample looks older than it.
+      const samples = fleetTelemetry(['it8'], 24);
+      samples[3] = { ...(samples[3] as Telemetry), ts: Date.UTC(2199, 0, 1) };
+      await publishAll(publisher, samples);
+      const skipped = new Set(Array.from({ length: RESTART_AFTER - 1 }, (_, i) => 4 + i));
+      const expected = samples.filter((s) => !skipped.has(s.seq)).map((s) => s.seq);
+      const predictions = (await service.whileRunning(recorder.waitFor(expected.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(predictions.map((p) => p.seq)).toEqual(expected);
+      const restart = JSON.parse(await service.waitForLine(/new feature window/)) as Record<string, unknown>;
+      expect(restart).toMatchObject({ level: 40, pump_id: 'it8', seq: 4 + RESTART_AFTER - 1 });
+      const metrics = await metricsOf(service);
+      expect(metrics).toMatch(new RegExp(`^pdm_inference_out_of_order_total ${RESTART_AFTER - 1}$`, 'm'));
+      expect(metrics).toMatch(/^pdm_inference_window_restarts_total 1$/m);
+      expect(metrics).toMatch(/^pdm_inference_duplicates_total 0$/m);
+    } finally {
+      await recorder.close();
       await publisher.endAsync();
     }
   });
