@@ -88,6 +88,26 @@ async function untilLogged(service: RunningService, rows: number, timeoutMs = 30
   }
 }
 
+/** The dead letters the service has written so far. */
+function deadLetters(service: RunningService): { reason: string; topic: string; detail: string }[] {
+  const dir = join(service.cwd, 'predictions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('dead-letters-'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l) as { reason: string; topic: string; detail: string });
+}
+
+async function untilDeadLetters(service: RunningService, count: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (deadLetters(service).length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${deadLetters(service).length} of ${count} dead letters`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return deadLetters(service);
+}
+
 async function metricsOf(service: RunningService): Promise<string> {
   const port = (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -345,6 +365,44 @@ describe('inference against a real Mosquitto', () => {
       expect(metrics).toMatch(new RegExp(`^pdm_inference_out_of_order_total ${RESTART_AFTER - 1}$`, 'm'));
       expect(metrics).toMatch(/^pdm_inference_window_restarts_total 1$/m);
       expect(metrics).toMatch(/^pdm_inference_duplicates_total 0$/m);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('keeps state for at most MAX_PUMPS pumps, dead-letters a newcomer beyond, and takes it once silent pumps are forgotten', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-9', [], {
+      MAX_PUMPS: '3',
+      PUMP_IDLE_EVICT_S: '3',
+    });
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-9-pub' });
+    try {
+      const fleet = fleetTelemetry(['it9-a', 'it9-b', 'it9-c', 'it9-new'], 4);
+      const newcomer = (s: Telemetry) => s.pump_id === 'it9-new';
+      // The three first pumps' samples come first: by the newcomer's, three pumps are tracked.
+      await publishAll(publisher, [...fleet.filter((s) => !newcomer(s)), ...fleet.filter(newcomer)]);
+      await service.whileRunning(recorder.waitFor(12));
+      const letters = await untilDeadLetters(service, 4);
+      expect(letters.map((l) => [l.reason, l.topic])).toEqual(
+        Array(4).fill(['too_many_pumps', topics.telemetry('it9-new')]),
+      );
+      let metrics = await metricsOf(service);
+      expect(metrics).toMatch(/^pdm_inference_pumps_refused_total 4$/m);
+      expect(metrics).toMatch(/^pdm_inference_pumps_tracked 3$/m);
+
+      // Once the three have been silent for PUMP_IDLE_EVICT_S, they are forgotten and the newcomer is in.
+      await service.waitForLine(/forgot pumps silent/);
+      await publishAll(publisher, fleetTelemetry(['it9-new'], 4, 4));
+      const predictions = (
+        await service.whileRunning(recorder.waitFor(4, (m) => m.topic.endsWith('/it9-new')))
+      ).map((m) => predictionSchema.parse(JSON.parse(m.payload.toString())));
+      expect(predictions.map((p) => p.seq)).toEqual([4, 5, 6, 7]);
+      metrics = await metricsOf(service);
+      expect(metrics).toMatch(/^pdm_inference_pumps_evicted_total 3$/m);
+      expect(metrics).toMatch(/^pdm_inference_pumps_tracked 1$/m);
     } finally {
       await recorder.close();
       await publisher.endAsync();

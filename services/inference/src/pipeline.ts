@@ -165,6 +165,11 @@ export class Pipeline {
     scorer.forget(new Set(pumpIds));
   }
 
+  /** pumps with a feature window */
+  get pumps(): number {
+    return this.#extractor.pumps;
+  }
+
   /** Receipt time of the oldest sample not yet fully processed; +Infinity when there is none. */
   get oldestPending(): number {
     const oldest = (this.#processing ?? this.#queue[0] ?? this.#current)?.rows[0];
