@@ -9,6 +9,7 @@ import {
   SampleStore,
 } from '@pdm/store';
 import {
+  clipTopic,
   INVALID_REASONS,
   type Logger,
   MetricsRegistry,
@@ -165,8 +166,9 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   );
 
   /** Counts, logs and dead-letters an invalid message; resolves once the dead letter is on disk. */
-  const reject = (topic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
+  const reject = (rawTopic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
     invalid.inc({ reason });
+    const topic = clipTopic(rawTopic);
     rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid message dead-lettered');
     const letter: DeadLetter = {
       origin: 'mqtt',

@@ -1,6 +1,7 @@
 /** Wires model, MQTT, pipeline, logs, scoring and the ops endpoints; returns start/stop. */
 import { join } from 'node:path';
 import {
+  clipTopic,
   connectMqtt,
   DEAD_LETTERS_LOG,
   groundTruthSchema,
@@ -251,7 +252,14 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     invalid.inc({ reason });
     writeDeadLetter(topic, payload, reason, detail, 'invalid input dead-lettered');
   };
-  const writeDeadLetter = (topic: string, payload: Buffer, reason: string, detail: string, why: string) => {
+  const writeDeadLetter = (
+    rawTopic: string,
+    payload: Buffer,
+    reason: string,
+    detail: string,
+    why: string,
+  ) => {
+    const topic = clipTopic(rawTopic);
     rateLimited.warn(reason, { topic, detail, bytes: payload.length }, why);
     logs.deadLetters.write(
       `${JSON.stringify({
