@@ -110,15 +110,15 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     ),
     duplicates: registry.counter(
       'pdm_inference_duplicates_total',
-      'redelivered samples skipped: device time already in the pump’s window',
+      'samples already seen, skipped: a redelivery or resend (see PushVerdict in @pdm/features)',
     ),
     outOfOrder: registry.counter(
       'pdm_inference_out_of_order_total',
-      'samples skipped for being older than their pump’s newest one',
+      'samples skipped for being older than their pump’s newest one while their seq comes after it',
     ),
     windowRestarts: registry.counter(
       'pdm_inference_window_restarts_total',
-      'feature windows started over because a pump’s device time ran backwards',
+      'feature windows started over because a pump’s device time went back and stayed back',
     ),
     alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
     batchSize: registry.histogram(
