@@ -1,6 +1,12 @@
 import type { Telemetry } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
-import { FeatureExtractor } from './extractor.ts';
+import {
+  FeatureExtractor,
+  type PushVerdict,
+  RESTART_AFTER,
+  RESTART_AFTER_REWIND,
+  yieldsFeatures,
+} from './extractor.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, WINDOW } from './features.ts';
 
 function sample(pump: string, i: number, vibration = 1.5): Telemetry {
@@ -22,7 +28,7 @@ function sample(pump: string, i: number, vibration = 1.5): Telemetry {
 
 function features(extractor: FeatureExtractor, s: Telemetry): Record<string, number> | undefined {
   const out = new Float64Array(FEATURE_COUNT);
-  if (!extractor.push(s, out)) return undefined;
+  if (!yieldsFeatures(extractor.push(s, out))) return undefined;
   return Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, out[i] as number]));
 }
 
@@ -65,6 +71,68 @@ describe('feature extractor', () => {
     expect(features(extractor, sample('p1', 1))).toBeDefined();
     expect(features(extractor, sample('p1', 1))).toBeUndefined();
     expect(features(extractor, sample('p1', 0))).toBeUndefined();
+  });
+
+  it('starts a new window when the pump’s time runs backwards RESTART_AFTER samples in a row', () => {
+    // One sample stamped in 2199 (within the contract's range), then the pump's real time goes on.
+    const extractor = new FeatureExtractor();
+    const out = new Float64Array(FEATURE_COUNT);
+    const push = (s: Telemetry): PushVerdict => extractor.push(s, out);
+    for (let i = 0; i < 4; i++) expect(push(sample('p1', i))).toBe('ok');
+    expect(push({ ...sample('p1', 4, 12), ts: Date.UTC(2199, 0, 1) })).toBe('ok');
+    const later = Array.from({ length: RESTART_AFTER + 2 }, (_, k) => push(sample('p1', 5 + k)));
+    expect(later).toEqual([
+      ...Array<PushVerdict>(RESTART_AFTER - 1).fill('out_of_order'),
+      'restarted',
+      'ok',
+      'ok',
+    ]);
+    // The new window starts at the restart: neither the old samples nor the stray one are in it.
+    const next = features(extractor, sample('p1', 5 + RESTART_AFTER + 2));
+    expect(next?.vibration_rms_max).toBe(1.5);
+    expect(next?.temperature_mean).toBe(50 + 5 + RESTART_AFTER + 0.5);
+  });
+
+  it('counts a redelivered sample still in the window as a duplicate, and never restarts on it', () => {
+    const extractor = new FeatureExtractor();
+    const out = new Float64Array(FEATURE_COUNT);
+    for (let i = 0; i < 6; i++) extractor.push(sample('p1', i), out);
+    const again = [3, 4, 5, 3, 4, 5].map((i) => extractor.push(sample('p1', i), out));
+    expect(again).toEqual(Array(6).fill('duplicate'));
+    expect(extractor.push(sample('p1', 6), out)).toBe('ok');
+  });
+
+  it('keeps the window through older samples that newer ones interrupt', () => {
+    const extractor = new FeatureExtractor();
+    const out = new Float64Array(FEATURE_COUNT);
+    for (let i = 0; i < 6; i++) extractor.push(sample('p1', i), out);
+    const verdicts: PushVerdict[] = [];
+    for (let i = 6; i < 6 + 2 * RESTART_AFTER; i++) {
+      verdicts.push(extractor.push({ ...sample('p1', i), ts: sample('p1', -i).ts }, out));
+      verdicts.push(extractor.push(sample('p1', i), out));
+    }
+    expect(verdicts).not.toContain('restarted');
+    expect(verdicts.filter((v) => v === 'out_of_order')).toHaveLength(2 * RESTART_AFTER);
+    expect(extractor.newestTs('p1')).toBe(sample('p1', 5 + 2 * RESTART_AFTER).ts);
+  });
+
+  it('counts a replay of older samples as duplicates, and starts over only when the replay never ends', () => {
+    const extractor = new FeatureExtractor();
+    const out = new Float64Array(FEATURE_COUNT);
+    const at = (seq: number, hoursBack = 0) => ({
+      ...sample('p1', seq),
+      ts: sample('p1', seq).ts - hoursBack * 3_600_000,
+    });
+    for (let i = 0; i < 1000; i++) extractor.push(at(i), out);
+    // A resend of samples long gone from the window: their prediction was made.
+    const resent = Array.from({ length: 20 }, (_, i) => extractor.push(at(900 + i), out));
+    expect(resent).toEqual(Array(20).fill('duplicate'));
+    expect(extractor.push(at(1000), out)).toBe('ok');
+    // The source starts over an hour back, numbering from 0 again: a new stream, not a resend.
+    const again = Array.from({ length: RESTART_AFTER_REWIND }, (_, i) => extractor.push(at(i, 1), out));
+    expect(again.slice(0, -1)).toEqual(Array(RESTART_AFTER_REWIND - 1).fill('duplicate'));
+    expect(again.at(-1)).toBe('restarted');
+    expect(extractor.push(at(RESTART_AFTER_REWIND, 1), out)).toBe('ok');
   });
 
   it('gives finite features from the first sample on, and rounds them to the shared precision', () => {

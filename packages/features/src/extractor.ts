@@ -1,7 +1,8 @@
 /**
  * The per-pump streaming feature extractor. Raw samples of each pump go in in time order; a feature
  * vector comes out for each. The same code serves the training export and live inference, so the
- * model sees the same numbers in both.
+ * model sees the same numbers in both. The export reads each pump in time order, so it only ever gets
+ * 'ok'; the other verdicts are for a live stream, where redeliveries and bad clocks happen.
  */
 import type { Telemetry } from '@pdm/telemetry';
 import { FEATURE_COUNT, FEATURE_DECIMALS, REFERENCE_RPM, WINDOW } from './features.ts';
@@ -9,11 +10,54 @@ import { FEATURE_COUNT, FEATURE_DECIMALS, REFERENCE_RPM, WINDOW } from './featur
 const SCALE = 10 ** FEATURE_DECIMALS;
 const round = (x: number) => Math.round(x * SCALE) / SCALE;
 
+/**
+ * What push() did with a sample. The stream of one pump is ordered (MQTT keeps a publisher's order per
+ * topic), so a sample that is not newer than the pump's newest one is either a copy from the stream's
+ * past or a sign that the pump's clock went wrong; `seq` tells them apart.
+ * - `ok`: features written;
+ * - `restarted`: features written, from a new window that starts with this sample: the pump's time
+ *   had run backwards for RESTART_AFTER samples in a row (or RESTART_AFTER_REWIND, see there);
+ * - `duplicate`: nothing written; the sample was already seen: the window holds its device time, or
+ *   both its device time and its seq lie before the newest sample's (a redelivery, a resend);
+ * - `out_of_order`: nothing written; older than the pump's newest sample although its seq comes after
+ *   it: the stream moved on and its clock went back.
+ */
+export type PushVerdict = 'ok' | 'restarted' | 'duplicate' | 'out_of_order';
+
+/**
+ * Out-of-order samples in a row after which a pump's window starts over with the last of them. One
+ * sample stamped far in the future would otherwise make every later sample of the pump "older" and
+ * silence it for good. Device time is not judged against the wall clock: a replay or a simulator's
+ * virtual clock runs ahead of it legitimately. A lone late sample stays a skip; it takes a clock that
+ * stays behind to start over.
+ */
+export const RESTART_AFTER = 3;
+
+/**
+ * Older samples in a row, numbered before the newest one too and not in the window, after which the
+ * window starts over: a source that started again from an earlier time and seq, such as a simulator
+ * restarted after running ahead with --time-scale. Until then they count as duplicates, since a
+ * redelivery after a reconnect looks the same, and a redelivered sample must not be predicted twice;
+ * a pump's share of a redelivery (at most the broker's in-flight window) is rarely this long.
+ */
+export const RESTART_AFTER_REWIND = 100;
+
+/** Whether push() wrote features for the sample. */
+export function yieldsFeatures(verdict: PushVerdict): boolean {
+  return verdict === 'ok' || verdict === 'restarted';
+}
+
 /** Rolling history of one pump: fixed-size rings, no allocation per sample. */
 class PumpWindow {
   lastTs = Number.NEGATIVE_INFINITY;
+  lastSeq = 0;
   count = 0;
   next = 0;
+  /** out-of-order samples in a row since the newest one */
+  ahead = 0;
+  /** older samples with an older seq in a row since the newest one, not counting those in the window */
+  rewound = 0;
+  readonly ts = new Float64Array(WINDOW);
   readonly vibration = new Float64Array(WINDOW);
   readonly temperature = new Float64Array(WINDOW);
   readonly pressure = new Float64Array(WINDOW);
@@ -22,8 +66,35 @@ class PumpWindow {
   readonly rpm = new Float64Array(WINDOW);
   readonly axialRatio = new Float64Array(WINDOW);
 
+  /**
+   * The verdict on a sample not newer than the newest one. Runs only off the hot path: a live stream
+   * is in order.
+   */
+  judgeOlder(s: Telemetry): PushVerdict {
+    if (s.ts === this.lastTs || this.holds(s.ts)) return 'duplicate';
+    if (s.seq > this.lastSeq) {
+      this.rewound = 0;
+      this.ahead += 1;
+      if (this.ahead < RESTART_AFTER) return 'out_of_order';
+    } else {
+      this.ahead = 0;
+      this.rewound += 1;
+      if (this.rewound < RESTART_AFTER_REWIND) return 'duplicate';
+    }
+    this.count = 0;
+    this.next = 0;
+    return 'restarted';
+  }
+
+  /** whether the window holds a sample with this device time */
+  holds(ts: number): boolean {
+    for (let i = 0; i < this.count; i++) if (this.ts[i] === ts) return true;
+    return false;
+  }
+
   push(s: Telemetry): void {
     const i = this.next;
+    this.ts[i] = s.ts;
     this.vibration[i] = s.vibration_rms;
     this.temperature[i] = s.temperature;
     this.pressure[i] = s.pressure;
@@ -34,6 +105,9 @@ class PumpWindow {
     this.next = (i + 1) % WINDOW;
     if (this.count < WINDOW) this.count += 1;
     this.lastTs = s.ts;
+    this.lastSeq = s.seq;
+    this.ahead = 0;
+    this.rewound = 0;
   }
 }
 
@@ -49,16 +123,20 @@ export class FeatureExtractor {
 
   /**
    * Adds a sample to its pump's window and writes the features into `out` at `offset`.
-   * Returns false, writing nothing, for a sample not newer than the pump's last one (a redelivery or a
-   * reordered message): features need time order, and a duplicate must not count twice.
+   * A sample not newer than the pump's last one (a redelivery or a reordered message) is skipped,
+   * writing nothing: features need time order, and a duplicate must not count twice. See PushVerdict.
    * Until the window is full, the statistics cover the samples seen so far.
    */
-  push(sample: Telemetry, out: Float32Array | Float64Array, offset = 0): boolean {
+  push(sample: Telemetry, out: Float32Array | Float64Array, offset = 0): PushVerdict {
+    let verdict: PushVerdict = 'ok';
     let w = this.#pumps.get(sample.pump_id);
     if (!w) {
       w = new PumpWindow();
       this.#pumps.set(sample.pump_id, w);
-    } else if (sample.ts <= w.lastTs) return false;
+    } else if (sample.ts <= w.lastTs) {
+      verdict = w.judgeOlder(sample);
+      if (verdict !== 'restarted') return verdict;
+    }
     w.push(sample);
     const n = w.count;
 
@@ -93,10 +171,15 @@ export class FeatureExtractor {
     out[k++] = round(flowMean / speed);
     out[k++] = round(currentMean / (speed * speed * speed));
     if (k - offset !== FEATURE_COUNT) throw new Error('feature extractor and FEATURES disagree');
-    return true;
+    return verdict;
   }
 
-  /** Forgets a pump's history, e.g. when its stream restarts. */
+  /** The device time of the pump's newest sample, if it has a window. */
+  newestTs(pumpId: string): number | undefined {
+    return this.#pumps.get(pumpId)?.lastTs;
+  }
+
+  /** Forgets a pump's history, e.g. when its stream restarts or it went silent. */
   forget(pumpId: string): void {
     this.#pumps.delete(pumpId);
   }

@@ -40,8 +40,44 @@ function sample(pump: string, ts: number, state: 'HEALTHY' | 'BROKEN' | null = '
 describe('SQLite store', () => {
   it('stores a sample once, however often it is redelivered', () => {
     const store = SampleStore.open(tempPath());
-    expect(store.write([sample('p1', 1), sample('p1', 2)])).toBe(2);
-    expect(store.write([sample('p1', 2), sample('p1', 3)])).toBe(1);
+    expect(store.write([sample('p1', 1), sample('p1', 2)])).toMatchObject({ inserted: 2 });
+    expect(store.write([sample('p1', 2), sample('p1', 3)])).toEqual({
+      inserted: 1,
+      duplicates: 1,
+      conflicts: [],
+    });
+    expect(store.count()).toBe(3);
+    store.close();
+  });
+
+  it('dead-letters a different sample under a stored key, and tells it from a redelivery', () => {
+    const store = SampleStore.open(tempPath());
+    const raw = sample('p', 1, null);
+    store.write([raw, sample('p', 2)]);
+    const labelled = {
+      ...sample('p', 1),
+      topic: 'pdm/v1/training/p',
+      payload: Buffer.from('{"labelled":true}'),
+    };
+    const base = sample('p', 2);
+    const altered = { ...base, sample: { ...base.sample, temperature: 51, seq: 7 } };
+    const result = store.write([raw, labelled, altered, sample('p', 3)]);
+    expect(result).toMatchObject({ inserted: 1, duplicates: 1 });
+    expect(result.conflicts.map((c) => [c.kind, c.sample])).toEqual([
+      ['other_source', labelled],
+      ['other_values', altered],
+    ]);
+    expect(result.conflicts[1]?.detail).toMatch(/seq 2 → 7.*temperature 50 → 51/);
+    expect(store.deadLetters()).toMatchObject([
+      {
+        origin: 'mqtt',
+        reason: 'conflict',
+        topic: 'pdm/v1/training/p',
+        payload: Buffer.from('{"labelled":true}'),
+        detail: expect.stringMatching(/stored from telemetry, this copy from training/),
+      },
+      { reason: 'conflict', topic: null, payload: Buffer.from(JSON.stringify(altered.sample)) },
+    ]);
     expect(store.count()).toBe(3);
     store.close();
   });

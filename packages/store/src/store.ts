@@ -24,6 +24,36 @@ export interface NewSample {
   readonly source: SampleSource;
   /** the line the InfluxDB forwarder will send, when there is one */
   readonly outboxLine?: string | undefined;
+  /** the topic and payload it came in: its dead letter keeps them if it conflicts with a stored sample */
+  readonly topic?: string | undefined;
+  readonly payload?: Buffer | undefined;
+}
+
+/** Bytes of a payload kept in its dead letter: enough to see what it was. */
+export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+/**
+ * Why a sample whose key (pump_id + ts) is already stored was not a mere redelivery: it came on the
+ * other topic (a labelled training sample after raw telemetry of the same pump and time, or the other
+ * way round), or on the same one with other values.
+ */
+export const CONFLICT_KINDS = ['other_source', 'other_values'] as const;
+export type ConflictKind = (typeof CONFLICT_KINDS)[number];
+
+export interface SampleConflict {
+  readonly kind: ConflictKind;
+  readonly sample: NewSample;
+  /** what differs, for the log and the dead letter */
+  readonly detail: string;
+}
+
+export interface WriteResult {
+  /** samples stored */
+  readonly inserted: number;
+  /** samples identical to the stored one with their key: redeliveries */
+  readonly duplicates: number;
+  /** samples not stored because another one with their key was; each is in the dead letters */
+  readonly conflicts: readonly SampleConflict[];
 }
 
 export interface DeadLetter {
@@ -95,6 +125,9 @@ export type SampleValues = readonly (string | number | null)[];
 
 const OUTBOX_CURSOR = 'outbox_forwarded_id';
 
+/** What a redelivery must repeat exactly: everything but the key, then the topic kind (last). */
+const COMPARED_COLUMNS = [...SAMPLE_COLUMNS.filter((c) => c !== 'pump_id' && c !== 'ts'), 'source'] as const;
+
 export interface OpenOptions {
   readonly readonly?: boolean;
   readonly durability?: Durability;
@@ -105,12 +138,13 @@ export class SampleStore {
   readonly #db: Database.Database;
   readonly #insertSample: Database.Statement;
   readonly #insertDeadLetter: Database.Statement;
+  readonly #storedValues: Database.Statement;
   #outboxLines: Database.Statement | undefined;
   readonly #writeBatch: (
     samples: readonly NewSample[],
     deadLetters: readonly DeadLetter[],
     now: number,
-  ) => number;
+  ) => WriteResult;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -122,11 +156,17 @@ export class SampleStore {
     this.#insertDeadLetter = db.prepare(
       'INSERT INTO dead_letters (received_at, origin, topic, reason, detail, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#storedValues = db
+      .prepare(`SELECT ${COMPARED_COLUMNS.join(', ')} FROM samples WHERE pump_id = ? AND ts = ?`)
+      .raw(true);
     this.#writeBatch = db.transaction(
       (samples: readonly NewSample[], deadLetters: readonly DeadLetter[], now: number) => {
         let inserted = 0;
-        for (const { sample: s, source, outboxLine } of samples) {
-          inserted += this.#insertSample.run(
+        let duplicates = 0;
+        const conflicts: SampleConflict[] = [];
+        for (const item of samples) {
+          const { sample: s, source, outboxLine } = item;
+          const { changes } = this.#insertSample.run(
             s.pump_id,
             s.ts,
             s.seq,
@@ -146,12 +186,33 @@ export class SampleStore {
             source,
             now,
             outboxLine ?? null,
-          ).changes;
+          );
+          if (changes === 1) {
+            inserted += 1;
+            continue;
+          }
+          // Only a sample the insert ignored is compared: the common path stays one statement.
+          const conflict = this.#conflictOf(item);
+          if (!conflict) {
+            duplicates += 1;
+            continue;
+          }
+          conflicts.push(conflict);
+          const payload = item.payload ?? Buffer.from(JSON.stringify(s));
+          this.#insertDeadLetter.run(
+            now,
+            'mqtt',
+            item.topic ?? null,
+            'conflict',
+            conflict.detail,
+            payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
+            payload.length,
+          );
         }
         for (const d of deadLetters) {
           this.#insertDeadLetter.run(now, d.origin, d.topic, d.reason, d.detail, d.payload, d.payloadBytes);
         }
-        return inserted;
+        return { inserted, duplicates, conflicts };
       },
     );
   }
@@ -200,10 +261,44 @@ export class SampleStore {
 
   /**
    * Writes samples and dead letters in one transaction: when it returns, all of it is on disk.
-   * Returns how many samples were new; the rest were duplicates (same pump and ts).
+   * A sample is identified by pump_id + ts: one whose key is stored already is a redelivery when it
+   * equals the stored sample (source and values), and a conflict otherwise, dead-lettered with reason
+   * 'conflict' in the same transaction.
    */
-  write(samples: readonly NewSample[], deadLetters: readonly DeadLetter[] = [], now = Date.now()): number {
+  write(
+    samples: readonly NewSample[],
+    deadLetters: readonly DeadLetter[] = [],
+    now = Date.now(),
+  ): WriteResult {
     return this.#writeBatch(samples, deadLetters, now);
+  }
+
+  /** How a sample differs from the stored one with its key, if it does. */
+  #conflictOf(item: NewSample): SampleConflict | undefined {
+    const s = item.sample;
+    const stored = this.#storedValues.get(s.pump_id, s.ts) as (string | number | null)[] | undefined;
+    if (!stored) return undefined;
+    const at = `${s.pump_id} at ${new Date(s.ts).toISOString()}`;
+    const storedSource = stored[COMPARED_COLUMNS.length - 1];
+    if (storedSource !== item.source) {
+      return {
+        kind: 'other_source',
+        sample: item,
+        detail: `${at}: stored from ${storedSource}, this copy from ${item.source}`,
+      };
+    }
+    const differences: string[] = [];
+    for (let i = 0; i < COMPARED_COLUMNS.length - 1; i++) {
+      const column = COMPARED_COLUMNS[i] as (typeof COMPARED_COLUMNS)[number];
+      const value = (s as Record<string, unknown>)[column] ?? null;
+      if (value !== stored[i]) differences.push(`${column} ${stored[i]} → ${value}`);
+    }
+    if (differences.length === 0) return undefined;
+    return {
+      kind: 'other_values',
+      sample: item,
+      detail: `${at}: differs from the stored sample in ${differences.join(', ')}`.slice(0, 500),
+    };
   }
 
   count(filter: SampleFilter = {}): number {

@@ -36,4 +36,19 @@ describe('live scoring', () => {
     scorer.addTruth('p', 3, 'HEALTHY');
     expect(scorer.scored).toBe(1);
   });
+
+  it('drops the unmatched entries of pumps it is told to forget, and only theirs', () => {
+    const scorer = new LiveScorer();
+    scorer.addTruth('gone', 1, 'HEALTHY');
+    scorer.addTruth('stays', 1, 'HEALTHY');
+    scorer.addPrediction('gone', 2, 'HEALTHY', false);
+    scorer.addPrediction('stays', 2, 'HEALTHY', false);
+    expect(scorer.pending).toBe(4);
+    scorer.forget(new Set(['gone']));
+    expect(scorer.pending).toBe(2);
+    scorer.addPrediction('stays', 1, 'HEALTHY', false);
+    scorer.addTruth('stays', 2, 'HEALTHY');
+    expect(scorer.scored).toBe(2);
+    expect(scorer.pending).toBe(0);
+  });
 });

@@ -46,6 +46,21 @@ export class LiveScorer {
     return this.#healthyScored;
   }
 
+  /** predictions and truths waiting for their other half */
+  get pending(): number {
+    return this.#truths.size + this.#predictions.size;
+  }
+
+  /** Drops what waits for these pumps, e.g. pumps gone silent. One pass over what waits. */
+  forget(pumpIds: ReadonlySet<string>): void {
+    if (pumpIds.size === 0) return;
+    for (const map of [this.#truths, this.#predictions]) {
+      for (const key of map.keys()) {
+        if (pumpIds.has(key.slice(0, key.lastIndexOf('#')))) map.delete(key);
+      }
+    }
+  }
+
   addTruth(pumpId: string, seq: number, truth: PumpState): void {
     this.#truthSeen = true;
     const key = `${pumpId}#${seq}`;

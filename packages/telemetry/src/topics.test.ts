@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopic, sharedFilter, topicFilter, topics } from './topics.ts';
+import {
+  clipTopic,
+  MAX_LOGGED_TOPIC_CHARS,
+  parseTopic,
+  sharedFilter,
+  topicFilter,
+  topics,
+} from './topics.ts';
 
 describe('topic layout', () => {
   it('puts a version segment in every topic', () => {
@@ -25,5 +32,20 @@ describe('topic layout', () => {
     'other/v1/training/p1',
   ])('rejects %s', (topic) => {
     expect(parseTopic(topic)).toBeUndefined();
+  });
+
+  it('clips a long topic for logs and dead letters, saying how long it was', () => {
+    const long = `pdm/v1/telemetry/${'x'.repeat(60_000)}`;
+    const clipped = clipTopic(long);
+    expect(clipped).toBe(`${long.slice(0, MAX_LOGGED_TOPIC_CHARS)}…[60017 chars]`);
+    expect(clipTopic(topics.telemetry('pump-00001'))).toBe('pdm/v1/telemetry/pump-00001');
+    expect(clipTopic('a'.repeat(MAX_LOGGED_TOPIC_CHARS))).toBe('a'.repeat(MAX_LOGGED_TOPIC_CHARS));
+  });
+
+  it('never clips a topic in the middle of a character', () => {
+    const clipped = clipTopic(`${'a'.repeat(MAX_LOGGED_TOPIC_CHARS - 1)}${'😀'.repeat(10)}`);
+    expect(clipped.startsWith(`${'a'.repeat(MAX_LOGGED_TOPIC_CHARS - 1)}…`)).toBe(true);
+    // A lone surrogate would not survive UTF-8.
+    expect(Buffer.from(clipped).toString()).toBe(clipped);
   });
 });

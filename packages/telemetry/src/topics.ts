@@ -51,3 +51,19 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (!(TOPIC_KINDS as readonly string[]).includes(kind) || !ID_PATTERN.test(id)) return undefined;
   return { kind: kind as TopicKind, id };
 }
+
+/** Characters of a topic kept in logs and dead letters: a valid topic is far shorter. */
+export const MAX_LOGGED_TOPIC_CHARS = 256;
+
+/**
+ * A topic as logs and dead letters show it: whole when short, else its start, an ellipsis and its full
+ * length. MQTT allows 64 KiB topics, and any client may publish one.
+ */
+export function clipTopic(topic: string): string {
+  if (topic.length <= MAX_LOGGED_TOPIC_CHARS) return topic;
+  let end = MAX_LOGGED_TOPIC_CHARS;
+  // Do not cut a surrogate pair in two.
+  const last = topic.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${topic.slice(0, end)}…[${topic.length} chars]`;
+}

@@ -28,7 +28,8 @@ describe('message validation', () => {
 
   it.each([
     ['{"pump_id":"p1",', 'truncated'],
-    ['', 'truncated'],
+    ['', 'empty'],
+    [' \r\n', 'empty'],
     ['{"pump_id": p1}', 'not_json'],
     [JSON.stringify(sample).replace('56.6', 'NaN'), 'non_finite'],
     [JSON.stringify(sample).replace('56.6', '-Infinity'), 'non_finite'],
@@ -48,6 +49,13 @@ describe('message validation', () => {
   it('reads a string that merely contains the word NaN as a string, not as a non-finite number', () => {
     const verdict = check(JSON.stringify({ ...sample, pump_id: 'NaN' }), topics.telemetry('NaN'));
     expect(verdict.ok).toBe(true);
+  });
+
+  it('names a topic it does not expect in the detail, clipped when it is long', () => {
+    const topic = topics.telemetry('x'.repeat(60_000));
+    const verdict = check(JSON.stringify(sample), topic);
+    expect(verdict).toMatchObject({ ok: false, reason: 'unknown_topic' });
+    expect(!verdict.ok && verdict.detail).toMatch(/pdm\/v1\/telemetry\/x+…\[60017 chars\]$/);
   });
 
   it('rejects a topic it does not expect, and an oversized payload before parsing it', () => {

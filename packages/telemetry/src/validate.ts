@@ -5,11 +5,12 @@
 import type { z } from 'zod';
 import { isTelemetry, isTrainingSample } from './fast-check.ts';
 import { MAX_PAYLOAD_BYTES, telemetrySchema, trainingSampleSchema } from './schemas.ts';
-import { type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
+import { clipTopic, type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
 
 export const INVALID_REASONS = [
   'oversized',
   'unknown_topic',
+  'empty',
   'not_json',
   'truncated',
   'not_an_object',
@@ -50,9 +51,17 @@ export function validateMessage<T extends { pump_id: string }>(
   const parsedTopic = parsed;
   const schema = parsedTopic && expectations[parsedTopic.kind];
   if (!parsedTopic || !schema)
-    return invalid('unknown_topic', `no ${Object.keys(expectations).join(' or ')} topic: ${topic}`);
+    return invalid(
+      'unknown_topic',
+      `no ${Object.keys(expectations).join(' or ')} topic: ${clipTopic(topic)}`,
+    );
 
   const text = payload.toString('utf8');
+  if (text.trim() === '')
+    return invalid(
+      'empty',
+      payload.length === 0 ? 'no payload' : `only whitespace (${payload.length} bytes)`,
+    );
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -104,7 +113,7 @@ export function validateMessage<T extends { pump_id: string }>(
  * V8 then reports the end of input, or an error at the position just past the last character.
  */
 function endsEarly(text: string, parseError: string): boolean {
-  if (text.trim() === '' || /end of (JSON )?input/i.test(parseError)) return true;
+  if (/end of (JSON )?input/i.test(parseError)) return true;
   const position = /at position (\d+)/.exec(parseError)?.[1];
   return position !== undefined && Number(position) >= text.trimEnd().length;
 }

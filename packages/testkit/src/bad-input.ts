@@ -29,7 +29,7 @@ export function badInputCorpus(
     ['plain text', topic, 'pump is fine, thanks', 'not_json'],
     ['binary garbage', topic, Buffer.from([0xff, 0xfe, 0x00, 0x13, 0x37]), 'not_json'],
     ['truncated JSON', topic, json.slice(0, Math.floor(json.length / 2)), 'truncated'],
-    ['empty payload', topic, '', 'truncated'],
+    ['empty payload', topic, '', 'empty'],
     ['NaN literal', topic, withField('temperature', 'NaN'), 'non_finite'],
     ['Infinity literal', topic, withField('pressure', 'Infinity'), 'non_finite'],
     ['a number that overflows to Infinity', topic, withField('flow', '1e999'), 'non_finite'],
@@ -45,6 +45,7 @@ export function badInputCorpus(
     ['impossible temperature', topic, withField('temperature', '5000'), 'out_of_range'],
     ['pump id that differs from the topic', topic, withField('pump_id', '"another-pump"'), 'pump_mismatch'],
     ['topic id with a space', topicFor('bad id'), json, 'unknown_topic'],
+    ['a 60 KB topic', topicFor('x'.repeat(60_000)), json, 'unknown_topic'],
     ['oversized payload', topic, JSON.stringify({ ...valid, padding: 'x'.repeat(20_000) }), 'oversized'],
   ];
   if ('state' in valid) cases.push(['unknown state', topic, withField('state', '"DEAD"'), 'invalid_value']);

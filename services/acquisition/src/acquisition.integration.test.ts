@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SampleStore } from '@pdm/store';
-import { telemetrySchema, topics, trainingSampleSchema } from '@pdm/telemetry';
+import { clipTopic, telemetrySchema, topics, trainingSampleSchema } from '@pdm/telemetry';
 import {
   badInputCorpus,
   type FakeInflux,
@@ -215,11 +215,14 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     expect(letters.map((l) => l.reason)).toEqual([...corpus.map((c) => c.reason), 'missing_field']);
     for (const [i, bad] of corpus.entries()) {
       const letter = letters[i];
-      expect(letter?.topic, bad.name).toBe(bad.topic);
+      expect(letter?.topic, bad.name).toBe(clipTopic(bad.topic));
       expect(letter?.payloadBytes, bad.name).toBe(bad.payload.length);
       expect(letter?.payload.length, bad.name).toBe(Math.min(bad.payload.length, 4096));
       expect(letter?.detail.length, bad.name).toBeGreaterThan(0);
     }
+    // A 60 KB topic is clipped in its dead letter and in the log.
+    expect(Math.max(...letters.map((l) => l.topic?.length ?? 0))).toBeLessThan(300);
+    expect(acq.stdout()).not.toContain('x'.repeat(1000));
     const metrics = await metricsOf(acq);
     expect(metrics).toContain('pdm_acquisition_invalid_total{reason="oversized"} 1');
     expect(metrics).toContain('pdm_acquisition_invalid_total{reason="non_finite"} 3');
@@ -228,6 +231,68 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     );
     expect(health.status).toBe(200);
     expect(acq.child.exitCode).toBeNull();
+  });
+
+  it('dead-letters a second sample with a stored pump and time but another topic or other values, and stores a redelivery once', async () => {
+    const acq = acquisition(['--lanes', '1', '--store-telemetry'], {
+      MQTT_CLIENT_ID: 'acq-it-6',
+      MQTT_SHARE_GROUP: 'it6',
+    });
+    await acq.waitForLine(/"subscribed"/);
+    const raw = {
+      pump_id: 'pump-conflict',
+      ts: 1_767_225_600_000,
+      seq: 0,
+      vibration_x: 1.4,
+      vibration_y: 1.2,
+      vibration_z: 0.8,
+      vibration_rms: 1.17,
+      temperature: 56.6,
+      pressure: 6.3,
+      flow: 117,
+      current: 56.4,
+      rpm: 2957.7,
+    };
+    const label = { state: 'HEALTHY', health_pct: 99, rul_h: 100, failure_mode: 'CAVITATION' };
+    const labelledTwin = JSON.stringify({ ...raw, ...label });
+    const next = JSON.stringify({ ...raw, ...label, seq: 1, ts: raw.ts + 1000 });
+    const nextAltered = JSON.stringify({ ...raw, ...label, seq: 1, ts: raw.ts + 1000, temperature: 57.1 });
+    const client = await mqtt.connectAsync(broker.url, {
+      clientId: 'conflict-publisher',
+      protocolVersion: 5,
+    });
+    try {
+      // One lane takes the messages one at a time, in this order.
+      const publish = (topic: string, payload: string) => client.publishAsync(topic, payload, { qos: 1 });
+      await publish(topics.telemetry(raw.pump_id), JSON.stringify(raw));
+      await publish(topics.training(raw.pump_id), labelledTwin);
+      await publish(topics.training(raw.pump_id), next);
+      await publish(topics.training(raw.pump_id), next);
+      await publish(topics.training(raw.pump_id), nextAltered);
+    } finally {
+      await client.endAsync();
+    }
+    const deadline = Date.now() + 30_000;
+    let letters: ReturnType<SampleStore['deadLetters']> = [];
+    while (letters.length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const store = SampleStore.open(storePath(acq), { readonly: true });
+      letters = store.deadLetters();
+      store.close();
+    }
+    expect(letters.map((l) => [l.reason, l.topic, l.payload.toString()])).toEqual([
+      ['conflict', topics.training(raw.pump_id), labelledTwin],
+      ['conflict', topics.training(raw.pump_id), nextAltered],
+    ]);
+    expect(letters[0]?.detail).toContain('stored from telemetry, this copy from training');
+    expect(letters[1]?.detail).toContain('temperature 56.6 → 57.1');
+    expect(storedKeys(storePath(acq))).toEqual(['pump-conflict#0', 'pump-conflict#1']);
+    const metrics = await metricsOf(acq);
+    expect(metrics).toContain('pdm_acquisition_conflicts_total{kind="other_source"} 1');
+    expect(metrics).toContain('pdm_acquisition_conflicts_total{kind="other_values"} 1');
+    expect(metrics).toMatch(/^pdm_acquisition_duplicates_total 1$/m);
+    expect(metrics).toMatch(/^pdm_acquisition_stored_total 2$/m);
+    expect(acq.logs().filter((l) => l.kind === 'conflict')).toHaveLength(2);
   });
 
   it('rides out an InfluxDB outage (HTTP 503) with the backlog on disk, then delivers every point exactly once', async () => {

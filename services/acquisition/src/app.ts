@@ -1,7 +1,15 @@
 /** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
 import { createInfluxWriter, encodeSample } from '@pdm/influx';
-import { type DeadLetter, type Durability, SampleStore } from '@pdm/store';
 import {
+  CONFLICT_KINDS,
+  type ConflictKind,
+  DEAD_LETTER_PAYLOAD_BYTES,
+  type DeadLetter,
+  type Durability,
+  SampleStore,
+} from '@pdm/store';
+import {
+  clipTopic,
   INVALID_REASONS,
   type Logger,
   MetricsRegistry,
@@ -20,13 +28,14 @@ import { GroupCommitter } from './committer.ts';
 import { Forwarder } from './forwarder.ts';
 import { type Intake, openIntake } from './intake.ts';
 
-/** Bytes of an invalid payload kept in its dead letter: enough to see what it was. */
-export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
 /** Constant, frozen label sets: the metrics registry renders each only once. */
 const RECEIVED_LABELS: Record<string, Readonly<{ kind: string }>> = Object.fromEntries(
   ['training', 'telemetry', 'invalid'].map((kind) => [kind, Object.freeze({ kind })]),
 );
+const CONFLICT_LABELS = Object.fromEntries(
+  CONFLICT_KINDS.map((kind) => [kind, Object.freeze({ kind })]),
+) as Record<ConflictKind, Readonly<{ kind: ConflictKind }>>;
 
 export interface AcquisitionSettings {
   readonly mqtt: Omit<
@@ -62,6 +71,11 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     'pdm_acquisition_duplicates_total',
     'redelivered samples already stored',
   );
+  const conflicts = registry.counter(
+    'pdm_acquisition_conflicts_total',
+    'samples whose pump and time were stored with another topic or other values, dead-lettered, by kind',
+  );
+  for (const kind of CONFLICT_KINDS) conflicts.inc(CONFLICT_LABELS[kind], 0);
   const invalid = registry.counter(
     'pdm_acquisition_invalid_total',
     'invalid messages, dead-lettered, by reason',
@@ -111,10 +125,18 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     {
       writeLatency,
       batchSize,
-      onCommit: (samples, inserted) => {
+      onCommit: (_samples, result) => {
         commits.inc();
-        stored.inc(undefined, inserted);
-        duplicates.inc(undefined, samples - inserted);
+        stored.inc(undefined, result.inserted);
+        duplicates.inc(undefined, result.duplicates);
+        for (const { kind, sample, detail } of result.conflicts) {
+          conflicts.inc(CONFLICT_LABELS[kind]);
+          rateLimited.warn(
+            'conflict',
+            { topic: sample.topic, conflict: kind, detail },
+            'sample conflicts with the stored one of the same pump and time: dead-lettered',
+          );
+        }
       },
     },
     logger.child({ component: 'store' }),
@@ -144,8 +166,9 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   );
 
   /** Counts, logs and dead-letters an invalid message; resolves once the dead letter is on disk. */
-  const reject = (topic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
+  const reject = (rawTopic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
     invalid.inc({ reason });
+    const topic = clipTopic(rawTopic);
     rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid message dead-lettered');
     const letter: DeadLetter = {
       origin: 'mqtt',
@@ -164,14 +187,14 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     if (verdict.ok) {
       const source = verdict.kind as 'training' | 'telemetry';
       // In InfluxDB mode the line is encoded once, now, so the forwarder only reads it back.
-      if (!influx) return committer.addSample({ sample: verdict.message, source });
+      if (!influx) return committer.addSample({ sample: verdict.message, source, topic, payload });
       let outboxLine: string;
       try {
         outboxLine = encodeSample(verdict.message);
       } catch (err) {
         return reject(topic, payload, 'unencodable', (err as Error).message);
       }
-      return committer.addSample({ sample: verdict.message, source, outboxLine });
+      return committer.addSample({ sample: verdict.message, source, outboxLine, topic, payload });
     }
     return reject(topic, payload, verdict.reason, verdict.detail);
   };

@@ -4,11 +4,11 @@
  * connections (lanes) fill one transaction instead: each message waits for the next commit, and one
  * fsync covers them all.
  */
-import type { DeadLetter, NewSample, SampleStore } from '@pdm/store';
+import type { DeadLetter, NewSample, SampleStore, WriteResult } from '@pdm/store';
 import type { Histogram, Logger } from '@pdm/telemetry';
 
 export interface CommitterMetrics {
-  readonly onCommit: (samples: number, inserted: number, deadLetters: number, ms: number) => void;
+  readonly onCommit: (samples: number, result: WriteResult, deadLetters: number, ms: number) => void;
   readonly writeLatency: Histogram;
   readonly batchSize: Histogram;
 }
@@ -51,7 +51,7 @@ export class GroupCommitter {
     return this.#paused;
   }
 
-  /** Resolves once the sample is on disk (or was already there). */
+  /** Resolves once the sample is on disk (or was already there, or conflicts and its dead letter is). */
   addSample(sample: NewSample): Promise<void> {
     this.#samples.push(sample);
     return this.#enqueue();
@@ -109,14 +109,14 @@ export class GroupCommitter {
     this.#committing = true;
     const started = performance.now();
     try {
-      const inserted = this.#store.write(samples, deadLetters);
+      const result = this.#store.write(samples, deadLetters);
       this.#samples = [];
       this.#deadLetters = [];
       this.#waiters = [];
       const ms = performance.now() - started;
       this.#metrics.writeLatency.observe(ms);
       this.#metrics.batchSize.observe(samples.length + deadLetters.length);
-      this.#metrics.onCommit(samples.length, inserted, deadLetters.length, ms);
+      this.#metrics.onCommit(samples.length, result, deadLetters.length, ms);
       if (this.#failing) this.#logger.info('store writable again');
       this.#failing = undefined;
       for (const resolve of waiters) resolve();

@@ -68,11 +68,11 @@ export function fillStore(
     for (const sample of samples) {
       batch.push({ sample, source });
       if (batch.length === BATCH) {
-        written += store.write(batch);
+        written += store.write(batch).inserted;
         batch = [];
       }
     }
-    written += store.write(batch);
+    written += store.write(batch).inserted;
   } finally {
     store.close();
   }

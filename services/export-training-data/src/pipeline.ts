@@ -3,7 +3,7 @@
  * the sampler decides whether the labelled ones are written. One row at a time, start to end: nothing
  * is held but the current pump's feature window and the output chunk being filled.
  */
-import { FEATURE_COUNT, FeatureExtractor } from '@pdm/features';
+import { FEATURE_COUNT, FeatureExtractor, yieldsFeatures } from '@pdm/features';
 import type { SelectionSampler } from './balance.ts';
 import { ByteBuffer } from './bytes.ts';
 import { ExportError } from './errors.ts';
@@ -56,7 +56,7 @@ export async function writeTrainingRows(
       pump = row.pump_id;
     }
     // Every sample feeds the window, labelled or not, as every sample reaches inference.
-    const fresh = extractor.push(row, features);
+    const fresh = yieldsFeatures(extractor.push(row, features));
     const state = row.state;
     if (state === null || state === undefined) return;
     if (!fresh) {

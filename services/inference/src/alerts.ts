@@ -16,6 +16,11 @@ export class AlertPolicy {
     this.#minIntervalMs = minIntervalMs;
   }
 
+  /** pumps with an alert on record */
+  get pumps(): number {
+    return this.#lastAlertTs.size;
+  }
+
   /** alerts swallowed by the debounce so far */
   get suppressed(): number {
     return this.#suppressed;
@@ -31,12 +36,19 @@ export class AlertPolicy {
     else if (state === 'HEALTHY' && wasAlarm) kind = 'recovered';
     if (!kind) return undefined;
     const last = this.#lastAlertTs.get(pumpId);
-    // An escalation to BROKEN always gets through; anything else waits out the interval.
-    if (last !== undefined && ts - last < this.#minIntervalMs && state !== 'BROKEN') {
+    // An escalation to BROKEN always gets through; anything else waits out the interval. Device time
+    // before the last alert means the pump's window started over (its clock went back, see
+    // RESTART_AFTER): the interval cannot be judged then, and waiting for the clock to catch up with a
+    // stray future timestamp would silence the pump.
+    if (last !== undefined && ts >= last && ts - last < this.#minIntervalMs && state !== 'BROKEN') {
       this.#suppressed += 1;
       return undefined;
     }
     this.#lastAlertTs.set(pumpId, ts);
     return kind;
+  }
+
+  forget(pumpId: string): void {
+    this.#lastAlertTs.delete(pumpId);
   }
 }

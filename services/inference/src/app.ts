@@ -1,6 +1,7 @@
 /** Wires model, MQTT, pipeline, logs, scoring and the ops endpoints; returns start/stop. */
 import { join } from 'node:path';
 import {
+  clipTopic,
   connectMqtt,
   DEAD_LETTERS_LOG,
   groundTruthSchema,
@@ -31,6 +32,7 @@ import { ownsPump } from './partition.ts';
 import { CSV_HEADER, Pipeline } from './pipeline.ts';
 
 import { Smoother } from './smoother.ts';
+import { TrackedPumps } from './tracked-pumps.ts';
 
 const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 const TELEMETRY = Object.freeze({ kind: 'telemetry' });
@@ -50,6 +52,8 @@ export interface InferenceSettings {
   readonly smoothAgree: number;
   readonly smoothCalm: number;
   readonly alertMinIntervalS: number;
+  readonly maxPumps: number;
+  readonly pumpIdleEvictS: number;
   readonly retainDays: number;
   readonly scoreEveryS: number;
 }
@@ -106,7 +110,15 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     ),
     duplicates: registry.counter(
       'pdm_inference_duplicates_total',
-      'redelivered or out-of-order samples skipped',
+      'samples already seen, skipped: a redelivery or resend (see PushVerdict in @pdm/features)',
+    ),
+    outOfOrder: registry.counter(
+      'pdm_inference_out_of_order_total',
+      'samples skipped for being older than their pump’s newest one while their seq comes after it',
+    ),
+    windowRestarts: registry.counter(
+      'pdm_inference_window_restarts_total',
+      'feature windows started over because a pump’s device time went back and stayed back',
     ),
     alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
     batchSize: registry.histogram(
@@ -168,6 +180,33 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     },
   );
 
+  const tracked = new TrackedPumps(
+    { maxPumps: settings.maxPumps, idleMs: settings.pumpIdleEvictS * 1000 },
+    (ids) => pipeline.forget(ids),
+  );
+  registry.gauge(
+    'pdm_inference_pumps_tracked',
+    'pumps whose state inference keeps (at most MAX_PUMPS)',
+    () => tracked.size,
+  );
+  const evicted = registry.counter(
+    'pdm_inference_pumps_evicted_total',
+    'pumps forgotten after PUMP_IDLE_EVICT_S without a message',
+  );
+  const refused = registry.counter(
+    'pdm_inference_pumps_refused_total',
+    'messages of new pumps dead-lettered because MAX_PUMPS pumps were tracked',
+  );
+  const sweep = () => {
+    const gone = tracked.sweep(performance.now(), pipeline.oldestPending);
+    if (gone.length === 0) return;
+    evicted.inc(undefined, gone.length);
+    logger.info(
+      { pumps: gone.length, tracked: tracked.size, idleS: settings.pumpIdleEvictS },
+      'forgot pumps silent for PUMP_IDLE_EVICT_S',
+    );
+  };
+
   let modelProblem = 'not loaded yet';
   const serve = (model: LoadedModel) => {
     const old = models.swap(model);
@@ -215,7 +254,17 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
 
   const deadLetter = (topic: string, payload: Buffer, reason: string, detail: string) => {
     invalid.inc({ reason });
-    rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid input dead-lettered');
+    writeDeadLetter(topic, payload, reason, detail, 'invalid input dead-lettered');
+  };
+  const writeDeadLetter = (
+    rawTopic: string,
+    payload: Buffer,
+    reason: string,
+    detail: string,
+    why: string,
+  ) => {
+    const topic = clipTopic(rawTopic);
+    rateLimited.warn(reason, { topic, detail, bytes: payload.length }, why);
     logs.deadLetters.write(
       `${JSON.stringify({
         received_at: new Date().toISOString(),
@@ -245,6 +294,18 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
       deadLetter(topic, payload, verdict.reason, verdict.detail);
       return undefined;
     }
+    if (!tracked.admit(verdict.message.pump_id, receivedAt)) {
+      refused.inc();
+      const detail = `${settings.maxPumps} pumps tracked (MAX_PUMPS); ${verdict.message.pump_id} is a new one`;
+      writeDeadLetter(
+        topic,
+        payload,
+        'too_many_pumps',
+        detail,
+        'message of a pump beyond MAX_PUMPS dead-lettered',
+      );
+      return undefined;
+    }
     return pipeline.accept(verdict.message, receivedAt);
   };
 
@@ -252,6 +313,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   let outbound: MqttConnection | undefined;
   let ops: OpsServer | undefined;
   let scoreTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   const abort = new AbortController();
 
@@ -342,6 +404,8 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
       });
       scoreTimer = setInterval(logScore, settings.scoreEveryS * 1000);
       scoreTimer.unref();
+      sweepTimer = setInterval(sweep, tracked.sweepEveryMs);
+      sweepTimer.unref();
       logger.info(
         {
           predictions: join(settings.predictionsDir, 'predictions-<day>.jsonl|csv'),
@@ -357,6 +421,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         // bounded: with the broker down or hung, the unfinished telemetry stays unacknowledged.
         abort.abort();
         clearInterval(scoreTimer);
+        clearInterval(sweepTimer);
         await shutdownInOrder(logger, [
           ['stop taking telemetry', () => mqtt?.stopIntake()],
           ['stop watching the model', () => watcher?.close()],

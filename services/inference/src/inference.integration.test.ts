@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FEATURE_NAMES } from '@pdm/features';
+import { FEATURE_NAMES, RESTART_AFTER } from '@pdm/features';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/telemetry';
 import {
@@ -86,6 +86,31 @@ async function untilLogged(service: RunningService, rows: number, timeoutMs = 30
       throw new Error(`only ${logRows(service, 'jsonl').length} of ${rows} log rows`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The dead letters the service has written so far. */
+function deadLetters(service: RunningService): { reason: string; topic: string; detail: string }[] {
+  const dir = join(service.cwd, 'predictions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('dead-letters-'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l) as { reason: string; topic: string; detail: string });
+}
+
+async function untilDeadLetters(service: RunningService, count: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (deadLetters(service).length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${deadLetters(service).length} of ${count} dead letters`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return deadLetters(service);
+}
+
+async function metricsOf(service: RunningService): Promise<string> {
+  const port = (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
 describe('inference against a real Mosquitto', () => {
@@ -268,6 +293,9 @@ describe('inference against a real Mosquitto', () => {
       while (lettersFile().length < corpus.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
       expect(lettersFile().map((l) => l.reason)).toEqual(corpus.map((c) => c.reason));
+      // A 60 KB topic is clipped in its dead letter and in the log.
+      expect(Math.max(...lettersFile().map((l) => l.topic.length))).toBeLessThan(300);
+      expect(service.stdout()).not.toContain('x'.repeat(1000));
       expect(service.child.exitCode).toBeNull();
     } finally {
       await recorder.close();
@@ -313,6 +341,73 @@ describe('inference against a real Mosquitto', () => {
     } finally {
       await alerts.close();
       await predictions.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('keeps predicting a pump after one sample stamped far in the future, and counts what it skipped', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-8');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-8-pub' });
+    try {
+      // The contract allows device time up to 2200, so this sample is valid; the pump's clock then
+      // goes on as before, and each later sample looks older than it.
+      const samples = fleetTelemetry(['it8'], 24);
+      samples[3] = { ...(samples[3] as Telemetry), ts: Date.UTC(2199, 0, 1) };
+      await publishAll(publisher, samples);
+      const skipped = new Set(Array.from({ length: RESTART_AFTER - 1 }, (_, i) => 4 + i));
+      const expected = samples.filter((s) => !skipped.has(s.seq)).map((s) => s.seq);
+      const predictions = (await service.whileRunning(recorder.waitFor(expected.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(predictions.map((p) => p.seq)).toEqual(expected);
+      const restart = JSON.parse(await service.waitForLine(/new feature window/)) as Record<string, unknown>;
+      expect(restart).toMatchObject({ level: 40, pump_id: 'it8', seq: 4 + RESTART_AFTER - 1 });
+      const metrics = await metricsOf(service);
+      expect(metrics).toMatch(new RegExp(`^pdm_inference_out_of_order_total ${RESTART_AFTER - 1}$`, 'm'));
+      expect(metrics).toMatch(/^pdm_inference_window_restarts_total 1$/m);
+      expect(metrics).toMatch(/^pdm_inference_duplicates_total 0$/m);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('keeps state for at most MAX_PUMPS pumps, dead-letters a newcomer beyond, and takes it once silent pumps are forgotten', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-it-9', [], {
+      MAX_PUMPS: '3',
+      PUMP_IDLE_EVICT_S: '3',
+    });
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-9-pub' });
+    try {
+      const fleet = fleetTelemetry(['it9-a', 'it9-b', 'it9-c', 'it9-new'], 4);
+      const newcomer = (s: Telemetry) => s.pump_id === 'it9-new';
+      // The three first pumps' samples come first: by the newcomer's, three pumps are tracked.
+      await publishAll(publisher, [...fleet.filter((s) => !newcomer(s)), ...fleet.filter(newcomer)]);
+      await service.whileRunning(recorder.waitFor(12));
+      const letters = await untilDeadLetters(service, 4);
+      expect(letters.map((l) => [l.reason, l.topic])).toEqual(
+        Array(4).fill(['too_many_pumps', topics.telemetry('it9-new')]),
+      );
+      let metrics = await metricsOf(service);
+      expect(metrics).toMatch(/^pdm_inference_pumps_refused_total 4$/m);
+      expect(metrics).toMatch(/^pdm_inference_pumps_tracked 3$/m);
+
+      // Once the three have been silent for PUMP_IDLE_EVICT_S, they are forgotten and the newcomer is in.
+      await service.waitForLine(/forgot pumps silent/);
+      await publishAll(publisher, fleetTelemetry(['it9-new'], 4, 4));
+      const predictions = (
+        await service.whileRunning(recorder.waitFor(4, (m) => m.topic.endsWith('/it9-new')))
+      ).map((m) => predictionSchema.parse(JSON.parse(m.payload.toString())));
+      expect(predictions.map((p) => p.seq)).toEqual([4, 5, 6, 7]);
+      metrics = await metricsOf(service);
+      expect(metrics).toMatch(/^pdm_inference_pumps_evicted_total 3$/m);
+      expect(metrics).toMatch(/^pdm_inference_pumps_tracked 1$/m);
+    } finally {
+      await recorder.close();
       await publisher.endAsync();
     }
   });

@@ -42,6 +42,8 @@ const inference = createInference(
     smoothAgree: config.smoothAgree,
     smoothCalm: config.smoothCalm,
     alertMinIntervalS: config.alertMinIntervalS,
+    maxPumps: config.maxPumps,
+    pumpIdleEvictS: config.pumpIdleEvictS,
     retainDays: config.retainDays,
     scoreEveryS: config.scoreEveryS,
   },

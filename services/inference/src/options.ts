@@ -90,6 +90,20 @@ export const options = {
     placeholder: 'S',
     help: 'debounce: least device time between two alerts of a pump (an escalation to BROKEN always goes out)',
   },
+  maxPumps: {
+    schema: intOption(50_000, { min: 1 }),
+    flag: 'max-pumps',
+    env: 'MAX_PUMPS',
+    placeholder: 'N',
+    help: 'most pumps kept in memory at once; messages of further new pumps are dead-lettered',
+  },
+  pumpIdleEvictS: {
+    schema: numberOption(3600, { min: 0.1 }),
+    flag: 'pump-idle-evict-s',
+    env: 'PUMP_IDLE_EVICT_S',
+    placeholder: 'S',
+    help: 'wall-clock seconds without a message after which a pump’s state (window, smoothing, alerts) is dropped',
+  },
   retainDays: {
     schema: intOption(14, { min: 1 }),
     flag: 'retain-days',

@@ -3,7 +3,7 @@
  * one onnxruntime run per batch, then per row the smoothed state, the prediction message, the log rows,
  * any alert, and the live score.
  */
-import { FEATURE_COUNT, FeatureExtractor } from '@pdm/features';
+import { FEATURE_COUNT, FeatureExtractor, type PushVerdict } from '@pdm/features';
 import { ONNX_INPUT, ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY } from '@pdm/forest';
 import { isoZone } from '@pdm/pump-physics';
 import {
@@ -15,6 +15,7 @@ import {
   type Prediction,
   PUMP_STATES,
   type PumpState,
+  RateLimitedLog,
   type Telemetry,
   topics,
 } from '@pdm/telemetry';
@@ -51,6 +52,8 @@ export interface PipelineOptions {
 export interface PipelineMetrics {
   readonly predictions: Counter;
   readonly duplicates: Counter;
+  readonly outOfOrder: Counter;
+  readonly windowRestarts: Counter;
   readonly alerts: Counter;
   readonly batchSize: Histogram;
   readonly inferenceMs: Histogram;
@@ -131,33 +134,87 @@ export class Pipeline {
   #current: Batch | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  #processing: Batch | undefined;
   #queuedRows = 0;
   #idle: Array<() => void> = [];
   readonly #options: PipelineOptions;
   readonly #parts: PipelineParts;
+  readonly #clockLog: RateLimitedLog;
 
   constructor(options: PipelineOptions, parts: PipelineParts) {
     this.#options = options;
     this.#parts = parts;
+    this.#clockLog = new RateLimitedLog(parts.logger.child({ component: 'features' }));
   }
 
   /**
    * Takes one validated sample. The promise resolves once its prediction (and any alert) is with the
    * broker: only then may the telemetry be acknowledged, so a kill -9 loses no prediction (the broker
-   * redelivers the telemetry). A redelivered or out-of-order sample is counted and skipped: undefined.
+   * redelivers the telemetry). A redelivered or out-of-order sample is counted and skipped (undefined):
+   * its prediction was already made, or its window has moved on.
    */
   accept(sample: Telemetry, receivedAt: number): Promise<void> | undefined {
     this.#current ??= new Batch(this.#options.maxBatch);
     const batch = this.#current;
-    if (!this.#extractor.push(sample, batch.features, batch.rows.length * FEATURE_COUNT)) {
-      this.#parts.metrics.duplicates.inc();
-      return undefined;
-    }
+    const verdict = this.#extractor.push(sample, batch.features, batch.rows.length * FEATURE_COUNT);
+    if (verdict !== 'ok' && !this.#note(verdict, sample)) return undefined;
     batch.rows.push({ sample, receivedAt });
     this.#queuedRows += 1;
     if (batch.rows.length >= this.#options.maxBatch) this.#seal();
     else this.#timer ??= setTimeout(() => this.#seal(), this.#options.maxWaitMs);
     return batch.published;
+  }
+
+  /** Counts and logs a verdict other than 'ok'; true when the sample still has its features. */
+  #note(verdict: Exclude<PushVerdict, 'ok'>, sample: Telemetry): boolean {
+    const { metrics } = this.#parts;
+    const { pump_id, ts, seq } = sample;
+    switch (verdict) {
+      case 'duplicate':
+        metrics.duplicates.inc();
+        return false;
+      case 'out_of_order':
+        metrics.outOfOrder.inc();
+        this.#clockLog.warn(
+          verdict,
+          { pump_id, ts, seq, newest_ts: this.#extractor.newestTs(pump_id) },
+          'sample older than the pump’s newest one skipped',
+        );
+        return false;
+      case 'restarted':
+        metrics.windowRestarts.inc();
+        this.#clockLog.warn(
+          'window_restarted',
+          { pump_id, ts, seq },
+          'the pump’s device time went back and stayed back: new feature window from this sample',
+        );
+        return true;
+    }
+  }
+
+  /**
+   * Forgets everything kept per pump for these pumps: feature window, smoothing, alert debounce, pending
+   * scores. Call it only for pumps with nothing in flight (see oldestPending).
+   */
+  forget(pumpIds: readonly string[]): void {
+    const { smoother, alerts, scorer } = this.#parts;
+    for (const id of pumpIds) {
+      this.#extractor.forget(id);
+      smoother.forget(id);
+      alerts.forget(id);
+    }
+    scorer.forget(new Set(pumpIds));
+  }
+
+  /** pumps with a feature window */
+  get pumps(): number {
+    return this.#extractor.pumps;
+  }
+
+  /** Receipt time of the oldest sample not yet fully processed; +Infinity when there is none. */
+  get oldestPending(): number {
+    const oldest = (this.#processing ?? this.#queue[0] ?? this.#current)?.rows[0];
+    return oldest?.receivedAt ?? Number.POSITIVE_INFINITY;
   }
 
   /** Resolves when everything accepted so far has been predicted, published and logged. */
@@ -190,6 +247,7 @@ export class Pipeline {
     const batch = this.#queue.shift();
     if (!batch) return;
     this.#running = true;
+    this.#processing = batch;
     this.#process(batch)
       // A batch that cannot be predicted would fail again on redelivery: it is logged, and its
       // telemetry acknowledged, so that one bad batch cannot wedge the stream.
@@ -197,6 +255,7 @@ export class Pipeline {
       .finally(() => {
         batch.finish();
         this.#running = false;
+        this.#processing = undefined;
         this.#queuedRows -= batch.rows.length;
         const waiting = this.#idle;
         this.#idle = [];

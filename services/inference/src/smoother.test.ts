@@ -74,6 +74,15 @@ describe('alert policy', () => {
     expect(policy.suppressed).toBe(2);
     expect(policy.decide('q', 'WARNING', 'FAULTY', 3000)).toBe('alarm');
   });
+
+  it('does not hold a pump’s alerts back until its clock catches up with a stray future timestamp', () => {
+    const policy = new AlertPolicy(60_000);
+    const now = Date.UTC(2026, 0, 1);
+    expect(policy.decide('p', 'WARNING', 'FAULTY', Date.UTC(2199, 0, 1))).toBe('alarm');
+    // The pump's window started over at its real time, far behind the stray sample.
+    expect(policy.decide('p', 'FAULTY', 'HEALTHY', now)).toBe('recovered');
+    expect(policy.decide('p', 'HEALTHY', 'FAULTY', now + 1000)).toBeUndefined();
+  });
 });
 
 describe('replica partitioning', () => {

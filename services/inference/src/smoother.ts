@@ -40,6 +40,15 @@ export class Smoother {
     this.#rule = rule;
   }
 
+  /** pumps with a history */
+  get pumps(): number {
+    return this.#pumps.size;
+  }
+
+  forget(pumpId: string): void {
+    this.#pumps.delete(pumpId);
+  }
+
   update(pumpId: string, raw: PumpState): SmoothedState {
     let history = this.#pumps.get(pumpId);
     if (!history) {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { FEATURE_COUNT, FeatureExtractor, WINDOW } from '@pdm/features';
+import { FEATURE_COUNT, FeatureExtractor, WINDOW, yieldsFeatures } from '@pdm/features';
 import {
   classificationReport,
   ONNX_INPUT,
@@ -52,7 +52,7 @@ const lifecycleStart = new Map<string, { lifecycle: number; seq: number }>();
 let rows = 0;
 for (const sample of telemetry) {
   const t = truth.get(`${sample.pump_id}/${sample.seq}`);
-  if (!t || !extractor.push(sample, features, rows * FEATURE_COUNT)) continue;
+  if (!t || !yieldsFeatures(extractor.push(sample, features, rows * FEATURE_COUNT))) continue;
   const start = lifecycleStart.get(t.pump_id);
   if (!start || start.lifecycle !== t.lifecycle)
     lifecycleStart.set(t.pump_id, { lifecycle: t.lifecycle, seq: t.seq });

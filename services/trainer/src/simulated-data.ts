@@ -2,7 +2,7 @@
  * Simulator samples as the training CSV that `pnpm export-training-data` writes: fixtures for the tests,
  * and the core of scripts/simulator-to-csv.ts, the stand-in for the export until that CLI lands.
  */
-import { FEATURE_COUNT, FeatureExtractor, TRAINING_SET_COLUMNS } from '@pdm/features';
+import { FEATURE_COUNT, FeatureExtractor, TRAINING_SET_COLUMNS, yieldsFeatures } from '@pdm/features';
 import { Rng } from '@pdm/forest';
 import { formatPumpId, PumpTwin, trainingMessage } from '@pdm/pump-physics';
 import { PUMP_STATES, type TrainingSample } from '@pdm/telemetry';
@@ -52,7 +52,7 @@ export class ExportCsvBuilder {
 
   /** false for a sample the extractor refuses (not newer than its pump's last one) */
   add(sample: TrainingSample): boolean {
-    if (!this.#extractor.push(sample, this.#row)) return false;
+    if (!yieldsFeatures(this.#extractor.push(sample, this.#row))) return false;
     for (const v of this.#row) this.#features.push(v);
     this.#samples.push(sample);
     return true;

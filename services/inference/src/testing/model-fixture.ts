@@ -1,6 +1,6 @@
 /** Test fixtures: small real models trained on simulator data, and deliberately wrong ones. */
 import { writeFile } from 'node:fs/promises';
-import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor } from '@pdm/features';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor, yieldsFeatures } from '@pdm/features';
 import { exportOnnx, ForestModel, hashTrainingData, matrix, writeModelFiles } from '@pdm/forest';
 import { DEFAULT_CHAOS_RATES, trainingFleet } from '@pdm/pump-physics';
 
@@ -29,7 +29,7 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
     chaos: { ...DEFAULT_CHAOS_RATES, dropout: 0 },
     lifecycles: 3,
   })) {
-    if (!extractor.push(m.sample, row)) continue;
+    if (!yieldsFeatures(extractor.push(m.sample, row))) continue;
     values.push(...row);
     labels.push(m.state);
   }
