@@ -7,12 +7,23 @@ export * from './metrics.ts';
 export * from './model.ts';
 export * from './model-files.ts';
 export {
+  type EncodeOptions,
+  encodeOnnx,
   exportOnnx,
   modelCard,
   ONNX_INPUT,
   ONNX_OUTPUT_LABEL,
   ONNX_OUTPUT_PROBABILITY,
+  type OutputLayout,
+  type TwoClassLeaves,
 } from './onnx/export.ts';
+export {
+  type OnnxGraph,
+  type OnnxNode,
+  readOnnxGraph,
+  type UnzippedOutput,
+  unzipMapOutputs,
+} from './onnx/graph.ts';
 export {
   hashTrainingData,
   MODEL_FORMAT,
@@ -21,6 +32,8 @@ export {
   propsToCard,
   readOnnxMetadata,
 } from './onnx/metadata.ts';
+/** the protobuf encoder behind the export, for tools and tests that build other ONNX graphs */
+export { ProtoWriter } from './onnx/protobuf-writer.ts';
 export * from './scaler.ts';
 export * from './synthetic.ts';
 export type { DecisionTree } from './tree.ts';

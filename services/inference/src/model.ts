@@ -1,12 +1,21 @@
 /**
  * Loading a model and vetting it before it serves: the ONNX metadata must name exactly the features this
- * service computes, in the same order, and classes it knows; the graph must have the I/O contract and
- * run. Anything else is refused with a reason, so a bad file never replaces a good model.
+ * service computes, in the same order, and classes it knows; the graph must have the I/O contract (by type
+ * and shape: our export's names and skl2onnx's both serve) and run. Anything else is refused with a
+ * reason, so a bad file never replaces a good model.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FEATURE_NAMES } from '@pdm/features';
-import { ONNX_INPUT, ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY, readOnnxMetadata } from '@pdm/forest';
+import {
+  ONNX_OUTPUT_LABEL,
+  ONNX_OUTPUT_PROBABILITY,
+  type OnnxGraph,
+  readOnnxGraph,
+  readOnnxMetadata,
+  type UnzippedOutput,
+  unzipMapOutputs,
+} from '@pdm/forest';
 import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
 import ort from 'onnxruntime-node';
 
@@ -23,12 +32,23 @@ export class ModelError extends Error {
   }
 }
 
+/** Which of the graph's inputs and outputs play which part; found by type and shape, not by name. */
+export interface ModelIo {
+  /** float32 [N, F]: the features, in FEATURE_NAMES order (`features`) */
+  readonly input: string;
+  /** string [N]: the predicted state of each row (`output_label`, or skl2onnx's `label`) */
+  readonly label: string;
+  /** float32 [N, C]: each class's probability (`output_probability`, or skl2onnx's `probabilities`) */
+  readonly probabilities: string;
+}
+
 export interface LoadedModel {
   readonly path: string;
   /** `<created_at>#<first 8 hex of the file's sha256>`: changes with every new file */
   readonly version: string;
-  /** label strings in output_probability's column order */
+  /** the classes in the column order of the probabilities: the classifier's own order where it states one */
   readonly classes: readonly PumpState[];
+  readonly io: ModelIo;
   readonly session: ort.InferenceSession;
   /** the file's size and mtime when loaded, to notice a replacement */
   readonly fingerprint: string;
@@ -49,68 +69,212 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     );
   }
   let props: Record<string, string>;
+  let graph: OnnxGraph;
+  let runnable: Uint8Array;
+  let unzipped: readonly UnzippedOutput[];
   try {
     props = readOnnxMetadata(bytes);
+    graph = readOnnxGraph(bytes);
+    // onnxruntime-node cannot return ZipMap's sequence of maps: serve the float tensor ZipMap is fed instead
+    ({ bytes: runnable, unzipped } = unzipMapOutputs(bytes, graph));
   } catch (err) {
     throw new ModelError('malformed', `${path} is not a readable ONNX model`, { cause: err });
   }
   const featureNames = jsonArray(props.feature_names, 'feature_names', path);
-  const classes = jsonArray(props.classes, 'classes', path);
+  const metadataClasses = jsonArray(props.classes, 'classes', path);
   checkFeatures(featureNames, path);
-  const unknown = classes.filter((c) => !(PUMP_STATES as readonly string[]).includes(c));
-  if (classes.length < 2 || unknown.length > 0 || new Set(classes).size !== classes.length) {
+  const unknown = metadataClasses.filter((c) => !(PUMP_STATES as readonly string[]).includes(c));
+  if (
+    metadataClasses.length < 2 ||
+    unknown.length > 0 ||
+    new Set(metadataClasses).size !== metadataClasses.length
+  ) {
     throw new ModelError(
       'mismatch',
-      `${path} has classes ${JSON.stringify(classes)}; expected two or more distinct of ${PUMP_STATES.join(', ')}`,
+      `${path} has classes ${JSON.stringify(metadataClasses)}; expected two or more distinct of ${PUMP_STATES.join(', ')}`,
     );
   }
 
   let session: ort.InferenceSession;
   try {
     // One intra-op thread: the batches are small and the event loop needs the other core.
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(runnable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   } catch (err) {
     throw new ModelError('malformed', `onnxruntime cannot load ${path}: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const missing = [
-    ...(session.inputNames.includes(ONNX_INPUT) ? [] : [`input ${ONNX_INPUT}`]),
-    ...[ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY]
-      .filter((o) => !session.outputNames.includes(o))
-      .map((o) => `output ${o}`),
-  ];
-  if (missing.length > 0) {
-    await session.release();
-    throw new ModelError(
-      'mismatch',
-      `${path} lacks ${missing.join(', ')} (the model contract is in the README)`,
-    );
-  }
   try {
-    const probe = await session.run({
-      [ONNX_INPUT]: new ort.Tensor('float32', new Float32Array(FEATURE_NAMES.length), [
-        1,
-        FEATURE_NAMES.length,
-      ]),
-    });
-    const width = probe[ONNX_OUTPUT_PROBABILITY]?.dims[1];
-    if (width !== classes.length)
-      throw new Error(`output_probability has ${width} columns for ${classes.length} classes`);
+    const io = findIo(session, path);
+    const classes = columnClasses(graph, unzipped, io.probabilities, metadataClasses, path);
+    const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
+    const model: LoadedModel = {
+      path,
+      version: `${props.created_at ?? 'unknown'}#${sha}`,
+      classes: classes as PumpState[],
+      io,
+      session,
+      fingerprint,
+    };
+    await probe(model, path);
+    return model;
   } catch (err) {
     await session.release();
-    throw new ModelError('mismatch', `${path} does not run as the contract says: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw err;
   }
-  const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
+}
+
+export interface ModelOutput {
+  /** the predicted state of each row */
+  readonly labels: readonly string[];
+  /** rows × classes, row-major, columns in the order of the model's `classes` */
+  readonly probabilities: Float32Array;
+}
+
+/** One onnxruntime run over `rows` rows of FEATURE_NAMES.length features each. */
+export async function predict(
+  model: LoadedModel,
+  features: Float32Array,
+  rows: number,
+): Promise<ModelOutput> {
+  const { input, label, probabilities } = model.io;
+  const tensor = new ort.Tensor('float32', features, [rows, FEATURE_NAMES.length]);
+  // fetch only these two: another output, say one onnxruntime-node cannot return, would fail the run
+  const out = await model.session.run({ [input]: tensor }, [label, probabilities]);
   return {
-    path,
-    version: `${props.created_at ?? 'unknown'}#${sha}`,
-    classes: classes as PumpState[],
-    session,
-    fingerprint,
+    labels: out[label]?.data as readonly string[],
+    probabilities: out[probabilities]?.data as Float32Array,
   };
+}
+
+type ValueMetadata = ort.InferenceSession.ValueMetadata;
+
+/**
+ * The input and the two outputs by their types and shapes, so that our export (output_label,
+ * output_probability) and skl2onnx's (label, probabilities) both serve. Where two outputs fit, the
+ * contract's names, then skl2onnx's, decide.
+ */
+function findIo(session: ort.InferenceSession, path: string): ModelIo {
+  const F = FEATURE_NAMES.length;
+  const problems: string[] = [];
+  const inputs = session.inputMetadata;
+  const input = inputs.find(
+    (m) =>
+      m.isTensor &&
+      m.type === 'float32' &&
+      m.shape.length === 2 &&
+      (typeof m.shape[1] !== 'number' || m.shape[1] === F),
+  );
+  if (inputs.length !== 1 || !input) {
+    problems.push(
+      `it takes ${inputs.map(describe).join(', ')}, not one float32 [N, ${F}] tensor of features`,
+    );
+  }
+
+  const outputs = session.outputMetadata;
+  const labels = outputs.filter((m) => m.isTensor && m.type === 'string' && m.shape.length <= 1);
+  const label = pick(labels, [ONNX_OUTPUT_LABEL, 'label'], 'predicted states', problems);
+  if (labels.length === 0) {
+    const integer = outputs.find((m) => m.isTensor && m.type === 'int64' && m.shape.length <= 1);
+    problems.push(
+      'no output holds the predicted states as a string tensor [N]' +
+        (integer
+          ? ` ("${integer.name}" holds integers: train on the state names, not on codes for them)`
+          : ''),
+    );
+  }
+  const probabilities = pick(
+    outputs.filter((m) => m.isTensor && m.type === 'float32' && m.shape.length === 2),
+    [ONNX_OUTPUT_PROBABILITY, 'probabilities'],
+    'class probabilities',
+    problems,
+  );
+  if (!probabilities) {
+    problems.push('no output holds the class probabilities as a float32 tensor [N, C]');
+    for (const m of outputs.filter((o) => !o.isTensor)) {
+      problems.push(
+        `output "${m.name}" is not a tensor (a sequence or a map), and onnxruntime-node returns tensors ` +
+          `only ("Non tensor type is temporarily not supported"); inference takes skl2onnx's ZipMap off ` +
+          `by itself, but this output does not come from a ZipMap. Export one classifier's probabilities ` +
+          `as float32 [N, C] (skl2onnx: options={'zipmap': False})`,
+      );
+    }
+  }
+  if (problems.length > 0 || !input || !label || !probabilities) {
+    throw new ModelError(
+      'mismatch',
+      `${path} does not have the inputs and outputs inference needs: ${problems.join('; ')}. ` +
+        `Its outputs: ${outputs.map(describe).join(', ')}. The model contract is in the README.`,
+    );
+  }
+  return { input: input.name, label, probabilities };
+}
+
+/** The one candidate, or the first by preferred name; a problem when there is none or no way to choose. */
+function pick(
+  candidates: readonly ValueMetadata[],
+  preferred: readonly string[],
+  what: string,
+  problems: string[],
+): string | undefined {
+  if (candidates.length === 1) return candidates[0]!.name;
+  const named = preferred.find((name) => candidates.some((m) => m.name === name));
+  if (named) return named;
+  if (candidates.length > 1) {
+    problems.push(`outputs ${candidates.map((m) => `"${m.name}"`).join(', ')} could each be the ${what}`);
+  }
+  return undefined;
+}
+
+function describe(m: ValueMetadata): string {
+  if (!m.isTensor) return `${m.name} (not a tensor)`;
+  return `${m.name} (${m.type} [${m.shape.map((d) => (d === '' ? '?' : d)).join(', ')}])`;
+}
+
+/**
+ * The classes in the probabilities' column order. A classifier of ai.onnx.ml states it (skl2onnx writes
+ * scikit-learn's classes_ into classlabels_strings, and so does our export), and so does a ZipMap; that
+ * order wins over the metadata's, which must name the same classes. Without either, the metadata's order.
+ */
+function columnClasses(
+  graph: OnnxGraph,
+  unzipped: readonly UnzippedOutput[],
+  probabilities: string,
+  metadataClasses: readonly string[],
+  path: string,
+): readonly string[] {
+  const producer = graph.nodes.find((n) => n.outputs.includes(probabilities));
+  const zipMap = unzipped.find((u) => u.tensor === probabilities);
+  const stated = producer?.classLabels ?? zipMap?.classLabels;
+  if (!stated) return metadataClasses;
+  const same = stated.length === metadataClasses.length && stated.every((c) => metadataClasses.includes(c));
+  if (!same) {
+    const source = producer?.classLabels ? `its ${producer.opType}` : 'its ZipMap';
+    throw new ModelError(
+      'mismatch',
+      `${path}: metadata "classes" ${JSON.stringify(metadataClasses)} are not the classes of ${source}, ` +
+        `${JSON.stringify(stated)}. Set "classes" to the classifier's classes (scikit-learn: classes_).`,
+    );
+  }
+  return stated;
+}
+
+/** One row of zeros through the model: it runs, and its outputs have the classes' shape. */
+async function probe(model: LoadedModel, path: string): Promise<void> {
+  let out: ModelOutput;
+  try {
+    out = await predict(model, new Float32Array(FEATURE_NAMES.length), 1);
+  } catch (err) {
+    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
+  }
+  const { classes, io } = model;
+  const problem =
+    out.probabilities.length !== classes.length
+      ? `${io.probabilities} has ${out.probabilities.length} columns for ${classes.length} classes`
+      : !(classes as readonly string[]).includes(out.labels[0] ?? '')
+        ? `${io.label} says ${JSON.stringify(out.labels[0])}, not one of ${JSON.stringify(classes)}`
+        : undefined;
+  if (problem) throw new ModelError('mismatch', `${path} does not run as the contract says: ${problem}`);
 }
 
 function jsonArray(raw: string | undefined, key: string, path: string): string[] {

@@ -4,7 +4,6 @@
  * any alert, and the live score.
  */
 import { FEATURE_COUNT, FeatureExtractor, type PushVerdict } from '@pdm/features';
-import { ONNX_INPUT, ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY } from '@pdm/forest';
 import { isoZone } from '@pdm/pump-physics';
 import {
   type Alert,
@@ -19,9 +18,9 @@ import {
   type Telemetry,
   topics,
 } from '@pdm/telemetry';
-import ort from 'onnxruntime-node';
 import type { AlertPolicy } from './alerts.ts';
 import type { DailyLog } from './daily-log.ts';
+import { predict } from './model.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { Smoother } from './smoother.ts';
 
@@ -274,13 +273,9 @@ export class Pipeline {
     let probabilities: Float32Array;
     const started = performance.now();
     try {
-      const input = new ort.Tensor('float32', batch.features.subarray(0, n * FEATURE_COUNT), [
-        n,
-        FEATURE_COUNT,
-      ]);
-      const out = await model.session.run({ [ONNX_INPUT]: input });
-      labels = out[ONNX_OUTPUT_LABEL]?.data as readonly string[];
-      probabilities = out[ONNX_OUTPUT_PROBABILITY]?.data as Float32Array;
+      const out = await predict(model, batch.features.subarray(0, n * FEATURE_COUNT), n);
+      labels = out.labels;
+      probabilities = out.probabilities;
     } finally {
       lease.release();
     }

@@ -60,6 +60,7 @@ function thresholdModel(): LoadedModel {
     classes,
     session: session as unknown as LoadedModel['session'],
     fingerprint: '',
+    io: { input: 'features', label: 'output_label', probabilities: 'output_probability' },
   };
 }
 

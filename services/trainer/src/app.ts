@@ -19,7 +19,7 @@ import { TrainerError } from './errors.ts';
 import { groupSplit } from './group-split.ts';
 import { NONE, type TrainerConfig } from './options.ts';
 import type { Progress } from './progress.ts';
-import { confusionMatrix, displayOrder, formatReport, type TrainingReport } from './report.ts';
+import { confusionMatrix, displayOrder, formatReport, rowRanges, type TrainingReport } from './report.ts';
 import { readTrainingTable } from './table.ts';
 
 export interface TrainerIo {
@@ -157,11 +157,14 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
       features: settings.features,
     },
     split: {
+      method: groupNames ? 'by-group' : 'by-row',
       testFraction: settings.testFraction,
       seed: settings.seed,
       rows: { train: split.train.length, test: split.test.length },
       groups: { train: split.trainGroupCount, test: split.testGroups.length },
-      ...(groupNames ? { testGroups: Array.from(split.testGroups, (g) => groupNames[g]!).sort() } : {}),
+      ...(groupNames
+        ? { testGroups: Array.from(split.testGroups, (g) => groupNames[g]!).sort() }
+        : { testRowRanges: rowRanges(split.test) }),
     },
     classCounts: { train: countClasses(split.train), test: countClasses(split.test) },
     classes: model.classes,

@@ -5,7 +5,10 @@ export type TrainerErrorCode =
   | 'missing-file'
   /** an empty file, or a header without rows */
   | 'empty-data'
-  /** not well-formed CSV: an unterminated quote, a row with the wrong number of fields, a repeated column */
+  /**
+   * not well-formed CSV (an unterminated quote, a row with the wrong number of fields, a repeated column),
+   * or a row without a label or a group value
+   */
   | 'bad-csv'
   /** a column asked for (feature, label or group) that the header does not have */
   | 'unknown-column'

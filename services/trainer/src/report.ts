@@ -22,12 +22,19 @@ export interface TrainingReport {
     readonly features: readonly string[];
   };
   readonly split: {
+    /** by-group: whole groups held out; by-row (--group none): rows one by one. Both stratified by class. */
+    readonly method: 'by-group' | 'by-row';
     readonly testFraction: number;
     readonly seed: number;
     readonly rows: { readonly train: number; readonly test: number };
     readonly groups: { readonly train: number; readonly test: number };
     /** the held-out groups by name, so the split can be reproduced elsewhere (absent with --group none) */
     readonly testGroups?: readonly string[];
+    /**
+     * With --group none, the held-out rows, so the split can be reproduced elsewhere: [first, last] ranges,
+     * inclusive, of 0-based row numbers, the first record after the header being row 0.
+     */
+    readonly testRowRanges?: readonly (readonly [number, number])[];
   };
   /** rows per class in each set */
   readonly classCounts: {
@@ -88,7 +95,21 @@ export function confusionMatrix(
   return { classes, counts };
 }
 
+/** Ascending row numbers as [first, last] runs of consecutive rows. */
+export function rowRanges(rows: ArrayLike<number>): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    const last = ranges[ranges.length - 1];
+    if (last && row === last[1] + 1) last[1] = row;
+    else ranges.push([row, row]);
+  }
+  return ranges;
+}
+
 const TOP_FEATURES = 10;
+/** held-out row ranges shown in the text report; the JSON has them all */
+const SHOWN_RANGES = 8;
 
 export function formatReport(r: TrainingReport): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -99,11 +120,22 @@ export function formatReport(r: TrainingReport): string {
   const groups = (n: number) =>
     r.data.groupColumn === null ? '' : ` (${int(n)} ${r.data.groupColumn} values)`;
   const classes = r.heldOut.confusionMatrix.classes;
+  const ranges = r.split.testRowRanges;
+  const heldOutRows = ranges
+    ? [
+        `            chosen row by row, stratified by class: rows ${ranges
+          .slice(0, SHOWN_RANGES)
+          .map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`))
+          .join(', ')}${ranges.length > SHOWN_RANGES ? ', …' : ''}`,
+        `            (0-based, the first row after the header is 0; all ${int(ranges.length)} ranges are in the report's split.testRowRanges)`,
+      ]
+    : [];
 
   const lines = [
     `Trained on ${r.data.file}: ${int(r.data.rows)} rows, ${r.data.features.length} features, label ${r.data.labelColumn}, ${grouping}`,
     `  train     ${int(r.split.rows.train)} rows${groups(r.split.groups.train)}`,
     `  held out  ${int(r.split.rows.test)} rows${groups(r.split.groups.test)}, test fraction ${r.split.testFraction}, seed ${r.split.seed}`,
+    ...heldOutRows,
     `  classes   ${classes.map((c) => `${c} ${int(r.classCounts.train[c] ?? 0)}/${int(r.classCounts.test[c] ?? 0)}`).join(', ')}  (train/held out)`,
     '',
     `Held-out accuracy ${pct(r.heldOut.accuracy)}, macro-F1 ${r.heldOut.macroF1.toFixed(4)}`,

@@ -99,6 +99,28 @@ describe('readTrainingTable', () => {
     expect(err.message).toBe('data.csv line 2, column b: value is empty');
   });
 
+  it('refuses a row without a label, naming its line and what to do', async () => {
+    const err = await failure(
+      readTrainingTable(await csvFile('pump_id,a,b,state\np1,1,2,X\np1,1,2, \n'), columns),
+    );
+    expect(err).toMatchObject({
+      code: 'bad-csv',
+      message:
+        'data.csv line 3: label column state is empty. Every row needs its class: fill it in, or drop the row',
+    });
+  });
+
+  it('refuses a row without a group value rather than lumping such rows into one pump', async () => {
+    const path = await csvFile('pump_id,a,b,state\np1,1,2,X\np2,1,2,Y\n,1,2,X\n"",1,2,Y\n');
+    const err = await failure(readTrainingTable(path, columns));
+    expect(err).toMatchObject({
+      code: 'bad-csv',
+      message:
+        'data.csv line 4: group column pump_id is empty. Every row needs the pump it came from, so that the ' +
+        'held-out split can keep each pump whole: fill it in, drop the row, or split rows one by one with --group none',
+    });
+  });
+
   it('refuses an empty file and a header without rows', async () => {
     const empty = await failure(readTrainingTable(await csvFile('', 'empty.csv'), columns));
     expect(empty).toMatchObject({ code: 'empty-data', message: 'empty.csv is empty' });

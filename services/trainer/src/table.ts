@@ -130,12 +130,23 @@ class TableLoader {
       if (text.trim() === '') {
         throw new TrainerError(
           'bad-csv',
-          `${this.#file} line ${line}: label column ${this.#columns.label} is empty`,
+          `${this.#file} line ${line}: label column ${this.#columns.label} is empty. ` +
+            'Every row needs its class: fill it in, or drop the row',
         );
       }
       this.#labelCodes[this.#rows] = intern(this.#labelIndex, text);
     } else {
-      this.#groupCodes[this.#rows] = intern(this.#groupIndex, bytes.toString('utf8', start, end));
+      const text = bytes.toString('utf8', start, end);
+      // rows without a pump would otherwise all become one pump, "", and the split would treat them as one
+      if (text.trim() === '') {
+        throw new TrainerError(
+          'bad-csv',
+          `${this.#file} line ${line}: group column ${this.#columns.group} is empty. Every row needs the pump ` +
+            'it came from, so that the held-out split can keep each pump whole: fill it in, drop the row, ' +
+            'or split rows one by one with --group none',
+        );
+      }
+      this.#groupCodes[this.#rows] = intern(this.#groupIndex, text);
     }
   }
 

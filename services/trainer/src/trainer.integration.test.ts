@@ -145,6 +145,47 @@ describe('pnpm train on simulator data', () => {
   });
 });
 
+describe('pnpm train with --group none', () => {
+  it('says in the printed report and in the report JSON which rows it held out, and how it chose them', async () => {
+    const cwd = await workdir({ 'data.csv': csv });
+    const run = await train(cwd, [
+      '--data',
+      'data.csv',
+      ...FAST,
+      '--group',
+      'none',
+      '--out',
+      'models/pump.onnx',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(cwd, 'models/pump.report.json'), 'utf8')) as TrainingReport;
+
+    const table = await readTrainingTable(join(cwd, 'data.csv'), {
+      features: FEATURE_NAMES,
+      label: 'state',
+      group: null,
+    });
+    const split = groupSplit({
+      labels: table.labels.codes,
+      classNames: table.labels.names,
+      groups: null,
+      groupNames: null,
+      groupColumn: 'row',
+      testFraction: 0.2,
+      seed: 3,
+    });
+    const heldOut = (report.split.testRowRanges ?? []).flatMap(([first, last]) =>
+      Array.from({ length: last - first + 1 }, (_, k) => first + k),
+    );
+    expect(heldOut).toEqual(Array.from(split.test));
+    expect(report.split).toMatchObject({ method: 'by-row', seed: 3, rows: { test: split.test.length } });
+    const [first] = report.split.testRowRanges!;
+    expect(run.stdout).toMatch(/held out\s+[\d,]+ rows, test fraction 0\.2, seed 3\n\s+chosen row by row/);
+    expect(run.stdout).toContain(`rows ${first![0]}`);
+    expect(run.stdout).toContain('split.testRowRanges');
+  });
+});
+
 describe.concurrent('pnpm train refuses bad input with a clear message and writes nothing', () => {
   const withValue = (line: number, column: string, value: string) => {
     const col = header.split(',').indexOf(column);
@@ -200,6 +241,14 @@ describe.concurrent('pnpm train refuses bad input with a clear message and write
       args: [],
       code: 1,
       message: /data\.csv line 7, column temperature: value is "hot", not a number/,
+    },
+    {
+      name: 'a row without a pump_id',
+      files: { 'data.csv': withValue(5, 'pump_id', '') },
+      args: [],
+      code: 1,
+      message:
+        /data\.csv line 5: group column pump_id is empty\. .*or split rows one by one with --group none/,
     },
     {
       name: 'a single class',

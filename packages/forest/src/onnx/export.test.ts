@@ -226,11 +226,53 @@ describe('the two-class trap', () => {
     const data = makeClassification({ rows: 1500, features: 4, classes: 2, classSep: 0.5, seed: 8 });
     const labels = Array.from(data.y, (c) => (c === 1 ? 'fault' : 'ok'));
     const model = ForestModel.train(data.x, labels, { nTrees: 20, seed: 8, maxDepth: 4 });
-    const naive = await InferenceSession.create(encodeOnnx(model, metadataFor(model), 'both-classes'));
+    const naive = await InferenceSession.create(
+      encodeOnnx(model, metadataFor(model), { twoClassLeaves: 'both-classes' }),
+    );
     const naiveParity = compare(model, data.x, await runOnnx(naive, data.x));
     // onnxruntime says "class 1" whenever p(class 1) > 0, which is most rows of an overlapping problem
     expect(naiveParity.labelMismatches).toBeGreaterThan(100);
     const fixed = await InferenceSession.create(exportOnnx(model, metadataFor(model)));
     expect(compare(model, data.x, await runOnnx(fixed, data.x)).labelMismatches).toBe(0);
+  });
+});
+
+describe('the layouts of skl2onnx', () => {
+  const data = makeClassification({ rows: 400, features: 4, classes: 3, seed: 9 });
+  const labels = Array.from(data.y, (c) => `c${c}`);
+  const model = ForestModel.train(data.x, labels, { nTrees: 5, seed: 9 });
+  const x = new Tensor('float32', Float32Array.from(data.x.data), [data.x.rows, 4]);
+
+  it('without ZipMap: outputs label (string [N]) and probabilities (float32 [N, C]), the numbers of our layout', async () => {
+    const session = await InferenceSession.create(
+      encodeOnnx(model, metadataFor(model), { layout: 'skl2onnx' }),
+    );
+    expect(session.inputNames).toEqual([ONNX_INPUT]);
+    expect(session.outputMetadata).toEqual([
+      { name: 'label', isTensor: true, type: 'string', shape: [''] },
+      { name: 'probabilities', isTensor: true, type: 'float32', shape: ['', 3] },
+    ]);
+    const out = await session.run({ [ONNX_INPUT]: x });
+    const oursSession = await InferenceSession.create(exportOnnx(model, metadataFor(model)));
+    const ours = await runOnnx(oursSession, data.x);
+    await Promise.all([session.release(), oursSession.release()]);
+    expect(out.label!.data).toEqual(ours.labels);
+    expect(out.probabilities!.data).toEqual(ours.proba);
+  });
+
+  it('with ZipMap: onnxruntime-node loads it, but cannot return its sequence of maps, only the labels', async () => {
+    const session = await InferenceSession.create(
+      encodeOnnx(model, metadataFor(model), { layout: 'skl2onnx-zipmap' }),
+    );
+    expect(session.outputMetadata).toEqual([
+      { name: 'output_label', isTensor: true, type: 'string', shape: [''] },
+      { name: 'output_probability', isTensor: false },
+    ]);
+    await expect(session.run({ [ONNX_INPUT]: x })).rejects.toThrow(
+      'Non tensor type is temporarily not supported',
+    );
+    const labelsOnly = await session.run({ [ONNX_INPUT]: x }, [ONNX_OUTPUT_LABEL]);
+    expect(labelsOnly[ONNX_OUTPUT_LABEL]!.data).toEqual(model.predict(data.x));
+    await session.release();
   });
 });

@@ -1,7 +1,9 @@
 /**
- * ONNX export without Python: Scaler → TreeEnsembleClassifier (ai.onnx.ml), the graph and I/O contract that
- * skl2onnx produces for make_pipeline(StandardScaler(), RandomForestClassifier()) with string labels and
- * options={'zipmap': False}, so either model can be dropped in for the other.
+ * ONNX export without Python: Scaler → TreeEnsembleClassifier (ai.onnx.ml), the graph that skl2onnx produces
+ * for make_pipeline(StandardScaler(), RandomForestClassifier()) with string labels and
+ * options={'zipmap': False}, so either model can be dropped in for the other. The outputs keep the names
+ * skl2onnx gives them with ZipMap on (output_label, output_probability; without ZipMap it says label and
+ * probabilities), which older inference services look up by name.
  */
 
 import type { ForestModel } from '../model.ts';
@@ -22,7 +24,7 @@ const ML_DOMAIN = 'ai.onnx.ml';
 /** protobuf (and so onnxruntime and the onnx package) cannot parse a message of 2 GiB or more */
 const PROTOBUF_MAX_BYTES = 2 ** 31 - 1;
 
-const ELEM_FLOAT = 1;
+export const ELEM_FLOAT = 1;
 const ELEM_STRING = 8;
 
 const ATTR = { STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
@@ -50,7 +52,7 @@ export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCar
 }
 
 export function exportOnnx(model: ForestModel, metadata: ModelMetadata): Uint8Array {
-  return encodeOnnx(model, metadata, 'positive-class');
+  return encodeOnnx(model, metadata);
 }
 
 /**
@@ -59,37 +61,80 @@ export function exportOnnx(model: ForestModel, metadata: ModelMetadata): Uint8Ar
  */
 export type TwoClassLeaves = 'positive-class' | 'both-classes';
 
+/**
+ * The graph's outputs: 'pdm' is ours; 'skl2onnx' and 'skl2onnx-zipmap' are the graphs skl2onnx writes for
+ * the same pipeline without and with its default ZipMap (node types, names, types and shapes as in its
+ * _parse.py and zip_map.py), so that tests can show a consumer accepting a scikit-learn model.
+ */
+export type OutputLayout = 'pdm' | 'skl2onnx' | 'skl2onnx-zipmap';
+
+export interface EncodeOptions {
+  /** default 'positive-class' */
+  readonly twoClassLeaves?: TwoClassLeaves;
+  /** default 'pdm' */
+  readonly layout?: OutputLayout;
+  /** metadata_props to add or replace after the card's, as onnx.helper.set_model_props would */
+  readonly props?: Readonly<Record<string, string>>;
+}
+
 export function encodeOnnx(
   model: ForestModel,
   metadata: ModelMetadata,
-  twoClassLeaves: TwoClassLeaves,
+  options: EncodeOptions = {},
 ): Uint8Array {
+  const { twoClassLeaves = 'positive-class', layout = 'pdm' } = options;
   const card = modelCard(model, metadata);
   const F = model.nFeatures;
   const C = model.classes.length;
+  const sk = layout !== 'pdm';
+  // skl2onnx leaves the batch dimension of FloatTensorType([None, F]) unset: no dim_value, no dim_param
+  const N = sk ? null : 'N';
+  const scaled = sk ? 'variable' : 'scaled_features';
+  const [label, probabilities] = sk
+    ? ['label', 'probabilities']
+    : [ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY];
 
   const scaler = node(
     'Scaler',
-    'scaler',
+    sk ? 'Scaler' : 'scaler',
     [ONNX_INPUT],
-    ['scaled_features'],
+    [scaled],
     [floatsAttr('offset', model.scaler.onnxOffset), floatsAttr('scale', model.scaler.onnxScale)],
   );
   const ensemble = node(
     'TreeEnsembleClassifier',
-    'forest',
-    ['scaled_features'],
-    [ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITY],
+    sk ? 'TreeEnsembleClassifier' : 'forest',
+    [scaled],
+    [label, probabilities],
     treeEnsembleAttributes(model, twoClassLeaves),
   );
 
-  const graph = new ProtoWriter()
-    .message(1, scaler)
-    .message(1, ensemble)
-    .string(2, 'pdm_forest')
-    .message(11, valueInfo(ONNX_INPUT, ELEM_FLOAT, ['N', F]))
-    .message(12, valueInfo(ONNX_OUTPUT_LABEL, ELEM_STRING, ['N']))
-    .message(12, valueInfo(ONNX_OUTPUT_PROBABILITY, ELEM_FLOAT, ['N', C]));
+  const graph = new ProtoWriter().message(1, scaler).message(1, ensemble);
+  if (layout === 'skl2onnx-zipmap') {
+    // zip_map.py: string labels pass through an Identity, the probabilities become one map per row
+    graph
+      .message(1, node('Identity', 'Identity', [label], [ONNX_OUTPUT_LABEL], [], ''))
+      .message(
+        1,
+        node(
+          'ZipMap',
+          'ZipMap',
+          [probabilities],
+          [ONNX_OUTPUT_PROBABILITY],
+          [stringsAttr('classlabels_strings', model.classes)],
+        ),
+      );
+  }
+  graph.string(2, sk ? 'pipeline' : 'pdm_forest').message(11, valueInfo(ONNX_INPUT, ELEM_FLOAT, [N, F]));
+  if (layout === 'skl2onnx-zipmap') {
+    graph
+      .message(12, valueInfo(ONNX_OUTPUT_LABEL, ELEM_STRING, [N]))
+      .message(12, sequenceOfMapsInfo(ONNX_OUTPUT_PROBABILITY, ELEM_STRING, ELEM_FLOAT));
+  } else {
+    graph
+      .message(12, valueInfo(label, ELEM_STRING, [N]))
+      .message(12, valueInfo(probabilities, ELEM_FLOAT, [N, C]));
+  }
 
   const out = new ProtoWriter()
     .int(1, IR_VERSION)
@@ -104,7 +149,7 @@ export function encodeOnnx(
     .message(7, graph)
     .message(8, new ProtoWriter().string(1, '').int(2, OPSET_DEFAULT))
     .message(8, new ProtoWriter().string(1, ML_DOMAIN).int(2, OPSET_ML));
-  for (const [key, value] of Object.entries(cardToProps(card))) {
+  for (const [key, value] of Object.entries({ ...cardToProps(card), ...options.props })) {
     out.message(14, new ProtoWriter().string(1, key).string(2, value));
   }
   if (out.length > PROTOBUF_MAX_BYTES) {
@@ -200,23 +245,52 @@ function treeEnsembleAttributes(model: ForestModel, twoClassLeaves: TwoClassLeav
   ];
 }
 
-function node(opType: string, name: string, inputs: string[], outputs: string[], attributes: ProtoWriter[]) {
+function node(
+  opType: string,
+  name: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: ProtoWriter[],
+  domain = ML_DOMAIN,
+) {
   const w = new ProtoWriter();
   for (const input of inputs) w.string(1, input);
   for (const output of outputs) w.string(2, output);
   w.string(3, name).string(4, opType);
   for (const a of attributes) w.message(5, a);
-  return w.string(7, ML_DOMAIN);
+  return domain === '' ? w : w.string(7, domain);
 }
 
-/** A tensor type; string dims are symbolic (dim_param), numbers fixed (dim_value). */
-function valueInfo(name: string, elemType: number, dims: readonly (string | number)[]): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) {
-    shape.message(1, typeof d === 'string' ? new ProtoWriter().string(2, d) : new ProtoWriter().int(1, d));
+/** A tensor type; string dims are symbolic (dim_param), numbers fixed (dim_value), null unknown. */
+export function valueInfo(
+  name: string,
+  elemType: number,
+  dims: readonly (string | number | null)[],
+): ProtoWriter {
+  return new ProtoWriter().string(1, name).message(2, tensorType(elemType, dims));
+}
+
+function tensorType(elemType: number, dims?: readonly (string | number | null)[]): ProtoWriter {
+  const tensor = new ProtoWriter().int(1, elemType);
+  if (dims) {
+    const shape = new ProtoWriter();
+    for (const d of dims) {
+      const dim = new ProtoWriter();
+      if (typeof d === 'string') dim.string(2, d);
+      else if (typeof d === 'number') dim.int(1, d);
+      shape.message(1, dim);
+    }
+    tensor.message(2, shape);
   }
-  const tensor = new ProtoWriter().int(1, elemType).message(2, shape);
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensor));
+  // TypeProto.tensor_type
+  return new ProtoWriter().message(1, tensor);
+}
+
+/** seq(map(key, tensor(value))), ZipMap's output type: TypeProto.sequence_type (4) of map_type (5). */
+function sequenceOfMapsInfo(name: string, keyType: number, valueType: number): ProtoWriter {
+  const map = new ProtoWriter().int(1, keyType).message(2, tensorType(valueType));
+  const sequence = new ProtoWriter().message(1, new ProtoWriter().message(5, map));
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(4, sequence));
 }
 
 function floatsAttr(name: string, values: ArrayLike<number>): ProtoWriter {

@@ -20,6 +20,11 @@ export class ProtoReader {
     return this.#pos >= this.#end;
   }
 
+  /** offset of the next field in the input, so a caller can copy a field's bytes unparsed */
+  get position(): number {
+    return this.#pos;
+  }
+
   tag(): FieldTag {
     const key = this.varint();
     return { field: Math.floor(key / 8), wire: key % 8 };

@@ -53,6 +53,12 @@ export class ProtoWriter {
     return this;
   }
 
+  /** bytes that already are encoded fields (tag and value), copied from another message */
+  raw(fields: Uint8Array): this {
+    this.#append(fields);
+    return this;
+  }
+
   /** repeated float, packed: one length prefix, then little-endian float32 values */
   packedFloats(field: number, values: ArrayLike<number>): this {
     const bytes = new Uint8Array(4 * values.length);

@@ -1,7 +1,15 @@
 /** Test fixtures: small real models trained on simulator data, and deliberately wrong ones. */
 import { writeFile } from 'node:fs/promises';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor, yieldsFeatures } from '@pdm/features';
-import { exportOnnx, ForestModel, hashTrainingData, matrix, writeModelFiles } from '@pdm/forest';
+import {
+  encodeOnnx,
+  ForestModel,
+  hashTrainingData,
+  type Matrix,
+  matrix,
+  type OutputLayout,
+  writeModelFiles,
+} from '@pdm/forest';
 import { DEFAULT_CHAOS_RATES, trainingFleet } from '@pdm/pump-physics';
 
 export interface FixtureOptions {
@@ -9,10 +17,23 @@ export interface FixtureOptions {
   readonly seed?: number;
   /** names written into the metadata, to make a mismatched model */
   readonly featureNames?: readonly string[];
+  /** the graph's outputs: ours (default) or skl2onnx's, without or with ZipMap */
+  readonly layout?: OutputLayout;
+  /** metadata_props to add or replace, e.g. `classes` in another order */
+  readonly props?: Readonly<Record<string, string>>;
+  /** states to learn under another name, e.g. { WARNING: 'HEALTHY' } for a 3-class model */
+  readonly relabel?: Readonly<Partial<Record<string, string>>>;
 }
 
-/** Trains a small forest on a STRESS-clock training run (chaos on) and writes it like `pnpm train` does. */
-export async function writeTestModel(path: string, options: FixtureOptions = {}): Promise<void> {
+export interface TrainedFixture {
+  readonly model: ForestModel;
+  /** the training rows, float64, FEATURE_COUNT columns */
+  readonly x: Matrix<Float64Array>;
+  readonly bytes: Uint8Array;
+}
+
+/** Trains a small forest on a STRESS-clock training run (chaos on) and encodes it like `pnpm train` does. */
+export function trainTestModel(options: FixtureOptions = {}): TrainedFixture {
   const seed = options.seed ?? 1;
   const extractor = new FeatureExtractor();
   const values: number[] = [];
@@ -31,7 +52,7 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
   })) {
     if (!yieldsFeatures(extractor.push(m.sample, row))) continue;
     values.push(...row);
-    labels.push(m.state);
+    labels.push(options.relabel?.[m.state] ?? m.state);
   }
   const x = matrix(Float64Array.from(values), FEATURE_COUNT);
   const model = ForestModel.train(x, labels, {
@@ -40,7 +61,7 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
     minSamplesLeaf: 3,
     seed,
   });
-  const bytes = exportOnnx(model, {
+  const metadata = {
     featureNames: options.featureNames ?? FEATURE_NAMES,
     featureUnits: (options.featureNames ?? FEATURE_NAMES).map((_, i) => FEATURES[i]?.unit ?? ''),
     trainingDataSha256: hashTrainingData(x, labels),
@@ -48,8 +69,17 @@ export async function writeTestModel(path: string, options: FixtureOptions = {})
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seed)).toISOString(),
     trainerVersion: 'test-fixture',
     rows: { train: x.rows, test: 0 },
+  };
+  const bytes = encodeOnnx(model, metadata, {
+    ...(options.layout ? { layout: options.layout } : {}),
+    ...(options.props ? { props: options.props } : {}),
   });
-  await writeModelFiles(path, bytes);
+  return { model, x, bytes };
+}
+
+/** Trains a small model and writes it like `pnpm train` does. */
+export async function writeTestModel(path: string, options: FixtureOptions = {}): Promise<void> {
+  await writeModelFiles(path, trainTestModel(options).bytes);
 }
 
 /** Not a model at all: what a truncated copy or a wrong file looks like. */
