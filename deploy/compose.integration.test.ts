@@ -160,7 +160,8 @@ describe('docker-compose.yml', () => {
 
   it('pins every image it pulls to an exact version', () => {
     const pulled = [...services].filter(([, block]) => !/^ {4}build:/m.test(block));
-    expect(pulled.map(([name]) => name).sort()).toEqual(['influxdb', 'mosquitto']);
+    // The broker is eclipse-mosquitto with a plugin, built from mosquitto/Dockerfile (checked below).
+    expect(pulled.map(([name]) => name).sort()).toEqual(['influxdb']);
     for (const [name, block] of pulled) {
       expect(/^ {4}image: (\S+)$/m.exec(block)?.[1], name).toMatch(/^[a-z0-9./-]+:\d+\.\d+\.\d+$/);
     }
@@ -209,5 +210,32 @@ describe('Dockerfile', () => {
       packageManager: string;
     };
     expect(`pnpm@${args.PNPM_VERSION}`).toBe(packageManager);
+  });
+});
+
+describe('mosquitto/Dockerfile', () => {
+  const text = readFileSync(join(REPO_ROOT, 'mosquitto/Dockerfile'), 'utf8');
+
+  it('is what compose builds the broker from, with the mosquitto folder as the build context', () => {
+    expect(serviceBlocks(compose).get('mosquitto')).toMatch(/^ {4}build:\n {6}context: mosquitto$/m);
+  });
+
+  it('builds on eclipse-mosquitto, pinned to an exact version', () => {
+    const args = Object.fromEntries(
+      [...text.matchAll(/^ARG ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) =>
+      (m[1] as string).replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => args[name] ?? `<unset ${name}>`),
+    );
+    expect(froms.length).toBeGreaterThan(0);
+    for (const image of froms) expect(image).toMatch(/^eclipse-mosquitto:\d+\.\d+\.\d+$/);
+  });
+
+  it('sends the plugin’s source to the build, and never the password file beside it', () => {
+    const rules = readFileSync(join(REPO_ROOT, 'mosquitto/.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    expect(rules[0]).toBe('*');
+    for (const rule of rules.slice(1)) expect(rule).toMatch(/^![\w.-]+\.c$/);
   });
 });

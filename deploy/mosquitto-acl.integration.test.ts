@@ -2,14 +2,11 @@
  * The deployed broker's authentication and ACL (mosquitto/conf.d/auth.conf, mosquitto/acl) on a real
  * Mosquitto, with the password file and passwords that setup-secrets writes.
  */
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import { readDotenv, sharedFilter, TOPIC_KINDS, type TopicKind, topicFilter, topics } from '@pdm/telemetry';
-import { type Mosquitto, REPO_ROOT, startMosquitto } from '@pdm/testkit';
+import { sharedFilter, TOPIC_KINDS, type TopicKind, topicFilter, topics } from '@pdm/telemetry';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ENV_FILE, MQTT_USERS, type MqttUser, PASSWORD_FILE, setupSecrets } from './secrets.ts';
+import { type DeployedBroker, startDeployedBroker } from './deployed-broker.ts';
+import { MQTT_USERS, type MqttUser } from './secrets.ts';
 
 /** MQTT 5 reason code 0x87, in a refused CONNACK or PUBACK. */
 const NOT_AUTHORIZED = 0x87;
@@ -32,38 +29,11 @@ const SERVICES: readonly MqttUser[] = [
   'training-simulator',
 ];
 
-/** auth.conf as deployed, with its paths pointed at this test's password file and the repository's ACL. */
-async function deployedAuthConfig(passwordFile: string): Promise<string[]> {
-  const text = await readFile(join(REPO_ROOT, 'mosquitto/conf.d/auth.conf'), 'utf8');
-  const lines = text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-    .map((line) => {
-      if (line.startsWith('password_file ')) return `password_file ${passwordFile}`;
-      if (line.startsWith('acl_file ')) return `acl_file ${join(REPO_ROOT, 'mosquitto/acl')}`;
-      return line;
-    });
-  // Started as root, Mosquitto drops to the `mosquitto` user before it reads the password file, and this
-  // test's temporary folder is private; as any other user, the setting does nothing.
-  return [...lines, `user ${userInfo().username}`];
-}
-
-let broker: Mosquitto;
-let dir: string;
-let passwords: Record<MqttUser, string>;
+let deployed: DeployedBroker;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pdm-deploy-acl-'));
-  await cp(join(REPO_ROOT, '.env.example'), join(dir, '.env.example'));
-  await mkdir(join(dir, 'mosquitto'));
-  await setupSecrets(dir);
-  const env = readDotenv(join(dir, ENV_FILE));
-  passwords = Object.fromEntries(MQTT_USERS.map((u) => [u.user, env[u.env] ?? ''])) as Record<
-    MqttUser,
-    string
-  >;
-  broker = await startMosquitto({ config: await deployedAuthConfig(join(dir, PASSWORD_FILE)) });
+  deployed = await startDeployedBroker();
 });
 
 afterEach(async () => {
@@ -71,13 +41,12 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await broker?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await deployed?.stop();
 });
 
 function connect(username?: string, password?: string): Promise<MqttClient> {
   return mqtt
-    .connectAsync(broker.url, {
+    .connectAsync(deployed.broker.url, {
       username,
       password,
       clientId: `${username ?? 'anonymous'}-${Math.random().toString(36).slice(2, 8)}`,
@@ -92,7 +61,7 @@ function connect(username?: string, password?: string): Promise<MqttClient> {
 }
 
 function as(user: MqttUser): Promise<MqttClient> {
-  return connect(user, passwords[user]);
+  return connect(user, deployed.passwords[user]);
 }
 
 /** Every message a client receives, by topic. */
@@ -130,7 +99,7 @@ describe('the deployed broker', () => {
   });
 
   it('refuses a known user with a wrong password', async () => {
-    await expect(connect('acquisition', `${passwords.acquisition}x`)).rejects.toMatchObject({
+    await expect(connect('acquisition', `${deployed.passwords.acquisition}x`)).rejects.toMatchObject({
       code: NOT_AUTHORIZED,
     });
   });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 /**
  * The broker's users: one per service, a read-only viewer and the health check's. The names are fixed here,
- * in mosquitto/acl and in docker-compose.yml; each password lives in .env under `env`.
+ * in mosquitto/acl, in docker-compose.yml and (for the services' client ids) in mosquitto/conf.d/auth.conf;
+ * each password lives in .env under `env`.
  */
 export const MQTT_USERS = [
   { user: 'acquisition', env: 'MQTT_PASSWORD_ACQUISITION' },
