@@ -6,9 +6,9 @@
 # /out/<service> with its production dependencies only; it has no SERVICE argument, so BuildKit builds it
 # once for all images. The runtime stage copies one of them onto the slim image and runs it as `node`.
 
-# Node 20 as in package.json's engines; both stages on Debian bookworm, so that the native addons compiled
-# in the build stage (better-sqlite3) load in the runtime stage.
-ARG NODE_VERSION=20.20.2
+# Node 24 LTS, the Node .ci/run tests on (it reads the version from this line); both stages on Debian
+# bookworm, so that the native addons compiled in the build stage (better-sqlite3) load in the runtime stage.
+ARG NODE_VERSION=24.22.3
 
 FROM node:${NODE_VERSION}-bookworm AS build
 # The exact pnpm of package.json's packageManager, so that pnpm never fetches another version of itself.

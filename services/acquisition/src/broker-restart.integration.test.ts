@@ -55,7 +55,7 @@ function storedKeys(service: RunningService): Set<string> {
   return keys;
 }
 
-async function waitForStored(service: RunningService, rows: number, timeoutMs = 120_000): Promise<number> {
+async function waitForStored(service: RunningService, rows: number, timeoutMs = 60_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let count = 0;
   while (Date.now() < deadline) {
