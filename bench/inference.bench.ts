@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeTelemetry, predictionSchema, topics } from '@pdm/contract';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
-import { encodeTelemetry, predictionSchema, topics } from '@pdm/telemetry';
 import { recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { writeTestModel } from '../services/inference/src/testing/model-fixture.ts';

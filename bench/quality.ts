@@ -9,17 +9,13 @@ import { resolve } from 'node:path';
 import {
   ALARM_STATES,
   alertSchema,
-  configOrExit,
   groundTruthSchema,
-  intOption,
-  numberOption,
-  type OptionSpecs,
   PUMP_STATES,
   type PumpState,
-  parseConfig,
   parseTopic,
   predictionSchema,
-} from '@pdm/telemetry';
+} from '@pdm/contract';
+import { configOrExit, intOption, numberOption, type OptionSpecs, parseConfig } from '@pdm/service-kit';
 import { REPO_ROOT, recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import { z } from 'zod';
 import { formatNumber } from './table.ts';

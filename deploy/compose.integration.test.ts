@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDotenv } from '@pdm/telemetry';
+import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES } from './secrets.ts';

@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { readDotenv } from '@pdm/telemetry';
+import { readDotenv } from '@pdm/service-kit';
 import { type Mosquitto, REPO_ROOT, startMosquitto } from '@pdm/testkit';
 import { ENV_FILE, MQTT_USERS, type MqttUser, PASSWORD_FILE, setupSecrets } from './secrets.ts';
 

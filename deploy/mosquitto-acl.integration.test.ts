@@ -2,7 +2,7 @@
  * The deployed broker's authentication and ACL (mosquitto/conf.d/auth.conf, mosquitto/acl) on a real
  * Mosquitto, with the password file and passwords that setup-secrets writes.
  */
-import { sharedFilter, TOPIC_KINDS, type TopicKind, topicFilter, topics } from '@pdm/telemetry';
+import { sharedFilter, TOPIC_KINDS, type TopicKind, topicFilter, topics } from '@pdm/contract';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeployedBroker, startDeployedBroker } from './deployed-broker.ts';

@@ -5,7 +5,7 @@
  * ids belong to that service's broker user, and to no one else.
  */
 import { randomBytes } from 'node:crypto';
-import { sharedFilter, topics } from '@pdm/telemetry';
+import { sharedFilter, topics } from '@pdm/contract';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeployedBroker, startDeployedBroker } from './deployed-broker.ts';

@@ -2,7 +2,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDotenv } from '@pdm/telemetry';
+import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT, startService } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

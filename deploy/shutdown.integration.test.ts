@@ -4,7 +4,8 @@
  * what `docker compose stop` needs; without it the grace period ends in SIGKILL.
  */
 import { join } from 'node:path';
-import { SHUTDOWN_DEADLINE_MS, topics } from '@pdm/telemetry';
+import { topics } from '@pdm/contract';
+import { SHUTDOWN_DEADLINE_MS } from '@pdm/service-kit';
 import { type Mosquitto, REPO_ROOT, type RunningService, startMosquitto, startService } from '@pdm/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 

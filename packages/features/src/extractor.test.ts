@@ -1,4 +1,4 @@
-import type { Telemetry } from '@pdm/telemetry';
+import type { Telemetry } from '@pdm/contract';
 import { describe, expect, it } from 'vitest';
 import {
   FeatureExtractor,

@@ -4,7 +4,7 @@
  * model sees the same numbers in both. The export reads each pump in time order, so it only ever gets
  * 'ok'; the other verdicts are for a live stream, where redeliveries and bad clocks happen.
  */
-import type { Telemetry } from '@pdm/telemetry';
+import type { Telemetry } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_DECIMALS, REFERENCE_RPM, WINDOW } from './features.ts';
 
 const SCALE = 10 ** FEATURE_DECIMALS;

@@ -2,7 +2,7 @@
  * The feature list: names, units and order. The model's input is this vector, in this order; the
  * trainer writes it into the model's metadata and inference refuses a model whose list differs.
  */
-import type { Channel } from '@pdm/telemetry';
+import type { Channel } from '@pdm/contract';
 
 export interface FeatureInfo {
   readonly name: string;

@@ -1,4 +1,4 @@
-import { CHANNELS } from '@pdm/telemetry';
+import { CHANNELS } from '@pdm/contract';
 import { parseLineProtocol } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { InfluxError } from './errors.ts';

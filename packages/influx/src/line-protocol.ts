@@ -1,5 +1,5 @@
 /** How a stored sample becomes an InfluxDB point: measurement, tags, fields and timestamp, all here. */
-import { CHANNELS, type Telemetry, type TrainingSample } from '@pdm/telemetry';
+import { CHANNELS, type Telemetry, type TrainingSample } from '@pdm/contract';
 import { InfluxError } from './errors.ts';
 
 export const MEASUREMENT = 'pump_telemetry';

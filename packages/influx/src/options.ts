@@ -1,5 +1,5 @@
 /** The InfluxDB settings every program that talks to InfluxDB reads, with the same names everywhere. */
-import { type OptionSpecs, urlOption } from '@pdm/telemetry';
+import { type OptionSpecs, urlOption } from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const influxOptions = {

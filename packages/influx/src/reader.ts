@@ -11,7 +11,7 @@ import {
   InfluxDB,
   RequestTimedOutError,
 } from '@influxdata/influxdb-client';
-import { CHANNELS, type Channel, FAILURE_MODES, PUMP_STATES } from '@pdm/telemetry';
+import { CHANNELS, type Channel, FAILURE_MODES, PUMP_STATES } from '@pdm/contract';
 import { codeForStatus, InfluxError } from './errors.ts';
 import type { InfluxTarget } from './http.ts';
 import {

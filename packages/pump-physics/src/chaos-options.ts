@@ -1,5 +1,5 @@
 /** The chaos flags both simulators take, and the rates they stand for. */
-import { booleanOption, numberOption, type OptionSpecs } from '@pdm/telemetry';
+import { booleanOption, numberOption, type OptionSpecs } from '@pdm/service-kit';
 import { type ChaosRates, DEFAULT_CHAOS_RATES } from './chaos.ts';
 
 const rate = (dflt: number, flag: string, env: string, what: string) =>

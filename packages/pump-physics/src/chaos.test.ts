@@ -1,5 +1,5 @@
+import { type ChaosKind, overallVibration, telemetrySchema } from '@pdm/contract';
 import { Rng } from '@pdm/random';
-import { type ChaosKind, overallVibration, telemetrySchema } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { type ChaosRates, HEATWAVE, malformedPayload, PumpChaos } from './chaos.ts';
 import type { ChannelReadings } from './pump.ts';

@@ -4,8 +4,8 @@
  * every active event is reported so the ground truth can mark it.
  */
 
+import { type Channel, type ChaosKind, overallVibration } from '@pdm/contract';
 import type { Rng } from '@pdm/random';
-import { type Channel, type ChaosKind, overallVibration } from '@pdm/telemetry';
 import type { ChannelReadings } from './pump.ts';
 
 export interface ChaosRates {

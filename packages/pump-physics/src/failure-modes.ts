@@ -3,7 +3,7 @@
  * Overall vibration follows one calibrated curve for every mode (see vibration.ts); the modes differ
  * in where that vibration shows (axis split), in heat, hydraulics and motor load.
  */
-import type { FailureMode } from '@pdm/telemetry';
+import type { FailureMode } from '@pdm/contract';
 
 export interface FailureSignature {
   /** how the wear-induced vibration splits over the x (radial horizontal), y (radial vertical), z (axial) axes */

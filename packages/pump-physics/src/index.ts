@@ -2,7 +2,6 @@ export { Rng } from '@pdm/random';
 export * from './chaos.ts';
 export * from './chaos-options.ts';
 export * from './failure-modes.ts';
-export * from './iso10816.ts';
 export * from './lifecycle.ts';
 export * from './messages.ts';
 export * from './pump.ts';

@@ -1,7 +1,7 @@
 /** One life of a pump, new to failed: when it fails, how, and how its hidden health falls on the way. */
 
+import { FAILURE_MODES, type FailureMode, type PumpState } from '@pdm/contract';
 import type { Rng } from '@pdm/random';
-import { FAILURE_MODES, type FailureMode, type PumpState } from '@pdm/telemetry';
 import { sampleWeibull, type WeibullParams } from './weibull.ts';
 
 /**

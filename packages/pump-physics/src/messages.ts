@@ -6,7 +6,7 @@ import {
   RUL_DECIMALS,
   type Telemetry,
   type TrainingSample,
-} from '@pdm/telemetry';
+} from '@pdm/contract';
 import type { ChannelReadings, Reading } from './pump.ts';
 
 const scale = (c: keyof typeof CHANNEL_INFO) => 10 ** CHANNEL_INFO[c].decimals;

@@ -1,5 +1,5 @@
+import { FAILURE_MODES, type FailureMode, type PumpState } from '@pdm/contract';
 import { Rng } from '@pdm/random';
-import { FAILURE_MODES, type FailureMode, type PumpState } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_SIGNATURES } from './failure-modes.ts';
 import { drawTimeToFailure, healthAt, stateOf } from './lifecycle.ts';

@@ -1,8 +1,8 @@
 /** The digital twin of one centrifugal pump: its build, its current lifecycle, and a reading per sample. */
 
+import type { Channel, FailureMode, PumpState } from '@pdm/contract';
+import { overallVibration } from '@pdm/contract';
 import { Rng } from '@pdm/random';
-import type { Channel, FailureMode, PumpState } from '@pdm/telemetry';
-import { overallVibration } from '@pdm/telemetry';
 import { FAILURE_SIGNATURES } from './failure-modes.ts';
 import { drawLifecycle, healthAt, type Lifecycle, type LifetimeModel, stateOf } from './lifecycle.ts';
 import { axisFactors, unitAxisWeights, wearVibration } from './vibration.ts';

@@ -1,4 +1,4 @@
-import { encodeTrainingSample, parseTopic, trainingSampleSchema } from '@pdm/telemetry';
+import { encodeTrainingSample, parseTopic, trainingSampleSchema } from '@pdm/contract';
 import { describe, expect, it } from 'vitest';
 import { type TrainingFleetOptions, type TrainingMessage, trainingFleet } from './training-fleet.ts';
 

@@ -1,7 +1,7 @@
 /** A training fleet: every pump from new to failure and a little past it, interleaved in virtual time. */
 
+import { encodeTrainingSample, type PumpState, type TrainingSample, topics } from '@pdm/contract';
 import { Rng } from '@pdm/random';
-import { encodeTrainingSample, type PumpState, type TrainingSample, topics } from '@pdm/telemetry';
 import { type ChaosRates, malformedPayload, PumpChaos } from './chaos.ts';
 import type { LifetimeModel } from './lifecycle.ts';
 import { formatPumpId, trainingMessage } from './messages.ts';

@@ -1,5 +1,5 @@
 /** Overall vibration as wear grows, calibrated so that the ground-truth states grade as ISO 10816 zones. */
-import { overallVibration } from '@pdm/telemetry';
+import { overallVibration } from '@pdm/contract';
 
 /**
  * Wear-induced velocity RMS (mm/s) added to a pump's healthy level, at wear w = 1 − health.

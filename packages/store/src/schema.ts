@@ -1,5 +1,5 @@
 /** The SQLite schema, versioned with PRAGMA user_version. */
-import { CHANNELS } from '@pdm/telemetry';
+import { CHANNELS } from '@pdm/contract';
 
 export const SCHEMA_VERSION = 1;
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CHANNELS, type FailureMode, type PumpState, type Telemetry } from '@pdm/telemetry';
+import { CHANNELS, type FailureMode, type PumpState, type Telemetry } from '@pdm/contract';
 import Database from 'better-sqlite3';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 

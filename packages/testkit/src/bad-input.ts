@@ -2,7 +2,7 @@
  * A corpus of bad MQTT input, each case with the reason a service must give when it dead-letters it.
  * Used by the acquisition and inference tests alike.
  */
-import type { InvalidReason } from '@pdm/telemetry';
+import type { InvalidReason } from '@pdm/contract';
 
 export interface BadInput {
   readonly name: string;

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clipTopic, telemetrySchema, topics, trainingSampleSchema } from '@pdm/contract';
 import { SampleStore } from '@pdm/store';
-import { clipTopic, telemetrySchema, topics, trainingSampleSchema } from '@pdm/telemetry';
 import {
   badInputCorpus,
   type FakeInflux,

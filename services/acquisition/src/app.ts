@@ -1,5 +1,24 @@
 /** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
+
+import {
+  clipTopic,
+  INVALID_REASONS,
+  sharedFilter,
+  telemetrySchema,
+  topicFilter,
+  trainingSampleSchema,
+  validateMessage,
+} from '@pdm/contract';
 import { createInfluxWriter, encodeSample } from '@pdm/influx';
+import {
+  type Logger,
+  MetricsRegistry,
+  type MqttSettings,
+  type OpsServer,
+  RateLimitedLog,
+  shutdownInOrder,
+  startOpsServer,
+} from '@pdm/service-kit';
 import {
   CONFLICT_KINDS,
   type ConflictKind,
@@ -8,22 +27,6 @@ import {
   type Durability,
   SampleStore,
 } from '@pdm/store';
-import {
-  clipTopic,
-  INVALID_REASONS,
-  type Logger,
-  MetricsRegistry,
-  type MqttSettings,
-  type OpsServer,
-  RateLimitedLog,
-  sharedFilter,
-  shutdownInOrder,
-  startOpsServer,
-  telemetrySchema,
-  topicFilter,
-  trainingSampleSchema,
-  validateMessage,
-} from '@pdm/telemetry';
 import { GroupCommitter } from './committer.ts';
 import { Forwarder } from './forwarder.ts';
 import { type Intake, openIntake } from './intake.ts';

@@ -4,8 +4,8 @@
  * subscriptions, and answers "session present" all the same.
  */
 import { join } from 'node:path';
+import { topicFilter } from '@pdm/contract';
 import { SampleStore } from '@pdm/store';
-import { topicFilter } from '@pdm/telemetry';
 import { type Mosquitto, type RunningService, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -4,8 +4,9 @@
  * connections (lanes) fill one transaction instead: each message waits for the next commit, and one
  * fsync covers them all.
  */
+
+import type { Histogram, Logger } from '@pdm/service-kit';
 import type { DeadLetter, NewSample, SampleStore, WriteResult } from '@pdm/store';
-import type { Histogram, Logger } from '@pdm/telemetry';
 
 export interface CommitterMetrics {
   readonly onCommit: (samples: number, result: WriteResult, deadLetters: number, ms: number) => void;

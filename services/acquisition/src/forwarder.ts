@@ -4,8 +4,8 @@
  * refuses as bad data goes to the dead letters with the server's message.
  */
 import { encodeSample, InfluxError, type InfluxWriter, type WriteOutcome } from '@pdm/influx';
+import type { Counter, Logger } from '@pdm/service-kit';
 import type { DeadLetter, OutboxBatch, SampleStore } from '@pdm/store';
-import type { Counter, Logger } from '@pdm/telemetry';
 
 export interface ForwarderOptions {
   readonly batchLines: number;

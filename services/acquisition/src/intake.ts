@@ -4,7 +4,7 @@
  * Each has a fixed client id and a persistent session, so the broker keeps queueing while it is away.
  * Each connection hands messages over as they arrive and acknowledges them once they are committed.
  */
-import { connectMqtt, type Logger, type MqttConnection, type MqttSettings } from '@pdm/telemetry';
+import { connectMqtt, type Logger, type MqttConnection, type MqttSettings } from '@pdm/service-kit';
 
 export interface IntakeOptions {
   readonly lanes: number;

@@ -2,7 +2,7 @@
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
 import { missingInfluxSettings } from '@pdm/influx';
-import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/service-kit';
 import { createAcquisition } from './app.ts';
 import { options, program } from './options.ts';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, parseConfig, readDotenv } from '@pdm/telemetry';
+import { configOrExit, parseConfig, readDotenv } from '@pdm/service-kit';
 import { createDemo, type DemoSummary } from './app.ts';
 import { options, program } from './options.ts';
 

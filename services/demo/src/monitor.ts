@@ -7,7 +7,7 @@ import {
   type PumpState,
   parseTopic,
   predictionSchema,
-} from '@pdm/telemetry';
+} from '@pdm/contract';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export class FleetMonitor {

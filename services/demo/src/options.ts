@@ -1,5 +1,5 @@
 /** Flags and environment of the demo. */
-import { intOption, type OptionSpecs, sharedOptions, urlOption } from '@pdm/telemetry';
+import { intOption, type OptionSpecs, sharedOptions, urlOption } from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {

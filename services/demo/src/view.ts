@@ -1,5 +1,5 @@
 /** The terminal view: one screen, redrawn in place on a terminal, a line every few seconds otherwise. */
-import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import type { FleetMonitor } from './monitor.ts';
 
 export interface ViewState {

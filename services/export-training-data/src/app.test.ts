@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@pdm/telemetry';
+import { createLogger } from '@pdm/service-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExport, type ExportSettings } from './app.ts';
 import { fillStore, labelledFleet } from './fixtures.ts';

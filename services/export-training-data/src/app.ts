@@ -2,7 +2,7 @@
  * Wires the export: count where balancing needs it, one streaming pass through the features and the
  * sampler into a file that is renamed into place only when complete.
  */
-import type { Logger } from '@pdm/telemetry';
+import type { Logger } from '@pdm/service-kit';
 import { classTargets, everyRow, SelectionSampler, type StateCounts, totalOf } from './balance.ts';
 import { ExportError } from './errors.ts';
 import { rowFormat } from './format.ts';

@@ -1,4 +1,4 @@
-import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { describe, expect, it } from 'vitest';
 import { classTargets, everyRow, SelectionSampler, type StateCounts } from './balance.ts';
 

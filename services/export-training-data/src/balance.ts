@@ -5,8 +5,8 @@
  * every subset of that size equally likely, without holding a single row.
  */
 
+import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { Rng } from '@pdm/random';
-import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
 import type { BalanceMode } from './options.ts';
 
 export type StateCounts = Readonly<Record<PumpState, number>>;

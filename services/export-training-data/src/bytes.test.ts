@@ -1,4 +1,4 @@
-import { fixedJson } from '@pdm/telemetry';
+import { fixedJson } from '@pdm/contract';
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from './bytes.ts';
 

@@ -4,7 +4,7 @@
  * its UTF-8 encoding, which was most of the time of a million-row export (bench/export.bench.ts).
  * `fixed` prints exactly what fixedJson from @pdm/telemetry prints (bytes.test.ts holds it to that).
  */
-import { fixedJson } from '@pdm/telemetry';
+import { fixedJson } from '@pdm/contract';
 
 const ZERO = 48;
 const MINUS = 45;

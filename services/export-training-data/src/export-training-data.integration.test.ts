@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixedJson, PUMP_STATES, type Telemetry, type TrainingSample } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_DECIMALS, FEATURE_NAMES, FeatureExtractor } from '@pdm/features';
 import { createInfluxWriter, encodeSample } from '@pdm/influx';
-import { fixedJson, PUMP_STATES, type Telemetry, type TrainingSample } from '@pdm/telemetry';
 import { type FakeInflux, startFakeInflux, startService } from '@pdm/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_START_MS, fillStore, labelledFleet } from './fixtures.ts';

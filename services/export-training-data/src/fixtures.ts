@@ -3,9 +3,9 @@
  * Samples come from the same pump twins the training simulator runs, so features and states are real.
  */
 import { join } from 'node:path';
+import type { TrainingSample } from '@pdm/contract';
 import { formatPumpId, PumpTwin, trainingMessage } from '@pdm/pump-physics';
 import { type NewSample, SampleStore } from '@pdm/store';
-import type { TrainingSample } from '@pdm/telemetry';
 
 export interface FleetOptions {
   readonly pumps: number;

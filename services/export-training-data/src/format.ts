@@ -4,8 +4,9 @@
  * the number the FeatureExtractor computed, the same number inference computes. Runs once per written
  * row: the constant parts are encoded once, and the row goes straight into the output bytes.
  */
+
+import { HEALTH_DECIMALS, RUL_DECIMALS } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_DECIMALS, FEATURE_NAMES, TRAINING_SET_COLUMNS } from '@pdm/features';
-import { HEALTH_DECIMALS, RUL_DECIMALS } from '@pdm/telemetry';
 import type { ByteBuffer } from './bytes.ts';
 import type { OutputFormat } from './options.ts';
 import type { ExportRow } from './source.ts';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, terminal or not, signals, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, createLogger, EXIT_CONFIG, parseConfig, readDotenv } from '@pdm/telemetry';
+import { configOrExit, createLogger, EXIT_CONFIG, parseConfig, readDotenv } from '@pdm/service-kit';
 import { createExport } from './app.ts';
 import { ExportError } from './errors.ts';
 import { options, program } from './options.ts';

@@ -1,6 +1,8 @@
 /** Flags and environment of the export CLI. The store variables are the ones acquisition reads. */
+
+import { pumpIdSchema } from '@pdm/contract';
 import { influxOptions } from '@pdm/influx';
-import { type OptionSpecs, pumpIdSchema, sharedOptions } from '@pdm/telemetry';
+import { type OptionSpecs, sharedOptions } from '@pdm/service-kit';
 import { z } from 'zod';
 import { parseTimeBound, TIME_BOUND_HELP } from './time-range.ts';
 

@@ -1,5 +1,5 @@
+import type { TrainingSample } from '@pdm/contract';
 import { FEATURE_COUNT, FeatureExtractor } from '@pdm/features';
-import type { TrainingSample } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { classTargets, everyRow, SelectionSampler, zeroCounts } from './balance.ts';
 import { ExportError } from './errors.ts';

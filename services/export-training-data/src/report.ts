@@ -2,7 +2,8 @@
  * What the export tells the person or program running it: counts per state before and after balancing,
  * and progress. On a terminal a table and a progress bar on stderr; elsewhere JSON log lines.
  */
-import { type Logger, PUMP_STATES } from '@pdm/telemetry';
+import { PUMP_STATES } from '@pdm/contract';
+import type { Logger } from '@pdm/service-kit';
 import { type StateCounts, totalOf } from './balance.ts';
 
 /** What is known before the pass. Without balancing nothing is counted ahead but the samples, if cheap. */

@@ -6,7 +6,7 @@
 import { extname, resolve } from 'node:path';
 import type { InfluxTarget } from '@pdm/influx';
 import { missingInfluxSettings } from '@pdm/influx';
-import type { ConfigOf } from '@pdm/telemetry';
+import type { ConfigOf } from '@pdm/service-kit';
 import type { ExportSettings } from './app.ts';
 import type { OutputFormat, options } from './options.ts';
 import { influxSource, openSqliteSource, type SampleSource } from './source.ts';

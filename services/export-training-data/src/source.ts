@@ -2,9 +2,10 @@
  * Where the samples come from: the SQLite store or InfluxDB, behind one interface. Both give rows per
  * pump in time order, which is what the feature windows need, and both stream.
  */
+
+import type { FailureMode, PumpState, Telemetry } from '@pdm/contract';
 import { InfluxError, type InfluxTarget, queryTelemetry } from '@pdm/influx';
 import { SampleStore, StoreError } from '@pdm/store';
-import type { FailureMode, PumpState, Telemetry } from '@pdm/telemetry';
 import { type StateCounts, zeroCounts } from './balance.ts';
 import { ExportError } from './errors.ts';
 import { readInThread } from './sqlite-reader.ts';

@@ -4,8 +4,9 @@
  * thread reads it back into a single row object, refilled for every sample. Neither side makes an
  * object per sample.
  */
+
+import { FAILURE_MODES, type FailureMode, PUMP_STATES, type PumpState } from '@pdm/contract';
 import { SAMPLE_COLUMNS, type SampleValues } from '@pdm/store';
-import { FAILURE_MODES, type FailureMode, PUMP_STATES, type PumpState } from '@pdm/telemetry';
 import type { ExportRow } from './source.ts';
 
 const column = (name: (typeof SAMPLE_COLUMNS)[number]) => SAMPLE_COLUMNS.indexOf(name);

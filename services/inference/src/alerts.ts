@@ -3,7 +3,7 @@
  * included), and returning to HEALTHY from there. Debounced per pump, so a flapping pump cannot flood
  * the alerts topic.
  */
-import { ALARM_STATES, type Alert, type PumpState } from '@pdm/telemetry';
+import { ALARM_STATES, type Alert, type PumpState } from '@pdm/contract';
 
 export type AlertKind = Alert['kind'];
 

@@ -2,27 +2,29 @@
 import { join } from 'node:path';
 import {
   clipTopic,
-  connectMqtt,
   DEAD_LETTERS_LOG,
   groundTruthSchema,
   INVALID_REASONS,
   LiveScorer,
+  PREDICTIONS_LOG,
+  PUMP_STATES,
+  parseTopic,
+  telemetrySchema,
+  topicFilter,
+  validateMessage,
+} from '@pdm/contract';
+import {
+  connectMqtt,
   type Logger,
   MetricsRegistry,
   type MqttConnection,
   type MqttSettings,
   type OpsServer,
-  PREDICTIONS_LOG,
-  PUMP_STATES,
-  parseTopic,
   Qos1Publisher,
   RateLimitedLog,
   shutdownInOrder,
   startOpsServer,
-  telemetrySchema,
-  topicFilter,
-  validateMessage,
-} from '@pdm/telemetry';
+} from '@pdm/service-kit';
 import { AlertPolicy } from './alerts.ts';
 import { DailyLog } from './daily-log.ts';
 import { type LoadedModel, loadModel, ModelError } from './model.ts';

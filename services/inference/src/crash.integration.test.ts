@@ -6,8 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeTelemetry, topicFilter, topics } from '@pdm/contract';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
-import { encodeTelemetry, topicFilter, topics } from '@pdm/telemetry';
 import { type Mosquitto, type RunningService, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

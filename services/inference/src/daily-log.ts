@@ -5,7 +5,7 @@
  */
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { dailyFileName, dayOfDailyFile, utcDay } from '@pdm/telemetry';
+import { dailyFileName, dayOfDailyFile, utcDay } from '@pdm/contract';
 
 export interface DailyLogOptions {
   readonly dir: string;

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/contract';
 import { FEATURE_NAMES, RESTART_AFTER } from '@pdm/features';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
-import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/telemetry';
 import {
   badInputCorpus,
   type Mosquitto,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, signals, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, stopOnSignals } from '@pdm/service-kit';
 import { createInference } from './app.ts';
 import { options, program } from './options.ts';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PUMP_STATES } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_NAMES } from '@pdm/features';
 import { type ForestModel, type Matrix, ProtoWriter, selectRows } from '@pdm/forest';
-import { PUMP_STATES } from '@pdm/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LoadedModel, loadModel, ModelError, predict } from './model.ts';
 import { type TrainedFixture, trainTestModel } from './testing/model-fixture.ts';

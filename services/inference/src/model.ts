@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { FEATURE_NAMES } from '@pdm/features';
 import {
   ONNX_OUTPUT_LABEL,
@@ -16,7 +17,6 @@ import {
   type UnzippedOutput,
   unzipMapOutputs,
 } from '@pdm/forest';
-import { PUMP_STATES, type PumpState } from '@pdm/telemetry';
 import ort from 'onnxruntime-node';
 
 export type ModelErrorCode = 'missing' | 'unreadable' | 'malformed' | 'mismatch';

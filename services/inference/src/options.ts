@@ -1,5 +1,5 @@
 /** Flags and environment of the inference service. */
-import { intOption, numberOption, type OptionSpecs, sharedOptions } from '@pdm/telemetry';
+import { intOption, numberOption, type OptionSpecs, sharedOptions } from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {

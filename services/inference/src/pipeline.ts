@@ -3,21 +3,19 @@
  * one onnxruntime run per batch, then per row the smoothed state, the prediction message, the log rows,
  * any alert, and the live score.
  */
-import { FEATURE_COUNT, FeatureExtractor, type PushVerdict } from '@pdm/features';
-import { isoZone } from '@pdm/pump-physics';
+
 import {
   type Alert,
-  type Counter,
-  type Histogram,
+  isoZone,
   type LiveScorer,
-  type Logger,
   type Prediction,
   PUMP_STATES,
   type PumpState,
-  RateLimitedLog,
   type Telemetry,
   topics,
-} from '@pdm/telemetry';
+} from '@pdm/contract';
+import { FEATURE_COUNT, FeatureExtractor, type PushVerdict } from '@pdm/features';
+import { type Counter, type Histogram, type Logger, RateLimitedLog } from '@pdm/service-kit';
 import type { AlertPolicy } from './alerts.ts';
 import type { DailyLog } from './daily-log.ts';
 import { predict } from './model.ts';

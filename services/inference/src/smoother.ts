@@ -4,7 +4,7 @@
  * WARNING needs only the last `calm` states in a row, so the reported state follows a repair or the
  * first signs of wear without lagging.
  */
-import { ALARM_STATES, type PumpState } from '@pdm/telemetry';
+import { ALARM_STATES, type PumpState } from '@pdm/contract';
 
 export interface SmoothedState {
   readonly state: PumpState;

@@ -1,12 +1,6 @@
+import { LiveScorer, PUMP_STATES, type PumpState, type Telemetry } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_NAMES } from '@pdm/features';
-import {
-  createLogger,
-  LiveScorer,
-  MetricsRegistry,
-  PUMP_STATES,
-  type PumpState,
-  type Telemetry,
-} from '@pdm/telemetry';
+import { createLogger, MetricsRegistry } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
 import { AlertPolicy } from './alerts.ts';
 import type { DailyLog } from './daily-log.ts';

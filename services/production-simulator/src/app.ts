@@ -1,12 +1,6 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
-import {
-  CHAOS_KINDS,
-  type ChaosKind,
-  FLUSH_GRACE_MS,
-  Histogram,
-  type Logger,
-  type MessageSink,
-} from '@pdm/telemetry';
+import { CHAOS_KINDS, type ChaosKind } from '@pdm/contract';
+import { FLUSH_GRACE_MS, Histogram, type Logger, type MessageSink } from '@pdm/service-kit';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
 import { epochNow, FleetScheduler } from './scheduler.ts';
 

@@ -1,5 +1,5 @@
+import { groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/contract';
 import { DEFAULT_CHAOS_RATES } from '@pdm/pump-physics';
-import { groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/telemetry';
 import { describe, expect, it } from 'vitest';
 import { type FleetOptions, ProductionFleet, type PumpOutput } from './fleet.ts';
 import { MODE_SETTINGS } from './modes.ts';

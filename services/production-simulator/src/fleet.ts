@@ -1,4 +1,6 @@
 /** The production fleet: each pump's twin, sequence counter, repairs and chaos. */
+
+import { type ChaosKind, encodeTelemetry, topics } from '@pdm/contract';
 import {
   type ChaosRates,
   etaForMean,
@@ -10,7 +12,6 @@ import {
   Rng,
   telemetryMessage,
 } from '@pdm/pump-physics';
-import { type ChaosKind, encodeTelemetry, topics } from '@pdm/telemetry';
 
 export interface FleetOptions {
   readonly pumps: number;

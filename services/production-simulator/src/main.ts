@@ -9,7 +9,7 @@ import {
   parseConfig,
   readDotenv,
   SHUTDOWN_DEADLINE_MS,
-} from '@pdm/telemetry';
+} from '@pdm/service-kit';
 import { createProductionSimulator } from './app.ts';
 import { MODE_SETTINGS } from './modes.ts';
 import { options, program } from './options.ts';

@@ -1,4 +1,4 @@
-import { type ChaosKind, groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/telemetry';
+import { type ChaosKind, groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/contract';
 import {
   type Mosquitto,
   type ReceivedMessage,

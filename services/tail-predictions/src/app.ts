@@ -1,6 +1,6 @@
 /** Wires a source (the prediction log or the MQTT topics) through the view to the output; start/stop. */
 import type { Writable } from 'node:stream';
-import { shutdownInOrder } from '@pdm/telemetry';
+import { shutdownInOrder } from '@pdm/service-kit';
 import { createFilter, type FilterSettings } from './filter.ts';
 import { type Log, LogFollower } from './follow.ts';
 import { type Subscription, subscribe } from './subscription.ts';

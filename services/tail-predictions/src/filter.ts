@@ -1,5 +1,5 @@
 /** Which rows the operator asked to see: by pump (ids or glob patterns), by state, alerts only. */
-import type { Alert, Prediction, PumpState } from '@pdm/telemetry';
+import type { Alert, Prediction, PumpState } from '@pdm/contract';
 
 export interface FilterSettings {
   /** pump ids or glob patterns (`*` any characters, `?` one); none: every pump */

@@ -5,7 +5,7 @@
  */
 import type { Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import type { Logger } from '@pdm/telemetry';
+import type { Logger } from '@pdm/service-kit';
 import { backlogStart } from './backlog.ts';
 import { type Line, LineSplitter } from './lines.ts';
 import { dayOf, dayOfFileName, logFileName, logPath } from './log-files.ts';

@@ -6,7 +6,7 @@ import {
   type Prediction,
   PUMP_STATES,
   type PumpState,
-} from '@pdm/telemetry';
+} from '@pdm/contract';
 
 // ANSI SGR parameters. Each painted piece ends with a full reset, so a line cut short never leaves the
 // terminal coloured.

@@ -1,6 +1,6 @@
 /** The prediction logs tail-predictions follows: `predictions-YYYY-MM-DD.jsonl`, as inference writes them. */
 import { join } from 'node:path';
-import { dailyFileName, dayOfDailyFile, PREDICTIONS_LOG, utcDay } from '@pdm/telemetry';
+import { dailyFileName, dayOfDailyFile, PREDICTIONS_LOG, utcDay } from '@pdm/contract';
 
 export const dayOf = utcDay;
 

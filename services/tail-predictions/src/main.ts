@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: flags and env, colour detection, signals, a closed stdout, exit codes. */
 import { resolve } from 'node:path';
-import { configOrExit, createLogger, parseConfig, readDotenv, SHUTDOWN_DEADLINE_MS } from '@pdm/telemetry';
+import { configOrExit, createLogger, parseConfig, readDotenv, SHUTDOWN_DEADLINE_MS } from '@pdm/service-kit';
 import { createTailPredictions } from './app.ts';
 import { crossCheck, joinRepeatedFlags, options, program, withExamples } from './options.ts';
 

@@ -1,4 +1,4 @@
-import { parseConfig } from '@pdm/telemetry';
+import { parseConfig } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
 import { crossCheck, joinRepeatedFlags, options, program, withExamples } from './options.ts';
 

@@ -1,13 +1,13 @@
 /** Flags and environment of tail-predictions, and the help that explains them. */
+import { PUMP_STATES } from '@pdm/contract';
 import {
   booleanOption,
   type ConfigOf,
   type ConfigResult,
   intOption,
   type OptionSpecs,
-  PUMP_STATES,
   sharedOptions,
-} from '@pdm/telemetry';
+} from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {

@@ -1,5 +1,5 @@
 /** A line of the prediction log, checked: a prediction, or why it is not one. */
-import { type Prediction, predictionSchema } from '@pdm/telemetry';
+import { type Prediction, predictionSchema } from '@pdm/contract';
 
 export type Checked<T> =
   | { readonly ok: true; readonly value: T }

@@ -4,7 +4,8 @@
  * status); a viewer must leave nothing behind on the broker, so it connects on its own terms here.
  */
 import { randomBytes } from 'node:crypto';
-import { END_TIMEOUT_MS, endWithin, topicFilter } from '@pdm/telemetry';
+import { topicFilter } from '@pdm/contract';
+import { END_TIMEOUT_MS, endWithin } from '@pdm/service-kit';
 import mqtt from 'mqtt';
 import type { Log } from './follow.ts';
 

@@ -2,7 +2,7 @@
  * One row in, one output line or nothing out: checked, filtered, then formatted or passed through
  * unchanged (--json). A row that is not a prediction or alert is reported and skipped.
  */
-import { type Alert, alertSchema, type Prediction, predictionSchema, validateMessage } from '@pdm/telemetry';
+import { type Alert, alertSchema, type Prediction, predictionSchema, validateMessage } from '@pdm/contract';
 import type { Filter } from './filter.ts';
 import { Formatter } from './format.ts';
 import { parsePredictionLine } from './records.ts';

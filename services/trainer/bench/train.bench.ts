@@ -13,9 +13,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PUMP_STATES } from '@pdm/contract';
 import { FEATURE_COUNT } from '@pdm/features';
 import { Rng } from '@pdm/forest';
-import { PUMP_STATES } from '@pdm/telemetry';
 import {
   benchTraining,
   summarizeTrainingBench,

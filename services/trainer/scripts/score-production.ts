@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { type GroundTruth, groundTruthSchema, type Telemetry, telemetrySchema } from '@pdm/contract';
 import { FEATURE_COUNT, FeatureExtractor, WINDOW, yieldsFeatures } from '@pdm/features';
 import {
   classificationReport,
@@ -17,7 +18,6 @@ import {
   propsToCard,
   readOnnxMetadata,
 } from '@pdm/forest';
-import { type GroundTruth, groundTruthSchema, type Telemetry, telemetrySchema } from '@pdm/telemetry';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { confusionMatrix, displayOrder } from '../src/report.ts';
 

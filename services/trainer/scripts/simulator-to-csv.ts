@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { trainingSampleSchema } from '@pdm/telemetry';
+import { trainingSampleSchema } from '@pdm/contract';
 import { ExportCsvBuilder } from '../src/simulated-data.ts';
 
 const { values } = parseArgs({

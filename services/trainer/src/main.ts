@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of `pnpm train`: flags, the terminal, exit codes. */
-import { configOrExit, parseConfig } from '@pdm/telemetry';
+import { configOrExit, parseConfig } from '@pdm/service-kit';
 import { runTrainer } from './app.ts';
 import { TrainerError } from './errors.ts';
 import { crossCheck, options, program } from './options.ts';

@@ -1,5 +1,5 @@
 import { FEATURE_NAMES } from '@pdm/features';
-import { parseConfig } from '@pdm/telemetry';
+import { parseConfig } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
 import { crossCheck, options, program } from './options.ts';
 

@@ -4,7 +4,7 @@
  */
 import { FEATURE_NAMES } from '@pdm/features';
 import type { MaxFeatures } from '@pdm/forest';
-import { type ConfigOf, intOption, type OptionSpecs } from '@pdm/telemetry';
+import { type ConfigOf, intOption, type OptionSpecs } from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {

@@ -1,6 +1,7 @@
 /** What a training run reports: the JSON beside the model, and the same facts as text for a person. */
+
+import { PUMP_STATES } from '@pdm/contract';
 import type { ClassScores, ForestParams } from '@pdm/forest';
-import { PUMP_STATES } from '@pdm/telemetry';
 
 export interface ConfusionMatrix {
   /** row and column order */

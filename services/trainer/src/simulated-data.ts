@@ -2,10 +2,11 @@
  * Simulator samples as the training CSV that `pnpm export-training-data` writes: fixtures for the tests,
  * and the core of scripts/simulator-to-csv.ts, the stand-in for the export until that CLI lands.
  */
+
+import { PUMP_STATES, type TrainingSample } from '@pdm/contract';
 import { FEATURE_COUNT, FeatureExtractor, TRAINING_SET_COLUMNS, yieldsFeatures } from '@pdm/features';
 import { Rng } from '@pdm/forest';
 import { formatPumpId, PumpTwin, trainingMessage } from '@pdm/pump-physics';
-import { PUMP_STATES, type TrainingSample } from '@pdm/telemetry';
 
 /** The export's header: identity, the shared features in their order, then the ground truth. */
 export const EXPORT_COLUMNS = TRAINING_SET_COLUMNS;

@@ -1,7 +1,8 @@
 /** Wires the training fleet to a sink and reports what was sent. */
 
+import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { type TrainingFleetOptions, trainingFleet } from '@pdm/pump-physics';
-import { FLUSH_GRACE_MS, type Logger, type MessageSink, PUMP_STATES, type PumpState } from '@pdm/telemetry';
+import { FLUSH_GRACE_MS, type Logger, type MessageSink } from '@pdm/service-kit';
 
 export interface TrainingSummary {
   readonly pumps: number;

@@ -9,7 +9,7 @@ import {
   parseConfig,
   readDotenv,
   SHUTDOWN_DEADLINE_MS,
-} from '@pdm/telemetry';
+} from '@pdm/service-kit';
 import { createTrainingSimulator } from './app.ts';
 import { options, program } from './options.ts';
 

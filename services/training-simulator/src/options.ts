@@ -7,7 +7,7 @@ import {
   numberOption,
   type OptionSpecs,
   sharedOptions,
-} from '@pdm/telemetry';
+} from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {

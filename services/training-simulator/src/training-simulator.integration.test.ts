@@ -1,4 +1,4 @@
-import { trainingSampleSchema } from '@pdm/telemetry';
+import { trainingSampleSchema } from '@pdm/contract';
 import { freePort, type Mosquitto, recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,6 +1,6 @@
 /** Test fixtures: messages as inference writes them, an output that can be awaited, a log that records. */
 import { Writable } from 'node:stream';
-import type { Alert, Prediction } from '@pdm/telemetry';
+import type { Alert, Prediction } from '@pdm/contract';
 import type { Log } from '../follow.ts';
 
 export const MODEL_VERSION = '2026-03-01T08:00:00.000Z#1a2b3c4d';

@@ -16,7 +16,7 @@
  * Zones: A newly commissioned; B unrestricted long-term operation; C restricted, plan maintenance;
  * D severe enough to cause damage.
  */
-import type { IsoZone } from '@pdm/telemetry';
+import type { IsoZone } from './states.ts';
 
 export const ISO_MACHINE_CLASSES = {
   '10816-1-class-I': [0.71, 1.8, 4.5],

@@ -4,11 +4,10 @@
  */
 import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
+import { type Status, topics } from '@pdm/contract';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { AckWindow } from './ack-window.ts';
-import type { Status } from './schemas.ts';
-import { topics } from './topics.ts';
 
 export type { MqttClient } from 'mqtt';
 
