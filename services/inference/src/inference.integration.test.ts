@@ -400,7 +400,11 @@ describe('inference against a real Mosquitto', () => {
       await service.waitForLine(/forgot pumps silent/);
       await publishAll(publisher, fleetTelemetry(['it9-new'], 4, 4));
       const predictions = (
-        await service.whileRunning(recorder.waitFor(4, (m) => m.topic.endsWith('/it9-new')))
+        await service
+          .whileRunning(recorder.waitFor(4, (m) => m.topic.endsWith('/it9-new')))
+          .catch((err: Error) => {
+            throw new Error(`${err.message}\ninference's log:\n${service.stdout().slice(-4000)}`);
+          })
       ).map((m) => predictionSchema.parse(JSON.parse(m.payload.toString())));
       expect(predictions.map((p) => p.seq)).toEqual([4, 5, 6, 7]);
       metrics = await metricsOf(service);
