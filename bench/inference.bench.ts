@@ -34,7 +34,7 @@ function fleetPayloads(pumps: number, perPump: number): { topic: string; payload
 }
 
 async function publishQueued(url: string, messages: { topic: string; payload: string }[]): Promise<void> {
-  const client = await mqtt.connectAsync(url, { clientId: 'bench-inference-pub', protocolVersion: 5 });
+  const client = await mqtt.connectAsync(url, { clientId: 'bench-inference-sender', protocolVersion: 5 });
   let inFlight = 0;
   let wake: (() => void) | undefined;
   for (const m of messages) {

@@ -118,7 +118,7 @@ describe('inference against a real Mosquitto', () => {
     const service = inference(join(models, 'good.onnx'), 'inf-it-1');
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-1-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-1-sender' });
     try {
       const samples = fleetTelemetry(['it1-a', 'it1-b', 'it1-c', 'it1-d'], 150);
       await publishAll(publisher, samples);
@@ -152,7 +152,7 @@ describe('inference against a real Mosquitto', () => {
     const service = inference(modelPath, 'inf-it-2');
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-2-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-2-sender' });
     try {
       const pumps = Array.from({ length: 20 }, (_, i) => `it2-${i}`);
       const samples = fleetTelemetry(pumps, 200);
@@ -192,7 +192,7 @@ describe('inference against a real Mosquitto', () => {
     const version = (JSON.parse(await service.waitForLine(/"msg":"model loaded"/)) as { version: string })
       .version;
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-3-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-3-sender' });
     try {
       await writeCorruptModel(modelPath);
       await service.waitForLine(/not a readable ONNX model/);
@@ -238,7 +238,7 @@ describe('inference against a real Mosquitto', () => {
       inference(join(models, 'good.onnx'), `inf-it-5-${r}`, ['--replicas', '2', '--replica', String(r)]),
     );
     for (const r of replicas) await r.waitForLine(/inference running/);
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-5-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-5-sender' });
     try {
       const pumps = Array.from({ length: 30 }, (_, i) => `it5-${i}`);
       const samples = fleetTelemetry(pumps, 20);
@@ -263,7 +263,7 @@ describe('inference against a real Mosquitto', () => {
     const service = inference(join(models, 'good.onnx'), 'inf-it-6');
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-6-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-6-sender' });
     try {
       const valid = fleetTelemetry(['it6'], 1)[0] as Telemetry;
       const corpus = badInputCorpus(topics.telemetry, valid);
@@ -308,7 +308,7 @@ describe('inference against a real Mosquitto', () => {
     await service.waitForLine(/inference running/);
     const alerts = await recordMessages(broker.url, 'pdm/v1/alerts/+');
     const predictions = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-7-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-7-sender' });
     try {
       // Healthy for 120 s with a 3-sample, +30 mm/s spike in vibration_x at 60 s.
       const healthy = fleetTelemetry(['it7-healthy'], 120).map((s) =>
@@ -349,7 +349,7 @@ describe('inference against a real Mosquitto', () => {
     const service = inference(join(models, 'good.onnx'), 'inf-it-8');
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-8-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-8-sender' });
     try {
       // The contract allows device time up to 2200, so this sample is valid; the pump's clock then
       // goes on as before, and each later sample looks older than it.
@@ -381,7 +381,7 @@ describe('inference against a real Mosquitto', () => {
     });
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-9-pub' });
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-it-9-sender' });
     try {
       const fleet = fleetTelemetry(['it9-a', 'it9-b', 'it9-c', 'it9-new'], 4);
       const newcomer = (s: Telemetry) => s.pump_id === 'it9-new';
