@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
 import { inferenceBenchmarks } from './inference.bench.ts';
+import { inferenceMemoryBenchmarks } from './inference-memory.bench.ts';
 import { mlBenchmarks } from './ml.bench.ts';
 import { simulatorBenchmarks } from './simulators.bench.ts';
 import { type BenchRow, renderTable } from './table.ts';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...acquisitionBenchmarks,
   ...mlBenchmarks,
   ...inferenceBenchmarks,
+  ...inferenceMemoryBenchmarks,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
