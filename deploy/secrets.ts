@@ -134,7 +134,8 @@ async function exists(path: string): Promise<boolean> {
 
 /** Written beside the target and renamed over it, so a reader never sees half a file; mode 600 whatever the umask. */
 async function writePrivate(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // A name no other writer picks, without reaching for the process id: only setup-secrets.ts touches `process`.
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, text, { mode: 0o600 });
   await chmod(tmp, 0o600);
   await rename(tmp, path);

@@ -56,7 +56,7 @@ const PROGRAMS: readonly Program[] = [
   {
     name: 'tail-predictions',
     args: ['--source', 'mqtt', '--json'],
-    ready: /waiting for predictions/,
+    ready: /"subscribed"/,
   },
 ];
 

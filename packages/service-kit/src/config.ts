@@ -262,6 +262,12 @@ export function configOrExit<T extends OptionSpecs>(
   result: ConfigResult<T>,
   program: ProgramInfo,
   io: ExitIo,
+  {
+    usageOnError = false,
+  }: {
+    /** the whole usage after the problems, instead of a pointer to --help */
+    readonly usageOnError?: boolean;
+  } = {},
 ): ConfigOf<T> {
   if (result.kind === 'help') {
     io.out(result.text);
@@ -269,7 +275,7 @@ export function configOrExit<T extends OptionSpecs>(
   }
   if (result.kind === 'invalid') {
     io.err(
-      `${program.name}: invalid configuration\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for usage.`,
+      `${program.name}: invalid configuration\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n\n${usageOnError ? result.usage : 'Run with --help for usage.'}`,
     );
     return io.exit(EXIT_CONFIG);
   }

@@ -4,5 +4,6 @@ export * from './metrics.ts';
 export * from './mqtt.ts';
 export * from './ops-server.ts';
 export * from './rate-limited-log.ts';
+export * from './run-main.ts';
 export * from './shutdown.ts';
 export * from './sink.ts';

@@ -4,19 +4,26 @@ import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
+/**
+ * Where logs go: a standard stream (`process.stdout` or `process.stderr`, handed in by main), pretty
+ * when it is a terminal; a file, JSON lines appended; or, for tests, anything that takes JSON lines.
+ */
+export type LogTarget =
+  | { readonly fd: number; readonly isTTY?: boolean }
+  | { readonly file: string }
+  | { readonly lines: DestinationStream };
+
 export interface LoggerSettings {
   readonly name: string;
   readonly level: string;
   /**
-   * Where logs go. stderr for programs whose stdout carries data (`--stdout` JSON Lines),
-   * so the two streams never mix.
+   * stderr for programs whose stdout carries data (`--stdout` JSON Lines), so the two streams never
+   * mix. Default: JSON lines on stdout (fd 1).
    */
-  readonly to?: 'stdout' | 'stderr';
+  readonly to?: LogTarget;
 }
 
-export function createLogger({ name, level, to = 'stdout' }: LoggerSettings): Logger {
-  const fd = to === 'stdout' ? 1 : 2;
-  const stream = to === 'stdout' ? process.stdout : process.stderr;
+export function createLogger({ name, level, to = { fd: 1 } }: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name,
     level,
@@ -24,15 +31,18 @@ export function createLogger({ name, level, to = 'stdout' }: LoggerSettings): Lo
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.err },
   };
-  // A synchronous pretty stream, not a worker-thread transport: one process, nothing to lose on exit.
-  const destination: DestinationStream = stream.isTTY
-    ? pretty({
-        colorize: true,
-        destination: fd,
-        sync: true,
-        translateTime: 'HH:MM:ss.l',
-        ignore: 'pid,hostname,service',
-      })
-    : pino.destination({ fd, sync: true });
+  // Synchronous streams, not a worker-thread transport: one process, nothing to lose on exit.
+  let destination: DestinationStream;
+  if ('lines' in to) destination = to.lines;
+  else if ('file' in to) destination = pino.destination({ dest: to.file, sync: true, mkdir: true });
+  else if (to.isTTY)
+    destination = pretty({
+      colorize: true,
+      destination: to.fd,
+      sync: true,
+      translateTime: 'HH:MM:ss.l',
+      ignore: 'pid,hostname,service',
+    });
+  else destination = pino.destination({ fd: to.fd, sync: true });
   return pino(options, destination);
 }

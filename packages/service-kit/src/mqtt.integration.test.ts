@@ -177,6 +177,35 @@ describe('connectMqtt against a real Mosquitto', () => {
     }
   });
 
+  it('connects a viewer under a random id on a session that ends with it, publishing no status', async () => {
+    const statuses: string[] = [];
+    const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    watcher.on('message', (topic) => statuses.push(topic));
+    await watcher.subscribeAsync('pdm/v1/status/#', { qos: 1 });
+    const received: string[] = [];
+    const connection = await connectMqtt({
+      url: broker.url,
+      clientId: 'viewer',
+      service: 'viewer-test',
+      session: 'ephemeral',
+      logger,
+      subscriptions: ['ephemeral/view'],
+      onMessage: (_topic, payload) => {
+        received.push(payload.toString());
+      },
+    });
+    expect(connection.clientId).toMatch(/^viewer-[0-9a-f]{8}$/);
+    await subscribed(connection);
+    await publishAll('ephemeral/view', 3);
+    while (received.length < 3) await new Promise((r) => setTimeout(r, 10));
+    await connection.close();
+    // A persistent session would keep the subscription and queue these for the viewer's return.
+    await publishAll('ephemeral/view', 5);
+    expect(await heldFor(connection.clientId, 'ephemeral/view')).toEqual([]);
+    await watcher.endAsync();
+    expect(statuses.filter((t) => t.includes('viewer-test'))).toEqual([]);
+  });
+
   it('closes within seconds when the broker is hung: it accepts nothing and answers nothing', async () => {
     const hung = await startMosquitto();
     const connection = await connectMqtt({

@@ -1,7 +1,9 @@
 /**
  * The one module that owns an MQTT connection: QoS 1, a fixed client id with a persistent session,
  * a retained online/offline status with a Last Will, reconnect with backoff, and a graceful end.
+ * Viewers connect the same way on an ephemeral session that leaves nothing behind.
  */
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import { type Status, topics } from '@pdm/contract';
@@ -31,13 +33,23 @@ export interface MqttSettings {
   readonly url: string;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
-  /** fixed across restarts, so the broker resumes the session and what it queued for us */
+  /**
+   * fixed across restarts, so the broker resumes the session and what it queued for us; with an
+   * ephemeral session, the prefix of a random id
+   */
   readonly clientId: string;
   /** names the retained status topic `pdm/v1/status/<service>` */
   readonly service: string;
   /**
-   * Publish the retained online/offline status (with a Last Will); default true. A service with several
-   * connections lets one of them speak for it.
+   * 'persistent' (default): a service's session, kept by the broker for sessionExpirySec while we are
+   * away, with whatever it queued for us. 'ephemeral': a viewer's, that leaves nothing behind: the client
+   * id is `<clientId>-<8 hex digits>`, the session ends with the connection (MQTT 5: clean start and
+   * session expiry 0; MQTT 3.1.1: clean session), and there is no status topic and no Last Will.
+   */
+  readonly session?: 'persistent' | 'ephemeral';
+  /**
+   * Publish the retained online/offline status (with a Last Will); default true, and false with an
+   * ephemeral session. A service with several connections lets one of them speak for it.
    */
   readonly status?: boolean;
   readonly logger: Logger;
@@ -63,6 +75,8 @@ export interface MqttSettings {
 
 export interface MqttConnection {
   readonly client: MqttClient;
+  /** the id we connected with (random with an ephemeral session) */
+  readonly clientId: string;
   /** the broker's Receive Maximum: how many QoS 1 publishes it accepts unacknowledged */
   readonly serverReceiveMaximum: number;
   /** why a subscription is missing (refused or failed), or undefined when all were granted */
@@ -84,7 +98,10 @@ export interface MqttConnection {
 
 /** Connects and resolves once the broker has accepted us; retries with backoff until then. */
 export async function connectMqtt(settings: MqttSettings): Promise<MqttConnection> {
-  const { logger, service, clientId } = settings;
+  const { logger, service } = settings;
+  const ephemeral = settings.session === 'ephemeral';
+  const clientId = ephemeral ? `${settings.clientId}-${randomBytes(4).toString('hex')}` : settings.clientId;
+  const publishStatus = !ephemeral && settings.status !== false;
   const log = logger.child({ component: 'mqtt' });
   const statusTopic = topics.status(service);
   const status = (state: Status['status']): string =>
@@ -95,11 +112,13 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
     username: settings.username,
     password: settings.password,
     protocolVersion: 5,
-    clean: false,
-    properties: { sessionExpiryInterval: settings.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S },
-    ...(settings.status === false
-      ? {}
-      : { will: { topic: statusTopic, payload: Buffer.from(status('offline')), qos: 1, retain: true } }),
+    clean: ephemeral,
+    properties: {
+      sessionExpiryInterval: ephemeral ? 0 : (settings.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S),
+    },
+    ...(publishStatus
+      ? { will: { topic: statusTopic, payload: Buffer.from(status('offline')), qos: 1, retain: true } }
+      : {}),
     reconnectPeriod: BACKOFF_MIN_MS,
     connectTimeout: 10_000,
     // We subscribe ourselves on every connect (see 'connect' below).
@@ -152,7 +171,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
       { url: settings.url, clientId, sessionPresent: connack.sessionPresent },
       'connected to MQTT broker',
     );
-    if (settings.status !== false) client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+    if (publishStatus) client.publish(statusTopic, status('online'), { qos: 1, retain: true });
     const filters = settings.subscriptions ?? [];
     if (filters.length > 0) {
       subscriptionProblem = 'subscribing';
@@ -181,8 +200,9 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
     if (client.options.protocolVersion === 5 && UNSUPPORTED_PROTOCOL.includes(code as number)) {
-      // An MQTT 3.1.1 broker (aedes, for one): the next attempt speaks 3.1.1. The session is still
-      // persistent (clean: false); it just has no expiry interval.
+      // An MQTT 3.1.1 broker (aedes, for one): the next attempt speaks 3.1.1. A persistent session
+      // stays persistent (clean: false), just without an expiry interval; an ephemeral one still
+      // ends with the connection (clean: true).
       log.warn({ url: settings.url }, 'broker does not speak MQTT 5; using MQTT 3.1.1');
       client.options.protocolVersion = 4;
       delete client.options.properties;
@@ -214,7 +234,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   const close = (): Promise<void> => {
     closing ??= (async () => {
       stopIntake();
-      if (client.connected && settings.status !== false) {
+      if (client.connected && publishStatus) {
         await withTimeout(
           client.publishAsync(statusTopic, status('offline'), { qos: 1, retain: true }),
           STATUS_PUBLISH_TIMEOUT_MS,
@@ -229,6 +249,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
   };
   return {
     client,
+    clientId,
     get serverReceiveMaximum() {
       return serverReceiveMaximum;
     },

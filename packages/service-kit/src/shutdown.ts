@@ -45,7 +45,7 @@ export interface SignalHandling {
   /** exit code once stop() has resolved; default 0 */
   readonly exitCode?: () => number;
   readonly logger: Pick<Logger, 'info' | 'error'>;
-  /** process.once and process.exit, passed in so that only main.ts touches `process` */
+  /** process.on and process.exit, passed in so that only the main part (run-main.ts) touches `process` */
   readonly onSignal: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void;
   readonly exit: (code: number) => void;
   readonly deadlineMs?: number;

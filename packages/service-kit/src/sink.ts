@@ -1,8 +1,10 @@
 /**
  * Where a simulator's messages go: the broker with QoS 1, or JSON Lines `{"topic": …, "payload": …}`
- * on a stream (`--stdout`). Both apply backpressure through the promise `send` may return.
+ * on a stream (`--stdout`). Both apply backpressure through the promise `send` may return. Also a
+ * simulator's run around its sink, the part both simulators' main.ts would otherwise repeat.
  */
 import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
 import { connectMqtt, type MqttSettings, Qos1Publisher } from './mqtt.ts';
 
 export interface MessageSink {
@@ -94,4 +96,73 @@ export async function openSimulatorSink(
     settings.logger.error({ err, topic }, 'publish failed'),
   );
   return { sink: mqttSink(publisher), close: () => mqtt.close() };
+}
+
+/** The flags both simulators share (`--stdout`, `--max-in-flight` and the broker's). */
+export interface SimulatorFlags {
+  readonly stdout: boolean;
+  readonly maxInFlight: number;
+  readonly mqttUrl: string;
+  readonly mqttUsername?: string | undefined;
+  readonly mqttPassword?: string | undefined;
+  readonly clientId: string;
+}
+
+export interface Simulation<Summary> {
+  /** runs until done or stopped; resolves once everything sent is confirmed (or abandoned) */
+  start(): Promise<Summary>;
+  /** ends the run after the current message; start() then resolves with what was sent */
+  stop(): void;
+}
+
+/**
+ * A simulator's whole run: opens the sink its flags ask for, runs the simulation until it ends or
+ * `signal` aborts, and closes the sink. Resolves with the summary, or undefined when stopped before the
+ * broker was reached.
+ */
+export async function runSimulation<Summary>(
+  flags: SimulatorFlags,
+  context: {
+    readonly service: string;
+    readonly logger: Logger;
+    readonly signal: AbortSignal;
+    /** where `--stdout` writes */
+    readonly stdout: Writable;
+  },
+  create: (sink: MessageSink) => Simulation<Summary>,
+): Promise<Summary | undefined> {
+  const { logger, signal } = context;
+  let stop = () => {};
+  signal.addEventListener(
+    'abort',
+    () => {
+      logger.info({ signal: signal.reason }, 'stopping: flushing in-flight messages');
+      stop();
+    },
+    { once: true },
+  );
+  let opened: Awaited<ReturnType<typeof openSimulatorSink>>;
+  try {
+    opened = await openSimulatorSink({
+      stdout: flags.stdout ? context.stdout : undefined,
+      maxInFlight: flags.maxInFlight,
+      url: flags.mqttUrl,
+      username: flags.mqttUsername,
+      password: flags.mqttPassword,
+      clientId: flags.clientId,
+      service: context.service,
+      logger,
+      signal,
+    });
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    logger.info('stopped before connecting');
+    return undefined;
+  }
+  const simulation = create(opened.sink);
+  stop = () => simulation.stop();
+  if (signal.aborted) stop();
+  const summary = await simulation.start();
+  await opened.close();
+  return summary;
 }

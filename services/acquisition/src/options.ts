@@ -1,7 +1,8 @@
 /** Flags and environment of the acquisition service. The export CLI reads the same store variables. */
-import { influxOptions } from '@pdm/influx';
+import { influxOptions, missingInfluxSettings } from '@pdm/influx';
 import {
   booleanOption,
+  type ConfigOf,
   clientIdOption,
   intOption,
   numberOption,
@@ -102,3 +103,14 @@ export const options = {
   ...sharedOptions,
   clientId: clientIdOption('acquisition'),
 } as const satisfies OptionSpecs;
+
+/** Rules across settings; each problem names its flag. */
+export function crossCheck(c: ConfigOf<typeof options>): string[] {
+  return [
+    ...(c.store === 'influxdb' ? missingInfluxSettings(c) : []),
+    // Without a shared subscription every lane would receive every message.
+    ...(c.shareGroup === 'none' && c.lanes !== 1
+      ? ['--lanes / ACQ_LANES: must be 1 with --share-group none']
+      : []),
+  ];
+}

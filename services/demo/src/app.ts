@@ -5,9 +5,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { createLogger } from '@pdm/service-kit';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker.ts';
 import { FleetMonitor } from './monitor.ts';
-import { type Program, runProgram } from './processes.ts';
+import { type Host, type Program, startProgram } from './processes.ts';
 import { renderLine, renderScreen, type ViewState } from './view.ts';
 
 export interface DemoSettings {
@@ -25,10 +26,12 @@ export interface DemoSettings {
   readonly influxEnv: Readonly<Record<string, string | undefined>>;
 }
 
-export interface DemoIo {
+export interface DemoIo extends Host {
   write(text: string): void;
   readonly tty: boolean;
   readonly columns: number;
+  /** paths are shown relative to it */
+  readonly cwd: string;
 }
 
 export interface DemoSummary {
@@ -94,7 +97,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     lines: view.lines,
     monitor,
   });
-  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  const rel = (p: string) => relative(io.cwd, p) || '.';
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -106,7 +109,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     });
 
   const start = (service: string, args: string[], env: Record<string, string | undefined> = {}) => {
-    const program = runProgram(service, args, { ...childEnv(), ...env }, paths.logs);
+    const program = startProgram(io, service, args, { ...childEnv(), ...env }, paths.logs);
     programs.push(program);
     return program;
   };
@@ -235,7 +238,17 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     });
     await inference.waitFor(/inference running/);
     monitor = new FleetMonitor();
-    await monitor.connect(mqttUrl, settings.mqttUsername, settings.mqttPassword);
+    await monitor.connect({
+      url: mqttUrl,
+      username: settings.mqttUsername,
+      password: settings.mqttPassword,
+      // The terminal is the live view's: the monitor's connection logs beside the programs'.
+      logger: createLogger({
+        name: 'demo-monitor',
+        level: 'info',
+        to: { file: join(paths.logs, 'monitor.log') },
+      }),
+    });
     const fleet = start(
       'production-simulator',
       [

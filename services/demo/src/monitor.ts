@@ -7,8 +7,16 @@ import {
   type PumpState,
   parseTopic,
   predictionSchema,
+  topicFilter,
 } from '@pdm/contract';
-import mqtt, { type MqttClient } from 'mqtt';
+import { connectMqtt, type Logger, type MqttConnection } from '@pdm/service-kit';
+
+export interface MonitorSettings {
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly logger: Logger;
+}
 
 export class FleetMonitor {
   telemetry = 0;
@@ -18,23 +26,27 @@ export class FleetMonitor {
   /** each pump's reported (smoothed) state */
   readonly states = new Map<string, PumpState>();
   readonly scorer = new LiveScorer();
-  #client: MqttClient | undefined;
+  #mqtt: MqttConnection | undefined;
 
-  async connect(url: string, username?: string, password?: string): Promise<void> {
-    // A viewer: clean session, no status, MQTT 3.1.1 so the embedded broker takes it too.
-    this.#client = await mqtt.connectAsync(url, {
-      clientId: `demo-monitor-${process.pid}`,
-      clean: true,
-      protocolVersion: 4,
+  async connect({ url, username, password, logger }: MonitorSettings): Promise<void> {
+    // A viewer: an ephemeral session, no status. On the embedded broker (MQTT 3.1.1 only) the kit
+    // falls back to a clean 3.1.1 session, which ends with the connection all the same.
+    this.#mqtt = await connectMqtt({
+      url,
       username,
       password,
-      reconnectPeriod: 1000,
+      clientId: 'demo-monitor',
+      service: 'demo-monitor',
+      session: 'ephemeral',
+      logger,
+      subscriptions: [
+        topicFilter('telemetry'),
+        topicFilter('predictions'),
+        topicFilter('alerts'),
+        topicFilter('groundtruth'),
+      ],
+      onMessage: (topic, payload) => this.#handle(topic, payload),
     });
-    this.#client.on('message', (topic, payload) => this.#handle(topic, payload));
-    await this.#client.subscribeAsync(
-      ['pdm/v1/telemetry/+', 'pdm/v1/predictions/+', 'pdm/v1/alerts/+', 'pdm/v1/groundtruth/+'],
-      { qos: 1 },
-    );
   }
 
   /** pumps per reported state, in PUMP_STATES order */
@@ -45,7 +57,7 @@ export class FleetMonitor {
   }
 
   async close(): Promise<void> {
-    await this.#client?.endAsync();
+    await this.#mqtt?.close();
   }
 
   #handle(topic: string, payload: Buffer): void {

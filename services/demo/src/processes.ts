@@ -24,7 +24,14 @@ export interface Program {
   readonly child: ChildProcess;
 }
 
-export function runProgram(
+/** What a child needs from the demo's own process: the node binary and the environment. */
+export interface Host {
+  readonly execPath: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function startProgram(
+  host: Host,
   service: string,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -33,10 +40,10 @@ export function runProgram(
   const logFile = join(logDir, `${service}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(
-    process.execPath,
+    host.execPath,
     ['--import', TSX_LOADER, join(SERVICES, service, 'src/main.ts'), ...args],
     {
-      env: { ...process.env, ...env },
+      env: { ...host.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

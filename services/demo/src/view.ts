@@ -1,5 +1,6 @@
 /** The terminal view: one screen, redrawn in place on a terminal, a line every few seconds otherwise. */
 import { PUMP_STATES, type PumpState } from '@pdm/contract';
+import type { DemoSummary } from './app.ts';
 import type { FleetMonitor } from './monitor.ts';
 
 export interface ViewState {
@@ -65,4 +66,24 @@ export function renderLine(view: ViewState): string {
     ? ` | predictions ${m.predictions}, accuracy ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'}, alarms ${m.alarms}, now ${PUMP_STATES.map((s) => `${s} ${m.counts()[s]}`).join(' ')}`
     : '';
   return `[${clock(view.elapsedS)}] ${view.phase}${live}`;
+}
+
+/** The closing report: what the run did and where it left things. */
+export function renderSummary(s: DemoSummary): string {
+  return [
+    '',
+    s.completed ? 'Demo complete.' : 'Demo stopped early.',
+    `  training samples stored   ${number(s.trainingSamples)}`,
+    `  balanced training rows    ${number(s.exportedRows)}`,
+    `  model held-out macro-F1   ${s.modelMacroF1 === undefined ? '—' : s.modelMacroF1.toFixed(3)}`,
+    `  live predictions          ${number(s.predictions)}`,
+    `  live accuracy             ${s.liveAccuracy === undefined ? '—' : s.liveAccuracy.toFixed(3)} (smoothed state against the ground truth)`,
+    `  alarms raised             ${number(s.alarms)}`,
+    '',
+    `  store        ${s.paths.store}`,
+    `  model        ${s.paths.model}`,
+    `  predictions  ${s.paths.predictions}/   (pnpm tail-predictions --dir ${s.paths.predictions})`,
+    `  service logs ${s.paths.logs}/`,
+    '',
+  ].join('\n');
 }

@@ -1,5 +1,5 @@
 /** Flags and environment of the inference service. */
-import { intOption, numberOption, type OptionSpecs, sharedOptions } from '@pdm/service-kit';
+import { type ConfigOf, intOption, numberOption, type OptionSpecs, sharedOptions } from '@pdm/service-kit';
 import { z } from 'zod';
 
 export const program = {
@@ -128,3 +128,18 @@ export const options = {
     help: 'MQTT client id (default: inference-<replica>); fixed, so a restart resumes the session',
   },
 } as const satisfies OptionSpecs;
+
+/** Rules across settings; each problem names its flag. */
+export function crossCheck(c: ConfigOf<typeof options>): string[] {
+  return [
+    ...(c.replica < c.replicas
+      ? []
+      : [`--replica / INFERENCE_REPLICA: must be below --replicas (${c.replicas})`]),
+    ...(c.smoothAgree <= c.smoothWindow
+      ? []
+      : [`--smooth-agree / SMOOTH_AGREE: cannot exceed --smooth-window (${c.smoothWindow})`]),
+    ...(c.smoothCalm <= c.smoothWindow
+      ? []
+      : [`--smooth-calm / SMOOTH_CALM: cannot exceed --smooth-window (${c.smoothWindow})`]),
+  ];
+}

@@ -16,7 +16,7 @@ function setUp(overrides: Partial<TailSettings> = {}, lines = 2) {
     {
       source: 'log',
       log: { dir, date: DAY, lines, follow: true, pollMs: 10 },
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
+      mqtt: { url: 'mqtt://127.0.0.1:1', clientIdPrefix: 'tail-test' },
       filter: { alertsOnly: false },
       json: false,
       color: false,
@@ -80,7 +80,7 @@ describe('tail-predictions on the prediction log', () => {
         {
           source: 'log',
           log: { dir: s.dir, date: DAY, lines: 1, follow: false, pollMs: 10 },
-          mqtt: { url: 'mqtt://127.0.0.1:1' },
+          mqtt: { url: 'mqtt://127.0.0.1:1', clientIdPrefix: 'tail-test' },
           filter: { alertsOnly: false },
           json: true,
           color: false,

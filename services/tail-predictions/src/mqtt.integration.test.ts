@@ -48,7 +48,7 @@ const stdoutLines = (text: string) => text.split('\n').filter((l) => l !== '');
 describe('tail-predictions --source mqtt against a real Mosquitto', () => {
   it('shows live predictions and a highlighted alert line, reporting a malformed message and going on', async () => {
     const viewer = startService('tail-predictions', ['--source', 'mqtt'], { MQTT_URL: broker.url });
-    await viewer.waitForLine(/subscribed; waiting for predictions/);
+    await viewer.waitForLine(/"subscribed"/);
     await publish([
       ['pdm/v1/predictions/pump-00001', prediction({ pump_id: 'pump-00001' })],
       ['pdm/v1/predictions/pump-00002', '{"pump_id":"pump-00002"'],
@@ -80,7 +80,7 @@ describe('tail-predictions --source mqtt against a real Mosquitto', () => {
       ['--source', 'mqtt', '--alerts-only', '--json', '--pump', 'pump-00042'],
       { MQTT_URL: broker.url },
     );
-    await viewer.waitForLine(/subscribed; waiting for predictions/);
+    await viewer.waitForLine(/"subscribed"/);
     const wanted = JSON.stringify(alert({ kind: 'recovered', state: 'HEALTHY', previous_state: 'FAULTY' }));
     await publish([
       ['pdm/v1/predictions/pump-00042', prediction()],

@@ -1,9 +1,7 @@
-import { parseConfig } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, joinRepeatedFlags, options, program, withExamples } from './options.ts';
+import { joinRepeatedFlags, parseTailConfig } from './options.ts';
 
-const parse = (...argv: string[]) =>
-  withExamples(parseConfig(program, options, { argv: joinRepeatedFlags(argv), env: {} }, crossCheck));
+const parse = (...argv: string[]) => parseTailConfig({ argv, env: {} });
 
 const ok = (...argv: string[]) => {
   const result = parse(...argv);

@@ -4,8 +4,10 @@ import {
   booleanOption,
   type ConfigOf,
   type ConfigResult,
+  type ConfigSource,
   intOption,
   type OptionSpecs,
+  parseConfig,
   sharedOptions,
 } from '@pdm/service-kit';
 import { z } from 'zod';
@@ -215,4 +217,11 @@ exist (--no-follow) or a fatal error; 2 invalid flags or environment.`;
 /** The config parser's help, with the output explained and examples after the option table. */
 export function withExamples<T extends OptionSpecs>(result: ConfigResult<T>): ConfigResult<T> {
   return result.kind === 'help' ? { kind: 'help', text: `${result.text}\n${MORE_HELP}` } : result;
+}
+
+/** The whole parse: repeated flags joined, the rules across flags, the examples after --help. */
+export function parseTailConfig(source: ConfigSource): ConfigResult<typeof options> {
+  return withExamples(
+    parseConfig(program, options, { ...source, argv: joinRepeatedFlags(source.argv) }, crossCheck),
+  );
 }

@@ -1,87 +1,39 @@
 #!/usr/bin/env node
-/** Entry point: flags and env, signals, exit codes. */
-import { resolve } from 'node:path';
+/** Entry point: the config into the simulation; runProgram does flags, env, signals and exit codes. */
 import { chaosRates } from '@pdm/pump-physics';
-import {
-  configOrExit,
-  createLogger,
-  openSimulatorSink,
-  parseConfig,
-  readDotenv,
-  SHUTDOWN_DEADLINE_MS,
-} from '@pdm/service-kit';
+import { runProgram, runSimulation } from '@pdm/service-kit';
 import { createTrainingSimulator } from './app.ts';
 import { options, program } from './options.ts';
 
-const config = configOrExit(
-  parseConfig(program, options, {
-    argv: process.argv.slice(2),
-    env: { ...readDotenv(resolve('.env')), ...process.env },
-  }),
+runProgram(
   program,
-  { out: console.log, err: console.error, exit: process.exit },
+  options,
+  async (config, context) => {
+    const { logger } = context;
+    const summary = await runSimulation(config, { ...context, service: program.name }, (sink) =>
+      createTrainingSimulator(
+        {
+          pumps: config.pumps,
+          seed: config.seed,
+          lifetime: {
+            beta: config.weibullBeta,
+            eta: config.weibullEtaH,
+            bathtub: { infantShare: config.infantShare, randomShare: config.randomShare },
+          },
+          intervalS: config.intervalS,
+          postFailureSamples: config.postFailureSamples,
+          startMs: Date.parse(config.start),
+          idPrefix: config.idPrefix ?? `train-s${config.seed}`,
+          chaos: chaosRates(config),
+          lifecycles: config.lifecycles,
+        },
+        sink,
+        logger,
+      ),
+    );
+    if (summary) logger.info(summary, 'training run complete');
+    return summary && summary.failed > 0 ? 1 : 0;
+  },
+  // With --stdout the data owns stdout, so logs go to stderr.
+  { logTo: (config) => (config.stdout ? 'stderr' : 'stdout') },
 );
-// With --stdout the data owns stdout, so logs go to stderr.
-const logger = createLogger({
-  name: program.name,
-  level: config.logLevel,
-  to: config.stdout ? 'stderr' : 'stdout',
-});
-
-const abort = new AbortController();
-let stop = () => abort.abort();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    logger.info({ signal }, 'stopping: flushing in-flight messages');
-    // The sink stops waiting for a silent broker after FLUSH_GRACE_MS; this is the last resort.
-    setTimeout(() => {
-      logger.error('shutdown did not finish in time: exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    stop();
-  });
-}
-
-try {
-  const { sink, close } = await openSimulatorSink({
-    stdout: config.stdout ? process.stdout : undefined,
-    maxInFlight: config.maxInFlight,
-    url: config.mqttUrl,
-    username: config.mqttUsername,
-    password: config.mqttPassword,
-    clientId: config.clientId,
-    service: program.name,
-    logger,
-    signal: abort.signal,
-  });
-  const simulator = createTrainingSimulator(
-    {
-      pumps: config.pumps,
-      seed: config.seed,
-      lifetime: {
-        beta: config.weibullBeta,
-        eta: config.weibullEtaH,
-        bathtub: { infantShare: config.infantShare, randomShare: config.randomShare },
-      },
-      intervalS: config.intervalS,
-      postFailureSamples: config.postFailureSamples,
-      startMs: Date.parse(config.start),
-      idPrefix: config.idPrefix ?? `train-s${config.seed}`,
-      chaos: chaosRates(config),
-      lifecycles: config.lifecycles,
-    },
-    sink,
-    logger,
-  );
-  stop = () => simulator.stop();
-  const summary = await simulator.start();
-  await close();
-  logger.info(summary, 'training run complete');
-  process.exitCode = summary.failed > 0 ? 1 : 0;
-} catch (err) {
-  if (abort.signal.aborted) logger.info('stopped before connecting');
-  else {
-    logger.fatal({ err }, 'training simulator failed');
-    process.exitCode = 1;
-  }
-}

@@ -1,7 +1,7 @@
 /** Test fixtures: messages as inference writes them, an output that can be awaited, a log that records. */
 import { Writable } from 'node:stream';
 import type { Alert, Prediction } from '@pdm/contract';
-import type { Log } from '../follow.ts';
+import { createLogger, type Logger } from '@pdm/service-kit';
 
 export const MODEL_VERSION = '2026-03-01T08:00:00.000Z#1a2b3c4d';
 
@@ -100,25 +100,33 @@ export class RecordingOutput extends Writable {
 }
 
 export interface LogEntry {
-  readonly level: 'info' | 'warn' | 'error';
+  readonly level: 'info' | 'warn' | 'error' | 'fatal' | 'other';
+  /** the whole JSON line */
   readonly fields: Record<string, unknown>;
   readonly msg: string;
 }
 
-/** A stand-in for the pino logger that keeps what was logged. */
+const LEVELS: Readonly<Record<number, LogEntry['level']>> = {
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** A real pino logger (the kit's) that keeps what was logged. */
 export class RecordingLog {
   readonly entries: LogEntry[] = [];
   readonly #waiters = new Waiters();
-  readonly log: Log;
+  readonly log: Logger;
 
   constructor() {
-    const record =
-      (level: LogEntry['level']) =>
-      (fields: unknown, msg?: string): void => {
-        this.entries.push({ level, fields: fields as Record<string, unknown>, msg: msg ?? '' });
-        this.#waiters.wake();
-      };
-    this.log = { info: record('info'), warn: record('warn'), error: record('error') } as unknown as Log;
+    const write = (line: string): void => {
+      const fields = JSON.parse(line) as Record<string, unknown>;
+      const level = LEVELS[fields.level as number] ?? 'other';
+      this.entries.push({ level, fields, msg: String(fields.msg ?? '') });
+      this.#waiters.wake();
+    };
+    this.log = createLogger({ name: 'tail-test', level: 'info', to: { lines: { write } } });
   }
 
   messages(level?: LogEntry['level']): string[] {
