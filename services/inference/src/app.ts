@@ -67,48 +67,50 @@ export interface Inference {
 }
 
 export function createInference(settings: InferenceSettings, logger: Logger): Inference {
-  const registry = new MetricsRegistry();
+  const registry = new MetricsRegistry({ processMetrics: true });
   const messages = registry.counter(
     'pdm_inference_messages_total',
     'messages received for this replica’s pumps, by kind',
+    ['kind'],
   );
-  const invalid = registry.counter('pdm_inference_invalid_total', 'invalid inputs, dead-lettered, by reason');
+  const invalid = registry.counter(
+    'pdm_inference_invalid_total',
+    'invalid inputs, dead-lettered, by reason',
+    ['reason'],
+  );
   for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
   const reloads = registry.counter(
     'pdm_inference_model_reloads_total',
     'model loads after start-up, by result',
+    ['result'],
   );
-  const modelInfo = registry.gauge('pdm_inference_model_info', 'the model in service (value 1), by version');
+  const modelInfo = registry.gauge('pdm_inference_model_info', 'the model in service (value 1), by version', {
+    labelNames: ['version'],
+  });
   const scorer = new LiveScorer();
-  const accuracy = registry.gauge(
-    'pdm_inference_live_accuracy',
-    'smoothed-state accuracy against the ground truth',
-    () => scorer.accuracy,
-  );
-  registry.gauge(
-    'pdm_inference_scored_total',
-    'predictions matched with their ground truth',
-    () => scorer.scored,
-  );
-  registry.gauge(
-    'pdm_inference_false_alarms_total',
-    'alarms raised while the truth was HEALTHY',
-    () => scorer.falseAlarms,
-  );
+  registry.gauge('pdm_inference_live_accuracy', 'smoothed-state accuracy against the ground truth', {
+    collect: (g) => g.set(scorer.accuracy),
+  });
+  registry.gauge('pdm_inference_scored_total', 'predictions matched with their ground truth', {
+    collect: (g) => g.set(scorer.scored),
+  });
+  registry.gauge('pdm_inference_false_alarms_total', 'alarms raised while the truth was HEALTHY', {
+    collect: (g) => g.set(scorer.falseAlarms),
+  });
   const confusion = registry.gauge(
     'pdm_inference_confusion',
     'scored predictions by truth and predicted state',
+    { labelNames: ['truth', 'predicted'] },
   );
   const alertPolicy = new AlertPolicy(settings.alertMinIntervalS * 1000);
-  registry.gauge(
-    'pdm_inference_alerts_suppressed_total',
-    'alerts held back by the debounce',
-    () => alertPolicy.suppressed,
-  );
+  registry.gauge('pdm_inference_alerts_suppressed_total', 'alerts held back by the debounce', {
+    collect: (g) => g.set(alertPolicy.suppressed),
+  });
   const metrics = {
     predictions: registry.counter(
       'pdm_inference_predictions_total',
       'predictions published, by smoothed state',
+      ['state'],
     ),
     duplicates: registry.counter(
       'pdm_inference_duplicates_total',
@@ -122,7 +124,10 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
       'pdm_inference_window_restarts_total',
       'feature windows started over because a pump’s device time went back and stayed back',
     ),
-    alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
+    alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state', [
+      'kind',
+      'state',
+    ]),
     batchSize: registry.histogram(
       'pdm_inference_batch_size',
       'samples per model run',
@@ -186,11 +191,9 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     { maxPumps: settings.maxPumps, idleMs: settings.pumpIdleEvictS * 1000 },
     (ids) => pipeline.forget(ids),
   );
-  registry.gauge(
-    'pdm_inference_pumps_tracked',
-    'pumps whose state inference keeps (at most MAX_PUMPS)',
-    () => tracked.size,
-  );
+  registry.gauge('pdm_inference_pumps_tracked', 'pumps whose state inference keeps (at most MAX_PUMPS)', {
+    collect: (g) => g.set(tracked.size),
+  });
   const evicted = registry.counter(
     'pdm_inference_pumps_evicted_total',
     'pumps forgotten after PUMP_IDLE_EVICT_S without a message',
@@ -202,7 +205,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   const sweep = () => {
     const gone = tracked.sweep(performance.now(), pipeline.oldestPending);
     if (gone.length === 0) return;
-    evicted.inc(undefined, gone.length);
+    evicted.inc(gone.length);
     logger.info(
       { pumps: gone.length, tracked: tracked.size, idleS: settings.pumpIdleEvictS },
       'forgot pumps silent for PUMP_IDLE_EVICT_S',
@@ -214,8 +217,8 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     const old = models.swap(model);
     watcher?.accept(model.fingerprint);
     modelProblem = '';
-    if (old) modelInfo.set(0, { version: old.version });
-    modelInfo.set(1, { version: model.version });
+    if (old) modelInfo.set({ version: old.version }, 0);
+    modelInfo.set({ version: model.version }, 1);
     return old;
   };
   const tryLoad = async (): Promise<LoadedModel | undefined> => {
@@ -322,12 +325,12 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   const logScore = () => {
     for (const [t, row] of scorer.confusion.entries()) {
       for (const [p, n] of row.entries())
-        confusion.set(n, { truth: PUMP_STATES[t] as string, predicted: PUMP_STATES[p] as string });
+        confusion.set({ truth: PUMP_STATES[t] as string, predicted: PUMP_STATES[p] as string }, n);
     }
     if (scorer.scored > 0) {
       logger.info(
         {
-          accuracy: Math.round(accuracy.get() * 10_000) / 10_000,
+          accuracy: Math.round(scorer.accuracy * 10_000) / 10_000,
           scored: scorer.scored,
           falseAlarms: scorer.falseAlarms,
           confusion: scorer.confusion,

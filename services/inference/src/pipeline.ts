@@ -47,11 +47,11 @@ export interface PipelineOptions {
 }
 
 export interface PipelineMetrics {
-  readonly predictions: Counter;
+  readonly predictions: Counter<'state'>;
   readonly duplicates: Counter;
   readonly outOfOrder: Counter;
   readonly windowRestarts: Counter;
-  readonly alerts: Counter;
+  readonly alerts: Counter<'kind' | 'state'>;
   readonly batchSize: Histogram;
   readonly inferenceMs: Histogram;
   readonly latencyMs: Histogram;
