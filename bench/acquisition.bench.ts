@@ -104,7 +104,7 @@ async function influxForwarder(): Promise<BenchRow> {
       store,
       createInfluxWriter({ ...fake.target, timeoutMs: 30_000 }),
       { batchLines: 5000, concurrency: 2, retainMs: 3_600_000 },
-      { forwarded: registry.counter('f', 'f'), errors: registry.counter('e', 'e') },
+      { forwarded: registry.counter('f', 'f'), errors: registry.counter('e', 'e', ['kind']) },
       pino({ level: 'silent' }),
     );
     const started = performance.now();

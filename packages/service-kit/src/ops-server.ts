@@ -1,7 +1,7 @@
 /** The operations endpoints every service exposes: GET /healthz and GET /metrics (Prometheus text). */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { MetricsRegistry } from './metrics.ts';
+import type { Registry } from 'prom-client';
 
 export interface Health {
   readonly healthy: boolean;
@@ -17,7 +17,7 @@ export interface OpsServer {
 export async function startOpsServer(options: {
   readonly port: number;
   readonly host?: string;
-  readonly registry: MetricsRegistry;
+  readonly registry: Registry;
   readonly health: () => Health;
   readonly logger: Logger;
 }): Promise<OpsServer> {
@@ -31,9 +31,14 @@ export async function startOpsServer(options: {
         .writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ status: health.healthy ? 'ok' : 'unhealthy', ...health.checks }));
     } else if (path === '/metrics') {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-        .end(options.registry.render());
+      options.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        // A collect() that throws costs this scrape, not the service.
+        (err: unknown) => {
+          options.logger.error({ err }, 'could not collect the metrics');
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('could not collect the metrics\n');
+        },
+      );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
     }

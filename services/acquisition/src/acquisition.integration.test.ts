@@ -106,6 +106,9 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     const metrics = await metricsOf(acq);
     expect(metrics).toContain(`pdm_acquisition_stored_total ${published}`);
     expect(metrics).toMatch(/pdm_acquisition_write_latency_ms_count [1-9]/);
+    // prom-client's process figures, on the service's own registry
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
   });
 
   it('loses nothing when killed with SIGKILL three times while a training run streams', async () => {

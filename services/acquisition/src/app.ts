@@ -32,10 +32,11 @@ import { Forwarder } from './forwarder.ts';
 import { type Intake, openIntake } from './intake.ts';
 
 const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
-/** Constant, frozen label sets: the metrics registry renders each only once. */
-const RECEIVED_LABELS: Record<string, Readonly<{ kind: string }>> = Object.fromEntries(
-  ['training', 'telemetry', 'invalid'].map((kind) => [kind, Object.freeze({ kind })]),
-);
+/** Constant label sets, made once rather than per message. */
+const RECEIVED_KINDS = ['training', 'telemetry', 'invalid'] as const;
+const RECEIVED_LABELS = Object.fromEntries(
+  RECEIVED_KINDS.map((kind) => [kind, Object.freeze({ kind })]),
+) as Record<(typeof RECEIVED_KINDS)[number], Readonly<{ kind: string }>>;
 const CONFLICT_LABELS = Object.fromEntries(
   CONFLICT_KINDS.map((kind) => [kind, Object.freeze({ kind })]),
 ) as Record<ConflictKind, Readonly<{ kind: ConflictKind }>>;
@@ -67,8 +68,11 @@ export interface Acquisition {
 }
 
 export function createAcquisition(settings: AcquisitionSettings, logger: Logger): Acquisition {
-  const registry = new MetricsRegistry();
-  const received = registry.counter('pdm_acquisition_received_total', 'messages received, by topic kind');
+  const registry = new MetricsRegistry({ processMetrics: true });
+  const received = registry.counter('pdm_acquisition_received_total', 'messages received, by topic kind', [
+    'kind',
+  ]);
+  for (const labels of Object.values(RECEIVED_LABELS)) received.inc(labels, 0);
   const stored = registry.counter('pdm_acquisition_stored_total', 'samples stored (new)');
   const duplicates = registry.counter(
     'pdm_acquisition_duplicates_total',
@@ -77,11 +81,13 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   const conflicts = registry.counter(
     'pdm_acquisition_conflicts_total',
     'samples whose pump and time were stored with another topic or other values, dead-lettered, by kind',
+    ['kind'],
   );
   for (const kind of CONFLICT_KINDS) conflicts.inc(CONFLICT_LABELS[kind], 0);
   const invalid = registry.counter(
     'pdm_acquisition_invalid_total',
     'invalid messages, dead-lettered, by reason',
+    ['reason'],
   );
   for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
   const commits = registry.counter('pdm_acquisition_commits_total', 'store transactions');
@@ -98,15 +104,18 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   const forwardErrors = registry.counter(
     'pdm_acquisition_forward_errors_total',
     'failed InfluxDB writes, by kind',
+    ['kind'],
   );
 
   const store = SampleStore.open(settings.sqlitePath, { durability: settings.durability });
   const influx = settings.influx;
   const backlog = () => (influx ? store.outboxBacklog() : 0);
-  registry.gauge('pdm_acquisition_backlog_rows', 'samples waiting to be forwarded to InfluxDB', backlog);
-  registry.gauge('pdm_acquisition_backlog_ratio', 'backlog as a share of OUTBOX_MAX_ROWS', () =>
-    influx ? backlog() / influx.outboxMaxRows : 0,
-  );
+  registry.gauge('pdm_acquisition_backlog_rows', 'samples waiting to be forwarded to InfluxDB', {
+    collect: (g) => g.set(backlog()),
+  });
+  registry.gauge('pdm_acquisition_backlog_ratio', 'backlog as a share of OUTBOX_MAX_ROWS', {
+    collect: (g) => g.set(influx ? backlog() / influx.outboxMaxRows : 0),
+  });
 
   let warnedAt = 0;
   const checkBacklog = (): boolean => {
@@ -130,8 +139,8 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
       batchSize,
       onCommit: (_samples, result) => {
         commits.inc();
-        stored.inc(undefined, result.inserted);
-        duplicates.inc(undefined, result.duplicates);
+        stored.inc(result.inserted);
+        duplicates.inc(result.duplicates);
         for (const { kind, sample, detail } of result.conflicts) {
           conflicts.inc(CONFLICT_LABELS[kind]);
           rateLimited.warn(
@@ -186,7 +195,7 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
 
   const onMessage = (topic: string, payload: Buffer): Promise<void> => {
     const verdict = validateMessage(topic, payload, expectations);
-    received.inc(RECEIVED_LABELS[verdict.ok ? verdict.kind : 'invalid']);
+    received.inc(RECEIVED_LABELS[verdict.ok ? (verdict.kind as 'training' | 'telemetry') : 'invalid']);
     if (verdict.ok) {
       const source = verdict.kind as 'training' | 'telemetry';
       // In InfluxDB mode the line is encoded once, now, so the forwarder only reads it back.

@@ -17,7 +17,7 @@ export interface ForwarderOptions {
 
 export interface ForwarderMetrics {
   readonly forwarded: Counter;
-  readonly errors: Counter;
+  readonly errors: Counter<'kind'>;
 }
 
 const BACKOFF_MIN_MS = 500;
@@ -103,7 +103,7 @@ export class Forwarder {
       const outcome = await head.outcome;
       if (outcome.kind === 'ok') {
         this.#store.markForwarded(batch.lastId, batch.unencodable);
-        this.#metrics.forwarded.inc(undefined, batch.lines.length);
+        this.#metrics.forwarded.inc(batch.lines.length);
         if (this.#lastProblem) this.#logger.info('InfluxDB accepts writes again');
         this.#lastProblem = undefined;
         backoff = BACKOFF_MIN_MS;

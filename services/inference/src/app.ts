@@ -1,18 +1,6 @@
 /** Wires model, MQTT, pipeline, logs, scoring and the ops endpoints; returns start/stop. */
 import { join } from 'node:path';
-import {
-  clipTopic,
-  DEAD_LETTERS_LOG,
-  groundTruthSchema,
-  INVALID_REASONS,
-  LiveScorer,
-  PREDICTIONS_LOG,
-  PUMP_STATES,
-  parseTopic,
-  telemetrySchema,
-  topicFilter,
-  validateMessage,
-} from '@pdm/contract';
+import { LiveScorer, PUMP_STATES, topicFilter } from '@pdm/contract';
 import {
   connectMqtt,
   type Logger,
@@ -21,24 +9,19 @@ import {
   type MqttSettings,
   type OpsServer,
   Qos1Publisher,
-  RateLimitedLog,
   shutdownInOrder,
   startOpsServer,
 } from '@pdm/service-kit';
 import { AlertPolicy } from './alerts.ts';
-import { DailyLog } from './daily-log.ts';
-import { type LoadedModel, loadModel, ModelError } from './model.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { intake } from './intake.ts';
+import { inferenceMetrics, scrapeParts } from './metrics.ts';
 import { ModelHolder } from './model-holder.ts';
-import { fingerprintOf, ModelWatcher } from './model-watcher.ts';
-import { ownsPump } from './partition.ts';
-import { CSV_HEADER, Pipeline } from './pipeline.ts';
-
+import { ModelLifecycle } from './model-lifecycle.ts';
+import { Pipeline } from './pipeline.ts';
+import { openPredictionFiles } from './prediction-log.ts';
 import { Smoother } from './smoother.ts';
 import { TrackedPumps } from './tracked-pumps.ts';
-
-const DEAD_LETTER_PAYLOAD_BYTES = 4096;
-const TELEMETRY = Object.freeze({ kind: 'telemetry' });
-const GROUNDTRUTH = Object.freeze({ kind: 'groundtruth' });
 
 export interface InferenceSettings {
   readonly mqtt: Pick<MqttSettings, 'url' | 'username' | 'password'>;
@@ -67,97 +50,15 @@ export interface Inference {
 }
 
 export function createInference(settings: InferenceSettings, logger: Logger): Inference {
-  const registry = new MetricsRegistry();
-  const messages = registry.counter(
-    'pdm_inference_messages_total',
-    'messages received for this replica’s pumps, by kind',
-  );
-  const invalid = registry.counter('pdm_inference_invalid_total', 'invalid inputs, dead-lettered, by reason');
-  for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
-  const reloads = registry.counter(
-    'pdm_inference_model_reloads_total',
-    'model loads after start-up, by result',
-  );
-  const modelInfo = registry.gauge('pdm_inference_model_info', 'the model in service (value 1), by version');
-  const scorer = new LiveScorer();
-  const accuracy = registry.gauge(
-    'pdm_inference_live_accuracy',
-    'smoothed-state accuracy against the ground truth',
-    () => scorer.accuracy,
-  );
-  registry.gauge(
-    'pdm_inference_scored_total',
-    'predictions matched with their ground truth',
-    () => scorer.scored,
-  );
-  registry.gauge(
-    'pdm_inference_false_alarms_total',
-    'alarms raised while the truth was HEALTHY',
-    () => scorer.falseAlarms,
-  );
-  const confusion = registry.gauge(
-    'pdm_inference_confusion',
-    'scored predictions by truth and predicted state',
-  );
-  const alertPolicy = new AlertPolicy(settings.alertMinIntervalS * 1000);
-  registry.gauge(
-    'pdm_inference_alerts_suppressed_total',
-    'alerts held back by the debounce',
-    () => alertPolicy.suppressed,
-  );
-  const metrics = {
-    predictions: registry.counter(
-      'pdm_inference_predictions_total',
-      'predictions published, by smoothed state',
-    ),
-    duplicates: registry.counter(
-      'pdm_inference_duplicates_total',
-      'samples already seen, skipped: a redelivery or resend (see PushVerdict in @pdm/features)',
-    ),
-    outOfOrder: registry.counter(
-      'pdm_inference_out_of_order_total',
-      'samples skipped for being older than their pump’s newest one while their seq comes after it',
-    ),
-    windowRestarts: registry.counter(
-      'pdm_inference_window_restarts_total',
-      'feature windows started over because a pump’s device time went back and stayed back',
-    ),
-    alerts: registry.counter('pdm_inference_alerts_total', 'alerts published, by kind and state'),
-    batchSize: registry.histogram(
-      'pdm_inference_batch_size',
-      'samples per model run',
-      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-    ),
-    inferenceMs: registry.histogram('pdm_inference_onnx_ms', 'time of one onnxruntime run'),
-    latencyMs: registry.histogram(
-      'pdm_inference_latency_ms',
-      'from receipt of telemetry to publishing its prediction',
-    ),
-  };
-
+  const registry = new MetricsRegistry({ processMetrics: true });
+  const metrics = inferenceMetrics(registry);
   const models = new ModelHolder();
-  const logs = {
-    jsonl: new DailyLog({
-      dir: settings.predictionsDir,
-      prefix: PREDICTIONS_LOG,
-      extension: 'jsonl',
-      retainDays: settings.retainDays,
-    }),
-    csv: new DailyLog({
-      dir: settings.predictionsDir,
-      prefix: PREDICTIONS_LOG,
-      extension: 'csv',
-      header: CSV_HEADER,
-      retainDays: settings.retainDays,
-    }),
-    deadLetters: new DailyLog({
-      dir: settings.predictionsDir,
-      prefix: DEAD_LETTERS_LOG,
-      extension: 'jsonl',
-      retainDays: settings.retainDays,
-    }),
-  };
-  const rateLimited = new RateLimitedLog(logger.child({ component: 'validation' }));
+  const lifecycle = new ModelLifecycle(settings.modelPath, models, metrics.model, logger);
+  const scorer = new LiveScorer();
+  const alerts = new AlertPolicy(settings.alertMinIntervalS * 1000);
+  const predictionFiles = openPredictionFiles(settings.predictionsDir, settings.retainDays);
+  const deadLetters = new DeadLetters(settings.predictionsDir, settings.retainDays, logger);
+
   let publisher: Qos1Publisher | undefined;
   const pipeline = new Pipeline(
     { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs },
@@ -168,147 +69,52 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         agree: settings.smoothAgree,
         calm: settings.smoothCalm,
       }),
-      alerts: alertPolicy,
+      alerts,
       scorer,
-      jsonl: logs.jsonl,
-      csv: logs.csv,
+      ...predictionFiles,
       publish: (topic, payload, onSettled) => {
         if (publisher) return publisher.publish(topic, payload, false, onSettled);
         onSettled(new Error('not connected for publishing yet'));
         return undefined;
       },
-      metrics,
+      metrics: metrics.pipeline,
       logger,
     },
   );
-
   const tracked = new TrackedPumps(
     { maxPumps: settings.maxPumps, idleMs: settings.pumpIdleEvictS * 1000 },
     (ids) => pipeline.forget(ids),
   );
-  registry.gauge(
-    'pdm_inference_pumps_tracked',
-    'pumps whose state inference keeps (at most MAX_PUMPS)',
-    () => tracked.size,
-  );
-  const evicted = registry.counter(
-    'pdm_inference_pumps_evicted_total',
-    'pumps forgotten after PUMP_IDLE_EVICT_S without a message',
-  );
-  const refused = registry.counter(
-    'pdm_inference_pumps_refused_total',
-    'messages of new pumps dead-lettered because MAX_PUMPS pumps were tracked',
-  );
+  scrapeParts(registry, { scorer, alerts, tracked });
+  const onMessage = intake(settings, {
+    scorer,
+    tracked,
+    pipeline,
+    deadLetters,
+    metrics: metrics.intake,
+  });
+
   const sweep = () => {
     const gone = tracked.sweep(performance.now(), pipeline.oldestPending);
     if (gone.length === 0) return;
-    evicted.inc(undefined, gone.length);
+    metrics.evicted.inc(gone.length);
     logger.info(
       { pumps: gone.length, tracked: tracked.size, idleS: settings.pumpIdleEvictS },
       'forgot pumps silent for PUMP_IDLE_EVICT_S',
     );
   };
-
-  let modelProblem = 'not loaded yet';
-  const serve = (model: LoadedModel) => {
-    const old = models.swap(model);
-    watcher?.accept(model.fingerprint);
-    modelProblem = '';
-    if (old) modelInfo.set(0, { version: old.version });
-    modelInfo.set(1, { version: model.version });
-    return old;
-  };
-  const tryLoad = async (): Promise<LoadedModel | undefined> => {
-    try {
-      return await loadModel(settings.modelPath, fingerprintOf(settings.modelPath));
-    } catch (err) {
-      if (!(err instanceof ModelError)) throw err;
-      modelProblem = err.message;
-      return undefined;
-    }
-  };
-  let watcher: ModelWatcher | undefined;
-  let reloading = Promise.resolve();
-  const reload = () => {
-    reloading = reloading.then(async () => {
-      const next = await tryLoad();
-      const current = models.model;
-      if (!next) {
-        reloads.inc({ result: 'refused' });
-        logger.error(
-          { problem: modelProblem, serving: current?.version ?? 'nothing' },
-          'refused the new model file; the old model keeps serving',
-        );
-        if (current) modelProblem = '';
-        watcher?.accept(fingerprintOf(settings.modelPath));
-        return;
-      }
-      const old = serve(next);
-      reloads.inc({ result: 'loaded' });
-      logger.info(
-        { from: old?.version ?? 'none', to: next.version, classes: next.classes },
-        `model ${old?.version ?? 'none'} → ${next.version}`,
-      );
-      firstModel?.();
-    });
-  };
-  let firstModel: (() => void) | undefined;
-
-  const deadLetter = (topic: string, payload: Buffer, reason: string, detail: string) => {
-    invalid.inc({ reason });
-    writeDeadLetter(topic, payload, reason, detail, 'invalid input dead-lettered');
-  };
-  const writeDeadLetter = (
-    rawTopic: string,
-    payload: Buffer,
-    reason: string,
-    detail: string,
-    why: string,
-  ) => {
-    const topic = clipTopic(rawTopic);
-    rateLimited.warn(reason, { topic, detail, bytes: payload.length }, why);
-    logs.deadLetters.write(
-      `${JSON.stringify({
-        received_at: new Date().toISOString(),
-        topic,
-        reason,
-        detail,
-        payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES).toString('utf8'),
-        payload_bytes: payload.length,
-      })}\n`,
+  const logScore = () => {
+    if (scorer.scored === 0) return;
+    logger.info(
+      {
+        accuracy: Math.round(scorer.accuracy * 10_000) / 10_000,
+        scored: scorer.scored,
+        falseAlarms: scorer.falseAlarms,
+        confusion: scorer.confusion,
+        states: PUMP_STATES,
+      },
+      'live score against the ground truth',
     );
-  };
-
-  const onMessage = (topic: string, payload: Buffer): Promise<void> | undefined => {
-    const receivedAt = performance.now();
-    const parsed = parseTopic(topic);
-    if (parsed && !ownsPump(parsed.id, settings.replicas, settings.replica)) return undefined;
-    if (parsed?.kind === 'groundtruth') {
-      messages.inc(GROUNDTRUTH);
-      const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema }, parsed);
-      if (verdict.ok) scorer.addTruth(verdict.message.pump_id, verdict.message.seq, verdict.message.state);
-      else deadLetter(topic, payload, verdict.reason, verdict.detail);
-      return undefined;
-    }
-    messages.inc(TELEMETRY);
-    const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema }, parsed);
-    if (!verdict.ok) {
-      deadLetter(topic, payload, verdict.reason, verdict.detail);
-      return undefined;
-    }
-    if (!tracked.admit(verdict.message.pump_id, receivedAt)) {
-      refused.inc();
-      const detail = `${settings.maxPumps} pumps tracked (MAX_PUMPS); ${verdict.message.pump_id} is a new one`;
-      writeDeadLetter(
-        topic,
-        payload,
-        'too_many_pumps',
-        detail,
-        'message of a pump beyond MAX_PUMPS dead-lettered',
-      );
-      return undefined;
-    }
-    return pipeline.accept(verdict.message, receivedAt);
   };
 
   let mqtt: MqttConnection | undefined;
@@ -318,25 +124,6 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   const abort = new AbortController();
-
-  const logScore = () => {
-    for (const [t, row] of scorer.confusion.entries()) {
-      for (const [p, n] of row.entries())
-        confusion.set(n, { truth: PUMP_STATES[t] as string, predicted: PUMP_STATES[p] as string });
-    }
-    if (scorer.scored > 0) {
-      logger.info(
-        {
-          accuracy: Math.round(accuracy.get() * 10_000) / 10_000,
-          scored: scorer.scored,
-          falseAlarms: scorer.falseAlarms,
-          confusion: scorer.confusion,
-          states: PUMP_STATES,
-        },
-        'live score against the ground truth',
-      );
-    }
-  };
 
   return {
     metrics: registry,
@@ -348,37 +135,14 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         health: () => ({
           healthy: !!models.model && !!mqtt?.client.connected && !!outbound?.client.connected,
           checks: {
-            model: models.model?.version ?? `none: ${modelProblem}`,
-            ...(modelProblem && models.model ? { lastRefusedModel: modelProblem } : {}),
+            model: lifecycle.health,
             mqtt: mqtt?.client.connected ? 'connected' : 'not connected',
             replica: `${settings.replica} of ${settings.replicas}`,
           },
         }),
       });
-      watcher = new ModelWatcher(settings.modelPath, '', reload);
       // No model, no consuming: the broker keeps the stream until there is one.
-      const first = await tryLoad();
-      if (first) {
-        serve(first);
-        logger.info(
-          { model: settings.modelPath, version: first.version, classes: first.classes },
-          'model loaded',
-        );
-      } else {
-        logger.warn(
-          { model: settings.modelPath, problem: modelProblem },
-          'no usable model: waiting for one (pnpm train writes models/pump-state.onnx); not consuming meanwhile',
-        );
-        await new Promise<void>((resolve, reject) => {
-          firstModel = resolve;
-          abort.signal.addEventListener(
-            'abort',
-            () => reject(new Error('stopped while waiting for a model')),
-            { once: true },
-          );
-        });
-        firstModel = undefined;
-      }
+      await lifecycle.start(abort.signal);
       // Predictions go out on a connection of their own. mqtt.js handles a connection's incoming packets
       // one at a time, so while the pipeline holds back telemetry (backpressure) the PUBACKs for our own
       // predictions would queue behind it on a shared connection, and neither side would move again.
@@ -426,7 +190,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         clearInterval(sweepTimer);
         await shutdownInOrder(logger, [
           ['stop taking telemetry', () => mqtt?.stopIntake()],
-          ['stop watching the model', () => watcher?.close()],
+          ['stop watching the model', () => lifecycle.close()],
           [
             'finish queued batches and flush their predictions to the broker',
             async () => {
@@ -439,7 +203,8 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
           ['close the MQTT connections', () => Promise.all([mqtt?.close(), outbound?.close()])],
           [
             'close the logs',
-            () => Promise.all([logs.jsonl.close(), logs.csv.close(), logs.deadLetters.close()]),
+            () =>
+              Promise.all([predictionFiles.jsonl.close(), predictionFiles.csv.close(), deadLetters.close()]),
           ],
           ['release the model', () => models.close()],
           ['close the HTTP server', () => ops?.close()],

@@ -368,6 +368,9 @@ describe('inference against a real Mosquitto', () => {
       expect(metrics).toMatch(new RegExp(`^pdm_inference_out_of_order_total ${RESTART_AFTER - 1}$`, 'm'));
       expect(metrics).toMatch(/^pdm_inference_window_restarts_total 1$/m);
       expect(metrics).toMatch(/^pdm_inference_duplicates_total 0$/m);
+      // prom-client's process figures, on the service's own registry
+      expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
+      expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
     } finally {
       await recorder.close();
       await publisher.endAsync();

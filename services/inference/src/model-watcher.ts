@@ -24,7 +24,10 @@ export class ModelWatcher {
   readonly #onChange: () => void;
   readonly #settleMs: number;
 
-  /** `onChange` runs once the file has stopped changing for `settleMs`. */
+  /**
+   * `known` is the fingerprint of the file as last judged ('' for no file): only a change from it counts.
+   * `onChange` runs once the file has stopped changing for `settleMs`.
+   */
   constructor(path: string, known: string, onChange: () => void, { pollMs = 1000, settleMs = 150 } = {}) {
     this.#path = path;
     this.#last = known;

@@ -1,7 +1,7 @@
 /**
- * Telemetry in, predictions out: per-pump features into a micro-batch (bounded by rows and by time),
- * one onnxruntime run per batch, then per row the smoothed state, the prediction message, the log rows,
- * any alert, and the live score.
+ * Telemetry in, predictions out: per-pump features into a micro-batch (bounded by rows and by time), one
+ * onnxruntime run per batch (predict), then per row its verdict (smoothed state, prediction, alert, live
+ * score), the messages to the broker (publish) and the rows of the prediction log (log).
  */
 
 import {
@@ -17,29 +17,10 @@ import {
 import { FEATURE_COUNT, FeatureExtractor, type PushVerdict } from '@pdm/features';
 import { type Counter, type Histogram, type Logger, RateLimitedLog } from '@pdm/service-kit';
 import type { AlertPolicy } from './alerts.ts';
-import type { DailyLog } from './daily-log.ts';
-import { predict } from './model.ts';
+import { type LoadedModel, type ModelOutput, predict } from './model.ts';
 import type { ModelHolder } from './model-holder.ts';
+import { type PredictionFiles, PredictionLog } from './prediction-log.ts';
 import type { Smoother } from './smoother.ts';
-
-export const CSV_HEADER = [
-  'ts',
-  'pump_id',
-  'seq',
-  'state',
-  'raw_state',
-  ...PUMP_STATES.map((s) => `p_${s}`),
-  'vibration_rms',
-  'iso_zone',
-  'model_version',
-  'latency_ms',
-].join(',');
-
-/** Constant, frozen label sets: the metrics registry renders each only once. */
-const STATE_LABELS = Object.fromEntries(PUMP_STATES.map((s) => [s, Object.freeze({ state: s })])) as Record<
-  PumpState,
-  Readonly<{ state: PumpState }>
->;
 
 export interface PipelineOptions {
   readonly maxBatch: number;
@@ -47,23 +28,22 @@ export interface PipelineOptions {
 }
 
 export interface PipelineMetrics {
-  readonly predictions: Counter;
+  readonly predictions: Counter<'state'>;
   readonly duplicates: Counter;
   readonly outOfOrder: Counter;
   readonly windowRestarts: Counter;
-  readonly alerts: Counter;
+  readonly alerts: Counter<'kind' | 'state'>;
   readonly batchSize: Histogram;
   readonly inferenceMs: Histogram;
   readonly latencyMs: Histogram;
 }
 
-export interface PipelineParts {
+/** `jsonl` and `csv` are the prediction log's files. */
+export interface PipelineParts extends PredictionFiles {
   readonly models: ModelHolder;
   readonly smoother: Smoother;
   readonly alerts: AlertPolicy;
   readonly scorer: LiveScorer;
-  readonly jsonl: DailyLog;
-  readonly csv: DailyLog;
   /**
    * QoS 1 publish; `onSettled` runs once the broker has the message. A returned promise means "wait
    * before sending more".
@@ -80,6 +60,12 @@ export interface PipelineParts {
 interface Row {
   readonly sample: Telemetry;
   readonly receivedAt: number;
+}
+
+/** What one row comes to: its prediction, and the alert its change of state calls for, if any. */
+interface Verdict {
+  readonly prediction: Prediction;
+  readonly alert: Alert | undefined;
 }
 
 /**
@@ -137,11 +123,15 @@ export class Pipeline {
   readonly #options: PipelineOptions;
   readonly #parts: PipelineParts;
   readonly #clockLog: RateLimitedLog;
+  readonly #log: PredictionLog;
+  /** this batch's published predictions by state (see #countPublished) */
+  readonly #published = Object.fromEntries(PUMP_STATES.map((s) => [s, 0])) as Record<PumpState, number>;
 
   constructor(options: PipelineOptions, parts: PipelineParts) {
     this.#options = options;
     this.#parts = parts;
     this.#clockLog = new RateLimitedLog(parts.logger.child({ component: 'features' }));
+    this.#log = new PredictionLog(parts);
   }
 
   /**
@@ -262,87 +252,112 @@ export class Pipeline {
   }
 
   async #process(batch: Batch): Promise<void> {
-    const { models, smoother, alerts, scorer, metrics } = this.#parts;
+    const { model, output } = await this.#predict(batch);
+    let hold: Promise<void> | undefined;
+    for (let i = 0; i < batch.rows.length; i++) {
+      const verdict = this.#judge(batch.rows[i] as Row, model, output, i);
+      const json = JSON.stringify(verdict.prediction);
+      hold = this.#publish(batch, verdict, json) ?? hold;
+      this.#log.add(verdict.prediction, json);
+    }
+    this.#countPublished();
+    this.#log.flush();
+    if (hold) await hold;
+  }
+
+  /** One onnxruntime run over the batch, on the model in service when it starts. */
+  async #predict(batch: Batch): Promise<{ model: LoadedModel; output: ModelOutput }> {
+    const { models, metrics } = this.#parts;
     const lease = models.lease();
     if (!lease) throw new Error('no model loaded');
-    const { model } = lease;
     const n = batch.rows.length;
-    let labels: readonly string[];
-    let probabilities: Float32Array;
     const started = performance.now();
+    let output: ModelOutput;
     try {
-      const out = await predict(model, batch.features.subarray(0, n * FEATURE_COUNT), n);
-      labels = out.labels;
-      probabilities = out.probabilities;
+      output = await predict(lease.model, batch.features.subarray(0, n * FEATURE_COUNT), n);
     } finally {
       lease.release();
     }
     metrics.inferenceMs.observe(performance.now() - started);
     metrics.batchSize.observe(n);
+    return { model: lease.model, output };
+  }
 
+  /** Row `i`'s smoothed state, prediction and alert, and its entry in the live score. */
+  #judge(row: Row, model: LoadedModel, output: ModelOutput, i: number): Verdict {
+    const { smoother, alerts, scorer, metrics } = this.#parts;
+    const { sample, receivedAt } = row;
+    const raw = output.labels[i] as PumpState;
+    const smoothed = smoother.update(sample.pump_id, raw);
     const classes = model.classes;
-    let jsonl = '';
-    let csv = '';
-    let hold: Promise<void> | undefined;
-    for (let i = 0; i < n; i++) {
-      const { sample, receivedAt } = batch.rows[i] as Row;
-      const raw = labels[i] as PumpState;
-      const smoothed = smoother.update(sample.pump_id, raw);
-      const probs: Partial<Record<PumpState, number>> = {};
-      for (let c = 0; c < classes.length; c++) {
-        probs[classes[c] as PumpState] =
-          Math.round((probabilities[i * classes.length + c] as number) * 10_000) / 10_000;
-      }
-      const zone = isoZone(sample.vibration_rms);
-      const latency = Math.round((performance.now() - receivedAt) * 100) / 100;
-      const prediction: Prediction = {
-        pump_id: sample.pump_id,
-        ts: sample.ts,
-        seq: sample.seq,
-        state: smoothed.state,
-        raw_state: raw,
-        probabilities: probs,
+    const probabilities: Partial<Record<PumpState, number>> = {};
+    for (let c = 0; c < classes.length; c++) {
+      probabilities[classes[c] as PumpState] =
+        Math.round((output.probabilities[i * classes.length + c] as number) * 10_000) / 10_000;
+    }
+    const zone = isoZone(sample.vibration_rms);
+    const latency = Math.round((performance.now() - receivedAt) * 100) / 100;
+    metrics.latencyMs.observe(latency);
+    const prediction: Prediction = {
+      pump_id: sample.pump_id,
+      ts: sample.ts,
+      seq: sample.seq,
+      state: smoothed.state,
+      raw_state: raw,
+      probabilities,
+      vibration_rms: sample.vibration_rms,
+      iso_zone: zone,
+      model_version: model.version,
+      latency_ms: latency,
+    };
+
+    const kind = alerts.decide(sample.pump_id, smoothed.previous, smoothed.state, sample.ts);
+    scorer.addPrediction(sample.pump_id, sample.seq, smoothed.state, kind === 'alarm');
+    if (!kind) return { prediction, alert: undefined };
+    const alert: Alert = {
+      pump_id: sample.pump_id,
+      ts: sample.ts,
+      seq: sample.seq,
+      kind,
+      state: smoothed.state,
+      previous_state: smoothed.previous,
+      model_version: model.version,
+      evidence: {
+        raw_states: [...smoothed.recent],
+        probabilities,
         vibration_rms: sample.vibration_rms,
         iso_zone: zone,
-        model_version: model.version,
-        latency_ms: latency,
-      };
-      const line = JSON.stringify(prediction);
-      hold = this.#parts.publish(topics.predictions(sample.pump_id), line, batch.expect()) ?? hold;
-      jsonl += `${line}\n`;
-      let probColumns = '';
-      for (const state of PUMP_STATES) probColumns += `${probs[state] ?? ''},`;
-      csv += `${sample.ts},${sample.pump_id},${sample.seq},${smoothed.state},${raw},${probColumns}${sample.vibration_rms},${zone},${model.version},${latency}\n`;
-      metrics.predictions.inc(STATE_LABELS[smoothed.state]);
-      metrics.latencyMs.observe(latency);
+        temperature: sample.temperature,
+      },
+    };
+    return { prediction, alert };
+  }
 
-      const kind = alerts.decide(sample.pump_id, smoothed.previous, smoothed.state, sample.ts);
-      scorer.addPrediction(sample.pump_id, sample.seq, smoothed.state, kind === 'alarm');
-      if (kind) {
-        const alert: Alert = {
-          pump_id: sample.pump_id,
-          ts: sample.ts,
-          seq: sample.seq,
-          kind,
-          state: smoothed.state,
-          previous_state: smoothed.previous,
-          model_version: model.version,
-          evidence: {
-            raw_states: [...smoothed.recent],
-            probabilities: probs,
-            vibration_rms: sample.vibration_rms,
-            iso_zone: zone,
-            temperature: sample.temperature,
-          },
-        };
-        metrics.alerts.inc({ kind, state: smoothed.state });
-        hold =
-          this.#parts.publish(topics.alerts(sample.pump_id), JSON.stringify(alert), batch.expect()) ?? hold;
-      }
+  /**
+   * Sends the prediction (already serialised as `json`) and the alert, if any, with QoS 1; the batch
+   * counts each until the broker has it. Returns the publisher's "wait before sending more", if any.
+   */
+  #publish(batch: Batch, { prediction, alert }: Verdict, json: string): Promise<void> | undefined {
+    const { publish, metrics } = this.#parts;
+    let hold = publish(topics.predictions(prediction.pump_id), json, batch.expect());
+    this.#published[prediction.state] += 1;
+    if (alert) {
+      metrics.alerts.inc({ kind: alert.kind, state: alert.state });
+      hold = publish(topics.alerts(alert.pump_id), JSON.stringify(alert), batch.expect()) ?? hold;
     }
-    const now = Date.now();
-    this.#parts.jsonl.write(jsonl, now);
-    this.#parts.csv.write(csv, now);
-    if (hold) await hold;
+    return hold;
+  }
+
+  /**
+   * Adds the batch's predictions to their counter with one inc() per state, not per prediction:
+   * prom-client checks and hashes the labels on every call, which the pipeline's hot path notices.
+   */
+  #countPublished(): void {
+    for (const state of PUMP_STATES) {
+      const n = this.#published[state];
+      if (n === 0) continue;
+      this.#parts.metrics.predictions.inc({ state }, n);
+      this.#published[state] = 0;
+    }
   }
 }

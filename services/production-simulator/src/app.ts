@@ -1,7 +1,8 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
 import { CHAOS_KINDS, type ChaosKind } from '@pdm/contract';
-import { FLUSH_GRACE_MS, Histogram, type Logger, type MessageSink } from '@pdm/service-kit';
+import { FLUSH_GRACE_MS, type Logger, type MessageSink } from '@pdm/service-kit';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
+import { LagHistogram } from './lag-histogram.ts';
 import { epochNow, FleetScheduler } from './scheduler.ts';
 
 export interface ProductionRunOptions {
@@ -54,8 +55,8 @@ export function createProductionSimulator(
   const startMs = Math.ceil(epochNow() / deviceIntervalMs) * deviceIntervalMs;
   const scheduler = new FleetScheduler({ pumps: fleet.size, intervalMs, startMs, rounds });
   const lagFromMs = startMs + (options.lagWarmupS * 1000) / options.timeScale;
-  const lag = new Histogram('schedule_lag_ms', 'delay between due time and send');
-  const windowLag = new Histogram('schedule_lag_window_ms', 'lag in the current stats window');
+  const lag = new LagHistogram();
+  const windowLag = new LagHistogram();
   const chaosSamples = Object.fromEntries(CHAOS_KINDS.map((k) => [k, 0])) as Record<ChaosKind, number>;
   let samples = 0;
   let telemetrySent = 0;
