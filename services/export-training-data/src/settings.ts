@@ -9,7 +9,8 @@ import { missingInfluxSettings } from '@pdm/influx';
 import type { ConfigOf } from '@pdm/service-kit';
 import type { ExportSettings } from './app.ts';
 import type { OutputFormat, options } from './options.ts';
-import { influxSource, openSqliteSource, type SampleSource } from './source.ts';
+import type { RowSource } from './row-source.ts';
+import { influxSource, openSqliteSource } from './source.ts';
 import { readerThreadAvailable } from './sqlite-reader.ts';
 import { resolveTimeBound } from './time-range.ts';
 
@@ -80,7 +81,7 @@ export function defaultOutPath(nowMs: number, format: OutputFormat): string {
   return `data/training-${stamp}.${format}`;
 }
 
-export function openSource(choice: SourceChoice): SampleSource {
+export function openSource(choice: SourceChoice): RowSource {
   return choice.kind === 'sqlite'
     ? openSqliteSource(choice.path, { readerThread: readerThreadAvailable() })
     : influxSource(choice.target);
