@@ -2,6 +2,7 @@ export * from './channels.ts';
 export * from './daily-files.ts';
 export * from './fast-check.ts';
 export * from './iso10816.ts';
+export * from './labelled-sample.ts';
 export * from './schemas.ts';
 export * from './scoring.ts';
 export * from './states.ts';

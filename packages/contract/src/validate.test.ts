@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { telemetrySchema, trainingSampleSchema } from './schemas.ts';
 import { topics } from './topics.ts';
-import { validateMessage } from './validate.ts';
+import { validateMessage, validateParsedMessage } from './validate.ts';
 
 const sample = {
   pump_id: 'p1',
@@ -71,5 +71,24 @@ describe('message validation', () => {
       training: trainingSampleSchema,
     });
     expect(verdict).toMatchObject({ ok: false, reason: 'missing_field' });
+  });
+
+  it('gives a payload parsed already the verdict its text gets', () => {
+    const payloads = [
+      JSON.stringify(sample),
+      JSON.stringify(sample).replace('56.6', '1e999'),
+      '[1,2]',
+      JSON.stringify({ ...sample, flow: '117' }),
+      JSON.stringify({ ...sample, flow: undefined }),
+      JSON.stringify({ ...sample, flow: -5 }),
+      JSON.stringify({ ...sample, pump_id: 'p2' }),
+    ];
+    for (const topic of [topics.telemetry('p1'), topics.training('p1')]) {
+      for (const payload of payloads) {
+        expect(validateParsedMessage(topic, JSON.parse(payload), expectations)).toEqual(
+          check(payload, topic),
+        );
+      }
+    }
   });
 });

@@ -48,13 +48,8 @@ export function validateMessage<T extends { pump_id: string }>(
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return invalid('oversized', `${payload.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`);
   }
-  const parsedTopic = parsed;
-  const schema = parsedTopic && expectations[parsedTopic.kind];
-  if (!parsedTopic || !schema)
-    return invalid(
-      'unknown_topic',
-      `no ${Object.keys(expectations).join(' or ')} topic: ${clipTopic(topic)}`,
-    );
+  const schema = parsed && expectations[parsed.kind];
+  if (!parsed || !schema) return unknownTopic(topic, expectations);
 
   const text = payload.toString('utf8');
   if (text.trim() === '')
@@ -71,6 +66,34 @@ export function validateMessage<T extends { pump_id: string }>(
       return invalid('non_finite', `NaN or Infinity is not JSON: ${message}`);
     return invalid(endsEarly(text, message) ? 'truncated' : 'not_json', message);
   }
+  return checkBody(body, parsed, schema);
+}
+
+/**
+ * validateMessage for a payload that arrived parsed already, such as the `payload` of a line of JSON
+ * Lines `{"topic": …, "payload": …}` (a simulator's --stdout): the same verdicts, from the topic on.
+ */
+export function validateParsedMessage<T extends { pump_id: string }>(
+  topic: string,
+  body: unknown,
+  expectations: Expectations<T>,
+): Verdict<T> {
+  const parsed = parseTopic(topic);
+  const schema = parsed && expectations[parsed.kind];
+  if (!parsed || !schema) return unknownTopic(topic, expectations);
+  return checkBody(body, parsed, schema);
+}
+
+function unknownTopic(topic: string, expectations: Expectations<unknown>): Verdict<never> {
+  return invalid('unknown_topic', `no ${Object.keys(expectations).join(' or ')} topic: ${clipTopic(topic)}`);
+}
+
+/** Everything after JSON parsing: an object, of the topic's schema, for the topic's pump. */
+function checkBody<T extends { pump_id: string }>(
+  body: unknown,
+  parsedTopic: ParsedTopic,
+  schema: z.ZodType<T>,
+): Verdict<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return invalid(
       'not_an_object',

@@ -11,8 +11,9 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { LabelledSample } from '@pdm/contract';
 import type { InfluxTarget } from '../src/http.ts';
-import { encodeSample, type StoredSample } from '../src/line-protocol.ts';
+import { encodeSample } from '../src/line-protocol.ts';
 import { createInfluxWriter, GZIP_LEVEL } from '../src/writer.ts';
 import type { FakeProcessRequest, FakeProcessStats } from './fake-influx-process.ts';
 
@@ -63,7 +64,7 @@ export async function benchInfluxWrites(
       const size = Math.min(batchSize, total - sent);
       advance(batch, sent, pumps);
       const encodeStarted = performance.now();
-      for (let i = 0; i < size; i++) lines[i] = encodeSample(batch[i] as StoredSample);
+      for (let i = 0; i < size; i++) lines[i] = encodeSample(batch[i] as LabelledSample);
       encodeMs += performance.now() - encodeStarted;
       const outcome = await writer.write(size === batchSize ? lines : lines.slice(0, size));
       if (outcome.kind !== 'ok') throw new Error(`benchmark write failed: ${JSON.stringify(outcome)}`);
@@ -130,14 +131,14 @@ const START_MS = 1_700_000_000_000;
  * built by spreading, or whose ts starts as a small integer, change hidden class later and measure
  * V8's slow paths instead of the encoder.
  */
-function makeBatch(size: number, pumps: number, groundTruth: boolean): StoredSample[] {
+function makeBatch(size: number, pumps: number, groundTruth: boolean): LabelledSample[] {
   let seed = 42;
   const random = () => {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
     return seed / 2 ** 31;
   };
   const round = (x: number, decimals: number) => Math.round(x * 10 ** decimals) / 10 ** decimals;
-  return Array.from({ length: size }, (_, i): StoredSample => {
+  return Array.from({ length: size }, (_, i): LabelledSample => {
     const pump_id = `pump-${String(i % pumps).padStart(3, '0')}`;
     const vibration_x = round(1 + random() * 3, 3);
     const vibration_y = round(1 + random() * 3, 3);
@@ -186,9 +187,9 @@ function makeBatch(size: number, pumps: number, groundTruth: boolean): StoredSam
 }
 
 /** Gives the batch starting at point `offset` distinct times: one sample per pump per second. */
-function advance(batch: StoredSample[], offset: number, pumps: number): void {
+function advance(batch: LabelledSample[], offset: number, pumps: number): void {
   for (let i = 0; i < batch.length; i++) {
-    const sample = batch[i] as StoredSample;
+    const sample = batch[i] as LabelledSample;
     sample.seq = Math.floor((offset + i) / pumps);
     sample.ts = START_MS + sample.seq * 1000;
   }

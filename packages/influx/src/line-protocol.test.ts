@@ -1,15 +1,8 @@
-import { CHANNELS } from '@pdm/contract';
+import { CHANNELS, type LabelledSample } from '@pdm/contract';
 import { parseLineProtocol } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { InfluxError } from './errors.ts';
-import {
-  encodeSample,
-  MEASUREMENT,
-  num,
-  REQUIRED_FIELDS,
-  type StoredSample,
-  stringField,
-} from './line-protocol.ts';
+import { encodeSample, MEASUREMENT, num, REQUIRED_FIELDS, stringField } from './line-protocol.ts';
 import { sample } from './round-trip.suite.ts';
 
 /** The point InfluxDB would store for these lines, read by the fake's strict parser. */
@@ -24,7 +17,7 @@ function parsed(...lines: string[]) {
   }));
 }
 
-function refusal(s: StoredSample): InfluxError {
+function refusal(s: LabelledSample): InfluxError {
   try {
     encodeSample(s);
   } catch (err) {

@@ -1,5 +1,5 @@
 /** How a stored sample becomes an InfluxDB point: measurement, tags, fields and timestamp, all here. */
-import { CHANNELS, type Telemetry, type TrainingSample } from '@pdm/contract';
+import { CHANNELS, type LabelledSample } from '@pdm/contract';
 import { InfluxError } from './errors.ts';
 
 export const MEASUREMENT = 'pump_telemetry';
@@ -17,13 +17,11 @@ export const MEASUREMENT = 'pump_telemetry';
  */
 export const TAG = 'pump_id';
 
-/** Fields present in every point: the channels and the device's sequence number. */
+/**
+ * Fields present in every point: the channels and the device's sequence number. The ground truth
+ * (GROUND_TRUTH_FIELDS of @pdm/contract) is written only when the sample carries it.
+ */
 export const REQUIRED_FIELDS = [...CHANNELS, 'seq'] as const;
-/** Ground truth, written only when the sample carries it. */
-export const GROUND_TRUTH_FIELDS = ['state', 'health_pct', 'rul_h', 'failure_mode'] as const;
-
-/** A sample as the acquisition service stores it: telemetry, plus the ground truth when it is known. */
-export type StoredSample = Telemetry & Partial<Pick<TrainingSample, (typeof GROUND_TRUTH_FIELDS)[number]>>;
 
 /** Write with this precision: `ts` is epoch milliseconds, so the line carries it unchanged. */
 export const PRECISION = 'ms';
@@ -37,17 +35,18 @@ export const PRECISION = 'ms';
  * and not here. Numbers print with String(): the shortest text that parses back to the same double, so
  * values survive the round trip exactly (and faster than fixed decimals, measured).
  */
-export function encodeSample(s: StoredSample): string {
+export function encodeSample(s: LabelledSample): string {
   checkNumbers(s);
   let line =
     `${MEASUREMENT},${TAG}=${escapeTagValue(s.pump_id)} ` +
     `vibration_x=${num(s.vibration_x)},vibration_y=${num(s.vibration_y)},vibration_z=${num(s.vibration_z)}` +
     `,vibration_rms=${num(s.vibration_rms)},temperature=${num(s.temperature)},pressure=${num(s.pressure)}` +
     `,flow=${num(s.flow)},current=${num(s.current)},rpm=${num(s.rpm)},seq=${s.seq}i`;
-  if (s.health_pct !== undefined) line += `,health_pct=${num(s.health_pct)}`;
-  if (s.rul_h !== undefined) line += `,rul_h=${num(s.rul_h)}`;
-  if (s.state !== undefined) line += `,state=${stringField(s.state)}`;
-  if (s.failure_mode !== undefined) line += `,failure_mode=${stringField(s.failure_mode)}`;
+  // Absent (undefined) and null both mean no ground truth.
+  if (s.health_pct != null) line += `,health_pct=${num(s.health_pct)}`;
+  if (s.rul_h != null) line += `,rul_h=${num(s.rul_h)}`;
+  if (s.state != null) line += `,state=${stringField(s.state)}`;
+  if (s.failure_mode != null) line += `,failure_mode=${stringField(s.failure_mode)}`;
   return `${line} ${s.ts}`;
 }
 
@@ -95,19 +94,19 @@ export function stringField(value: string): string {
   return STRING_NEEDS_CARE.test(value) ? `"${value.replace(STRING_SPECIALS, '\\$&')}"` : `"${value}"`;
 }
 
-function checkNumbers(s: StoredSample): void {
+function checkNumbers(s: LabelledSample): void {
   // One cheap test on the hot path; the loop below only runs to name the culprit.
   const ok =
     Number.isFinite(s.vibration_x + s.vibration_y + s.vibration_z + s.vibration_rms + s.temperature) &&
     Number.isFinite(s.pressure + s.flow + s.current + s.rpm) &&
     Number.isSafeInteger(s.seq) &&
     Number.isSafeInteger(s.ts) &&
-    (s.health_pct === undefined || Number.isFinite(s.health_pct)) &&
-    (s.rul_h === undefined || Number.isFinite(s.rul_h));
+    (s.health_pct == null || Number.isFinite(s.health_pct)) &&
+    (s.rul_h == null || Number.isFinite(s.rul_h));
   if (ok) return;
   for (const key of [...CHANNELS, 'health_pct', 'rul_h'] as const) {
     const value = s[key];
-    if (value !== undefined && !Number.isFinite(value)) {
+    if (value != null && !Number.isFinite(value)) {
       throw new InfluxError('invalid_sample', `${key} is ${String(value)}, not a finite number`);
     }
   }

@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LabelledSample } from '@pdm/contract';
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { InfluxError } from './errors.ts';
 import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
-import { fluxString, queryTelemetry, type StoredRow, type TelemetryQuery } from './reader.ts';
+import { fluxString, queryTelemetry, type TelemetryQuery } from './reader.ts';
 import { roundTripSuite, sample } from './round-trip.suite.ts';
 import { createInfluxWriter } from './writer.ts';
 
@@ -21,8 +22,8 @@ afterEach(async () => {
   await fake.stop();
 });
 
-async function collect(query: TelemetryQuery = {}, from: InfluxTarget = target): Promise<StoredRow[]> {
-  const rows: StoredRow[] = [];
+async function collect(query: TelemetryQuery = {}, from: InfluxTarget = target): Promise<LabelledSample[]> {
+  const rows: LabelledSample[] = [];
   for await (const row of queryTelemetry(from, query)) rows.push(row);
   return rows;
 }

@@ -11,19 +11,17 @@ import {
   InfluxDB,
   RequestTimedOutError,
 } from '@influxdata/influxdb-client';
-import { CHANNELS, type Channel, FAILURE_MODES, PUMP_STATES } from '@pdm/contract';
+import {
+  CHANNELS,
+  type Channel,
+  FAILURE_MODES,
+  GROUND_TRUTH_FIELDS,
+  type LabelledSample,
+  PUMP_STATES,
+} from '@pdm/contract';
 import { codeForStatus, InfluxError } from './errors.ts';
 import type { InfluxTarget } from './http.ts';
-import {
-  GROUND_TRUTH_FIELDS,
-  MEASUREMENT,
-  REQUIRED_FIELDS,
-  type StoredSample,
-  TAG,
-} from './line-protocol.ts';
-
-/** A sample read back: the shape that was written, since every field survives the round trip. */
-export type StoredRow = StoredSample;
+import { MEASUREMENT, REQUIRED_FIELDS, TAG } from './line-protocol.ts';
 
 export interface TelemetryQuery {
   /** inclusive; from the epoch when absent */
@@ -45,7 +43,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export async function* queryTelemetry(
   options: InfluxReaderOptions,
   query: TelemetryQuery = {},
-): AsyncIterable<StoredRow> {
+): AsyncIterable<LabelledSample> {
   if (query.pumps?.length === 0) return;
   const flux = buildTelemetryFlux(options.bucket, query);
   const client = new InfluxDB({
@@ -136,7 +134,7 @@ function locateColumns(meta: FluxTableMetaData): RowColumns {
   };
 }
 
-function toRow(values: readonly string[], c: RowColumns): StoredRow {
+function toRow(values: readonly string[], c: RowColumns): LabelledSample {
   if (c.error >= 0) throw new InfluxError('query_failed', `query failed on the server: ${values[c.error]}`);
   const pumpId = values[c.pump] ?? '';
   const time = values[c.time] ?? '';
@@ -152,7 +150,7 @@ function toRow(values: readonly string[], c: RowColumns): StoredRow {
     }
     return value;
   };
-  const row = { pump_id: pumpId, ts, seq: required(c.seq, 'seq') } as StoredRow;
+  const row = { pump_id: pumpId, ts, seq: required(c.seq, 'seq') } as LabelledSample;
   for (const [channel, column] of c.channels) row[channel] = required(column, channel);
   const state = values[c.state];
   if (state) row.state = member(PUMP_STATES, state, 'state', pumpId, time);

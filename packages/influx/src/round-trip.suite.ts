@@ -4,14 +4,15 @@
  * Every test writes its own pumps, so they can share a real bucket with other runs.
  */
 import { randomUUID } from 'node:crypto';
+import type { LabelledSample } from '@pdm/contract';
 import { expect, it } from 'vitest';
 import type { InfluxTarget } from './http.ts';
-import { encodeSample, type StoredSample } from './line-protocol.ts';
-import { queryTelemetry, type StoredRow, type TelemetryQuery } from './reader.ts';
+import { encodeSample } from './line-protocol.ts';
+import { queryTelemetry, type TelemetryQuery } from './reader.ts';
 import { createInfluxWriter } from './writer.ts';
 
 /** A telemetry sample at wire resolution; the numbers depend on `ts` so rows are told apart. */
-export function sample(pumpId: string, ts: number, extra: Partial<StoredSample> = {}): StoredSample {
+export function sample(pumpId: string, ts: number, extra: Partial<LabelledSample> = {}): LabelledSample {
   const k = (ts / 1000) % 1000;
   return {
     pump_id: pumpId,
@@ -32,8 +33,8 @@ export function sample(pumpId: string, ts: number, extra: Partial<StoredSample> 
 
 const TRUTH = { state: 'WARNING', health_pct: 61.25, rul_h: 1234.567, failure_mode: 'CAVITATION' } as const;
 
-async function collect(target: InfluxTarget, query: TelemetryQuery): Promise<StoredRow[]> {
-  const rows: StoredRow[] = [];
+async function collect(target: InfluxTarget, query: TelemetryQuery): Promise<LabelledSample[]> {
+  const rows: LabelledSample[] = [];
   for await (const row of queryTelemetry(target, query)) rows.push(row);
   return rows;
 }

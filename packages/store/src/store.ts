@@ -5,22 +5,15 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CHANNELS, type FailureMode, type PumpState, type Telemetry } from '@pdm/contract';
+import { type LabelledSample, type PumpState, SAMPLE_FIELDS } from '@pdm/contract';
 import Database from 'better-sqlite3';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
-/** A sample as stored: telemetry, plus the ground truth when it came from the training topic. */
-export interface StoredSample extends Telemetry {
-  readonly state: PumpState | null;
-  readonly health_pct: number | null;
-  readonly rul_h: number | null;
-  readonly failure_mode: FailureMode | null;
-}
-
+/** The topic a sample came on: labelled from the training topic, raw from the telemetry topic. */
 export type SampleSource = 'training' | 'telemetry';
 
 export interface NewSample {
-  readonly sample: Telemetry & Partial<Pick<StoredSample, 'state' | 'health_pct' | 'rul_h' | 'failure_mode'>>;
+  readonly sample: LabelledSample;
   readonly source: SampleSource;
   /** the line the InfluxDB forwarder will send, when there is one */
   readonly outboxLine?: string | undefined;
@@ -91,16 +84,11 @@ export interface SampleFilter {
   readonly labelledOnly?: boolean | undefined;
 }
 
-/** A sample on its way to InfluxDB: the ground truth is absent (undefined) rather than null. */
-export type OutboxSample = Telemetry & {
-  readonly state: PumpState | undefined;
-  readonly health_pct: number | undefined;
-  readonly rul_h: number | undefined;
-  readonly failure_mode: FailureMode | undefined;
-};
-
-/** An outbox entry: its line when it was stored with one, else the sample to encode. */
-export type OutboxRow = { readonly line: string } | { readonly sample: OutboxSample };
+/**
+ * An outbox entry: its line when it was stored with one, else the sample to encode, with every field
+ * present in SAMPLE_COLUMNS order (one shape for all) and no ground truth as undefined rather than null.
+ */
+export type OutboxRow = { readonly line: string } | { readonly sample: LabelledSample };
 
 export interface OutboxBatch {
   /** the last sample id in the batch: mark it forwarded after a 2xx */
@@ -108,17 +96,8 @@ export interface OutboxBatch {
   readonly rows: OutboxRow[];
 }
 
-/** The columns of a stored sample, in the order iterateValues() gives their values. */
-export const SAMPLE_COLUMNS = [
-  'pump_id',
-  'ts',
-  'seq',
-  ...CHANNELS,
-  'state',
-  'health_pct',
-  'rul_h',
-  'failure_mode',
-] as const;
+/** The columns of a stored sample, in the order iterateValues() gives their values: the sample's fields. */
+export const SAMPLE_COLUMNS = SAMPLE_FIELDS;
 
 /** One sample from iterateValues(): the values of SAMPLE_COLUMNS, in that order. */
 export type SampleValues = readonly (string | number | null)[];
@@ -137,6 +116,8 @@ export class SampleStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #insertSample: Database.Statement;
+  /** the insert's parameters: SAMPLE_COLUMNS, then source, received_at and outbox_line */
+  readonly #insertValues: unknown[] = new Array(SAMPLE_COLUMNS.length + 3).fill(null);
   readonly #insertDeadLetter: Database.Statement;
   readonly #storedValues: Database.Statement;
   #outboxLines: Database.Statement | undefined;
@@ -166,27 +147,14 @@ export class SampleStore {
         const conflicts: SampleConflict[] = [];
         for (const item of samples) {
           const { sample: s, source, outboxLine } = item;
-          const { changes } = this.#insertSample.run(
-            s.pump_id,
-            s.ts,
-            s.seq,
-            s.vibration_x,
-            s.vibration_y,
-            s.vibration_z,
-            s.vibration_rms,
-            s.temperature,
-            s.pressure,
-            s.flow,
-            s.current,
-            s.rpm,
-            s.state ?? null,
-            s.health_pct ?? null,
-            s.rul_h ?? null,
-            s.failure_mode ?? null,
-            source,
-            now,
-            outboxLine ?? null,
-          );
+          // One array, refilled for every sample and bound as the statement's positional parameters.
+          const values = this.#insertValues;
+          for (let i = 0; i < SAMPLE_COLUMNS.length; i++)
+            values[i] = (s as Record<string, unknown>)[SAMPLE_COLUMNS[i] as string] ?? null;
+          values[SAMPLE_COLUMNS.length] = source;
+          values[SAMPLE_COLUMNS.length + 1] = now;
+          values[SAMPLE_COLUMNS.length + 2] = outboxLine ?? null;
+          const { changes } = this.#insertSample.run(values);
           if (changes === 1) {
             inserted += 1;
             continue;
@@ -316,11 +284,11 @@ export class SampleStore {
   }
 
   /** Streams samples in the order features need: by pump, then device time. Constant memory. */
-  *iterate(filter: SampleFilter = {}): IterableIterator<StoredSample> {
+  *iterate(filter: SampleFilter = {}): IterableIterator<LabelledSample> {
     const { where, params } = whereClause(filter);
     yield* this.#db
       .prepare(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM samples ${where} ORDER BY pump_id, ts`)
-      .iterate(...params) as IterableIterator<StoredSample>;
+      .iterate(...params) as IterableIterator<LabelledSample>;
   }
 
   /**
@@ -370,12 +338,12 @@ export class SampleStore {
     const missing = found.filter(([, line]) => line === null).map(([id]) => id);
     const samples = missing.length > 0 ? this.#samplesById(missing) : undefined;
     const rows = found.map(
-      ([id, line]): OutboxRow => (line === null ? { sample: samples?.get(id) as OutboxSample } : { line }),
+      ([id, line]): OutboxRow => (line === null ? { sample: samples?.get(id) as LabelledSample } : { line }),
     );
     return { lastId: last[0], rows };
   }
 
-  #samplesById(ids: readonly number[]): Map<number, OutboxSample> {
+  #samplesById(ids: readonly number[]): Map<number, LabelledSample> {
     const rows = this.#db
       .prepare(
         `SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id IN (${ids.map(() => '?').join(', ')})`,
@@ -436,23 +404,8 @@ function whereClause(filter: SampleFilter): { where: string; params: (string | n
 }
 
 /** A raw outbox row (id, then SAMPLE_COLUMNS) as a sample. */
-function outboxSample(r: (number | string | null)[]): OutboxSample {
-  return {
-    pump_id: r[1] as string,
-    ts: r[2] as number,
-    seq: r[3] as number,
-    vibration_x: r[4] as number,
-    vibration_y: r[5] as number,
-    vibration_z: r[6] as number,
-    vibration_rms: r[7] as number,
-    temperature: r[8] as number,
-    pressure: r[9] as number,
-    flow: r[10] as number,
-    current: r[11] as number,
-    rpm: r[12] as number,
-    state: (r[13] ?? undefined) as PumpState | undefined,
-    health_pct: (r[14] ?? undefined) as number | undefined,
-    rul_h: (r[15] ?? undefined) as number | undefined,
-    failure_mode: (r[16] ?? undefined) as FailureMode | undefined,
-  };
+function outboxSample(r: (number | string | null)[]): LabelledSample {
+  const sample: Record<string, unknown> = {};
+  for (let i = 0; i < SAMPLE_COLUMNS.length; i++) sample[SAMPLE_COLUMNS[i] as string] = r[i + 1] ?? undefined;
+  return sample as LabelledSample;
 }

@@ -49,6 +49,8 @@ export function startService(
     readonly cwd?: string;
     /** a file descriptor for stdout (e.g. /dev/null), instead of capturing it */
     readonly stdoutFd?: number;
+    /** 'pipe' to write to the process's stdin (`child.stdin`), e.g. another process's output; else none */
+    readonly stdin?: 'pipe';
     /** extra node flags, e.g. --cpu-prof to profile a service under load */
     readonly nodeArgs?: readonly string[];
   } = {},
@@ -63,7 +65,7 @@ export function startService(
     {
       cwd,
       env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'ignore', options.stdoutFd ?? 'pipe', 'pipe'],
     },
   );
   let out = '';

@@ -10,7 +10,7 @@ import type { BalanceMode, OutputFormat } from './options.ts';
 import { AtomicOutput } from './output.ts';
 import { writeTrainingRows } from './pipeline.ts';
 import type { ExportReporter, ExportSummary } from './report.ts';
-import type { RowFilter, SampleSource } from './source.ts';
+import type { RowFilter, RowSource } from './row-source.ts';
 import { describeRange } from './time-range.ts';
 
 export interface ExportSettings {
@@ -24,8 +24,8 @@ export interface ExportSettings {
 }
 
 export interface ExportDeps {
-  /** opens the store; throws ExportError source_unavailable when it cannot */
-  readonly openSource: () => SampleSource;
+  /** opens the source; throws ExportError source_unavailable when it cannot */
+  readonly openSource: () => RowSource;
   readonly reporter: ExportReporter;
   readonly logger: Logger;
   /** peak resident memory so far, for the summary */
@@ -57,7 +57,7 @@ export function createExport(settings: ExportSettings, deps: ExportDeps): Export
   const checkAborted = () => {
     if (abort.signal.aborted) throw new ExportError('aborted', 'export interrupted');
   };
-  const noRows = (source: SampleSource, rows: number | undefined) => {
+  const noRows = (source: RowSource, rows: number | undefined) => {
     const unlabelled = rows ? ` (only ${rows} unlabelled samples, which have no ground truth)` : '';
     return new ExportError('no_rows', `no labelled samples in ${source.description} ${range}${unlabelled}`);
   };
@@ -66,7 +66,7 @@ export function createExport(settings: ExportSettings, deps: ExportDeps): Export
    * Selection needs the counts per state before the pass. Without it (every row, no cap) the pass
    * counts them itself, which spares InfluxDB a whole extra query and SQLite a full table scan.
    */
-  async function plan(source: SampleSource): Promise<Plan> {
+  async function plan(source: RowSource): Promise<Plan> {
     const selecting = settings.balance === 'undersample' || settings.maxPerClass !== undefined;
     if (!selecting) {
       const rows = await source.countRows(settings.filter);
@@ -103,6 +103,7 @@ export function createExport(settings: ExportSettings, deps: ExportDeps): Export
     const source = deps.openSource();
     try {
       const { rows, inRange, sampler } = await plan(source);
+      for (const warning of source.warnings?.() ?? []) log.warn(warning.details, warning.message);
       const output = await AtomicOutput.create(settings.out);
       try {
         const format = rowFormat(settings.format);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedJson, PUMP_STATES, type Telemetry, type TrainingSample } from '@pdm/contract';
@@ -300,5 +300,86 @@ describe('export-training-data on InfluxDB', () => {
     expect(refused.logs.find((l) => l.level === 50)?.msg).toMatch(new RegExp(`${influx.url}.*unauthorized`));
     expect(unreachable.code).toBe(1);
     expect(unreachable.logs.find((l) => l.level === 50)?.msg).toMatch(/http:\/\/127\.0\.0\.1:9.*unreachable/);
+  });
+});
+
+describe('export-training-data on JSON Lines', () => {
+  /** A small STRESS-clock fleet with chaos (dropouts, glitches), as the shipped model's script runs it. */
+  const fleetFlags = '--pumps 8 --seed 11 --weibull-eta 0.0469 --interval-s 1 --post-failure-samples 15';
+  const simulator = (extra: string[] = []) =>
+    startService('training-simulator', [
+      '--stdout',
+      ...`${fleetFlags} --lifecycles 2 --chaos --log-level warn`.split(' '),
+      ...extra,
+    ]);
+
+  it("reads the training simulator's --stdout piped into it, and writes what a store holding those samples gives", async () => {
+    const dir = mkdtempSync(join(root, 'jsonl-'));
+    const sim = simulator();
+    const cli = startService(
+      'export-training-data',
+      ['--source', 'jsonl', '--input', '-', '--out', 'piped.csv'],
+      {},
+      { cwd: dir, stdin: 'pipe' },
+    );
+    sim.child.stdout?.pipe(cli.child.stdin as NodeJS.WritableStream);
+    expect(await sim.exited).toBe(0);
+    expect(await cli.exited, cli.stderr()).toBe(0);
+    expect(cli.stdout().trim()).toBe(join(dir, 'piped.csv'));
+
+    // The same samples, stored as acquisition stores them, exported from the store.
+    const lines = sim.stdout().trimEnd().split('\n');
+    const samples = lines.map((l) => (JSON.parse(l) as { payload: TrainingSample }).payload);
+    fillStore(join(dir, 'data', 'pdm.sqlite'), samples);
+    const fromStore = await exportData(dir, ['--out', 'stored.csv']);
+    expect(fromStore.code).toBe(0);
+    const piped = readFileSync(join(dir, 'piped.csv'), 'utf8');
+    expect(piped).toBe(readFileSync(join(dir, 'stored.csv'), 'utf8'));
+    expect(csvRows(join(dir, 'piped.csv')).rows.length).toBeGreaterThan(100);
+
+    const summary = cli.logs().find((l) => l.msg === 'export complete') as Record<string, unknown>;
+    expect(summary).toMatchObject({ source: 'JSON Lines on stdin', rows: lines.length });
+    // nothing left beside the output: neither the temporary store nor a temporary file
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('leaves out the lines chaos corrupted, says how many and why, and exports the rest', async () => {
+    const dir = mkdtempSync(join(root, 'jsonl-'));
+    const sim = simulator(['--malformed-rate', '0.02']);
+    expect(await sim.exited).toBe(0);
+    writeFileSync(join(dir, 'fleet.jsonl'), sim.stdout());
+    const run = await exportData(dir, ['--source', 'jsonl', '--input', 'fleet.jsonl', '--out', 'out.csv']);
+    expect(run.code, run.stderr).toBe(0);
+    const warning = run.logs.find(
+      (l) => l.msg === 'lines that are no training or telemetry sample were left out',
+    );
+    expect(warning?.lines).toBeGreaterThan(0);
+    expect(Object.keys(warning?.reasons as object).length).toBeGreaterThan(0);
+    expect(summaryOf(run).source).toBe(`JSON Lines ${join(dir, 'fleet.jsonl')}`);
+    expect(csvRows(join(dir, 'out.csv')).rows.length).toBeGreaterThan(100);
+  });
+
+  it('exits 1 when no line is a sample, naming the reasons and the first bad line, and writes nothing', async () => {
+    const dir = mkdtempSync(join(root, 'jsonl-'));
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(join(dir, 'junk.jsonl'), 'not json\n{"topic":"pdm/v1/alerts/p1","payload":{}}\n');
+    const run = await exportData(dir, ['--source', 'jsonl', '--input', 'junk.jsonl', '--out', 'out/x.csv']);
+    expect(run.code).toBe(1);
+    expect(run.logs.find((l) => l.level === 50)?.msg).toMatch(
+      /no samples in JSON Lines .*junk\.jsonl: none of its 2 lines is a training or telemetry sample \(not_json: 1, unknown_topic: 1\); line 1: not_json/,
+    );
+    expect(readdirSync(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('exits 2 when --source jsonl has no --input, or --input comes with another source', async () => {
+    const [without, misplaced] = await Promise.all([
+      exportData(shared, ['--source', 'jsonl']),
+      exportData(shared, ['--input', 'fleet.jsonl']),
+    ]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--input: required with --source jsonl');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--input: read only with --source jsonl (the source is sqlite)');
+    expect(without.stderr).toContain('--input FILE');
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Labelled fleets and SQLite stores for the tests and the benchmark (not used by the CLI itself).
- * Samples come from the same pump twins the training simulator runs, so features and states are real.
+ * Samples come from the training simulator's own fleet (@pdm/pump-physics), so features and states are real.
  */
 import { join } from 'node:path';
-import type { TrainingSample } from '@pdm/contract';
-import { formatPumpId, PumpTwin, trainingMessage } from '@pdm/pump-physics';
+import type { LabelledSample, TrainingSample } from '@pdm/contract';
+import { trainingFleet } from '@pdm/pump-physics';
 import { type NewSample, SampleStore } from '@pdm/store';
+import { BatchedWriter } from './batched-writer.ts';
 
 export interface FleetOptions {
   readonly pumps: number;
@@ -23,60 +24,63 @@ export interface FleetOptions {
 
 export const FLEET_START_MS = Date.UTC(2026, 0, 1);
 
+/** One labelled sample, every value at its wire resolution. */
+export const EXAMPLE_SAMPLE: TrainingSample = {
+  pump_id: 'train-s1-00001',
+  ts: 1_767_225_600_000,
+  seq: 12,
+  vibration_x: 1.377,
+  vibration_y: 1.176,
+  vibration_z: 0.82,
+  vibration_rms: 1.148,
+  temperature: 45.65,
+  pressure: 6.53,
+  flow: 127.55,
+  current: 58.18,
+  rpm: 2960,
+  state: 'WARNING',
+  health_pct: 61.5,
+  rul_h: 123.456,
+  failure_mode: 'CAVITATION',
+};
+
 /**
- * Every pump from new to a few samples past failure, interleaved step by step across the fleet as a
- * real fleet's messages arrive (every pump's sample k before any pump's k + 1).
+ * trainingFleet with short lifecycles by default, as samples: every pump from new to a few samples past
+ * failure, interleaved step by step across the fleet as the training simulator sends them.
  */
 export function* labelledFleet(options: FleetOptions): Generator<TrainingSample> {
   const seed = options.seed ?? 1;
-  const intervalS = options.intervalS ?? 600;
-  const startMs = options.startMs ?? FLEET_START_MS;
-  const post = options.postFailureSamples ?? 10;
   const max = options.maxSamples ?? Number.POSITIVE_INFINITY;
-  const intervalH = intervalS / 3600;
-  let active = Array.from({ length: options.pumps }, (_, i) => {
-    const twin = new PumpTwin({ seed, index: i, lifetime: { beta: 2, eta: options.etaH ?? 60 } });
-    return {
-      id: formatPumpId(options.idPrefix ?? `test-s${seed}`, i),
-      twin,
-      samples: Math.ceil(twin.lifecycle.ttfH / intervalH) + post,
-    };
-  });
   let produced = 0;
-  for (let step = 0; active.length > 0; step++) {
-    const ts = startMs + step * intervalS * 1000;
-    for (const pump of active) {
-      if (produced++ >= max) return;
-      yield trainingMessage(pump.id, ts, step, pump.twin.sample(intervalH));
-    }
-    active = active.filter((p) => p.samples > step + 1);
+  for (const message of trainingFleet({
+    pumps: options.pumps,
+    seed,
+    lifetime: { beta: 2, eta: options.etaH ?? 60 },
+    intervalS: options.intervalS ?? 600,
+    postFailureSamples: options.postFailureSamples ?? 10,
+    startMs: options.startMs ?? FLEET_START_MS,
+    idPrefix: options.idPrefix ?? `test-s${seed}`,
+  })) {
+    if (produced++ >= max) return;
+    yield message.sample;
   }
 }
-
-const BATCH = 50_000;
 
 /** Writes samples into a new store at `path` in large transactions; returns how many. */
 export function fillStore(
   path: string,
-  samples: Iterable<TrainingSample>,
+  samples: Iterable<LabelledSample>,
   source: NewSample['source'] = 'training',
 ): number {
   const store = SampleStore.open(path, { durability: 'NORMAL' });
-  let batch: NewSample[] = [];
-  let written = 0;
   try {
-    for (const sample of samples) {
-      batch.push({ sample, source });
-      if (batch.length === BATCH) {
-        written += store.write(batch).inserted;
-        batch = [];
-      }
-    }
-    written += store.write(batch).inserted;
+    const writer = new BatchedWriter(store);
+    for (const sample of samples) writer.add({ sample, source });
+    writer.flush();
+    return writer.counts.inserted;
   } finally {
     store.close();
   }
-  return written;
 }
 
 export const storePath = (dir: string) => join(dir, 'data', 'pdm.sqlite');

@@ -1,33 +1,17 @@
+import type { LabelledSample } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_NAMES } from '@pdm/features';
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from './bytes.ts';
+import { EXAMPLE_SAMPLE } from './fixtures.ts';
 import { COLUMNS, rowFormat } from './format.ts';
-import type { ExportRow } from './source.ts';
 
-const row: ExportRow = {
-  pump_id: 'train-s1-00001',
-  ts: 1_767_225_600_000,
-  seq: 12,
-  vibration_x: 1.377,
-  vibration_y: 1.176,
-  vibration_z: 0.82,
-  vibration_rms: 1.148,
-  temperature: 45.65,
-  pressure: 6.53,
-  flow: 127.55,
-  current: 58.18,
-  rpm: 2960,
-  state: 'WARNING',
-  health_pct: 61.5,
-  rul_h: 123.456,
-  failure_mode: 'CAVITATION',
-};
+const row: LabelledSample = EXAMPLE_SAMPLE;
 const features = Float64Array.from({ length: FEATURE_COUNT }, (_, i) =>
   i % 3 === 0 ? -(i + 1) / 7 : i * 101.123456,
 );
 const rounded = Array.from(features, (x) => Math.round(x * 1e4) / 1e4);
 
-function render(format: 'csv' | 'jsonl', rows: readonly ExportRow[]): string {
+function render(format: 'csv' | 'jsonl', rows: readonly LabelledSample[]): string {
   const chunks: Buffer[] = [];
   const out = new ByteBuffer((c) => chunks.push(c));
   const f = rowFormat(format);

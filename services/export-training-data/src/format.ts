@@ -5,11 +5,10 @@
  * row: the constant parts are encoded once, and the row goes straight into the output bytes.
  */
 
-import { HEALTH_DECIMALS, RUL_DECIMALS } from '@pdm/contract';
+import { HEALTH_DECIMALS, type LabelledSample, RUL_DECIMALS } from '@pdm/contract';
 import { FEATURE_COUNT, FEATURE_DECIMALS, FEATURE_NAMES, TRAINING_SET_COLUMNS } from '@pdm/features';
 import type { ByteBuffer } from './bytes.ts';
 import type { OutputFormat } from './options.ts';
-import type { ExportRow } from './source.ts';
 
 /** The columns written, in order: the shared training-set layout. */
 export const COLUMNS = TRAINING_SET_COLUMNS;
@@ -18,7 +17,7 @@ export interface RowFormat {
   /** the first line of the file, with its newline; empty when the format has none */
   readonly header: string;
   /** appends one row, with its newline */
-  write(out: ByteBuffer, row: ExportRow, features: Float64Array): void;
+  write(out: ByteBuffer, row: LabelledSample, features: Float64Array): void;
 }
 
 export function rowFormat(format: OutputFormat): RowFormat {

@@ -13,6 +13,13 @@ export const program = {
     '(@pdm/features, in FEATURE_NAMES order, rounded to FEATURE_DECIMALS exactly as inference rounds them)',
     'and the ground truth.',
     '',
+    'Sources:  the SQLite store, InfluxDB, or JSON Lines (--source jsonl --input FILE|-): the training',
+    "          simulator's --stdout, so no broker is needed. Each line's payload is validated as acquisition",
+    '          validates it; lines that are no training or telemetry sample are left out, counted and logged',
+    '          (none valid at all is an error). The samples wait in a temporary SQLite store beside --out,',
+    '          removed at the end, since the features need each pump in time order and the simulator',
+    '          interleaves its pumps.',
+    '',
     'Rows:     only labelled samples (those with a state, i.e. from the training topic) are written; raw',
     '          telemetry without a state still feeds the feature windows of its pump.',
     'Features: computed per pump in time order over every sample of the pump in the time range, before any',
@@ -30,16 +37,19 @@ export const program = {
     'Output:   written under a temporary name beside --out and renamed when complete; the path is printed on',
     '          stdout. Counts per state before and after balancing go to stderr: a table and a progress bar',
     '          on a terminal, JSON log lines otherwise.',
-    'Exit:     0 written; 1 no labelled rows in the range, store unreachable or output not writable; 2 invalid',
-    '          flags or environment; 130/143 interrupted (nothing is left behind).',
+    'Exit:     0 written; 1 no labelled rows in the range (or no valid line of JSON Lines), store or input',
+    '          unreadable, or output not writable; 2 invalid flags or environment; 130/143 interrupted (nothing',
+    '          is left behind).',
   ].join('\n'),
 };
 
-export const SOURCES = ['sqlite', 'influxdb'] as const;
+export const SOURCES = ['sqlite', 'influxdb', 'jsonl'] as const;
 export type SourceKind = (typeof SOURCES)[number];
 export const FORMATS = ['csv', 'jsonl'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 export const BALANCE_MODES = ['undersample', 'none'] as const;
+/** `--input -`: read stdin */
+export const STDIN = '-';
 export type BalanceMode = (typeof BALANCE_MODES)[number];
 
 const timeBound = z
@@ -64,11 +74,17 @@ const pumpList = z
 
 export const options = {
   source: {
-    schema: z.enum(SOURCES, { message: 'expected sqlite or influxdb' }).default('sqlite'),
+    schema: z.enum(SOURCES, { message: 'expected sqlite, influxdb or jsonl' }).default('sqlite'),
     flag: 'source',
     env: 'STORE',
     placeholder: 'KIND',
-    help: 'where the samples are: sqlite (SQLITE_PATH) or influxdb (INFLUX_*)',
+    help: 'where the samples are: sqlite (SQLITE_PATH), influxdb (INFLUX_*) or jsonl (--input)',
+  },
+  input: {
+    schema: z.string().min(1).optional(),
+    flag: 'input',
+    placeholder: 'FILE',
+    help: `with --source jsonl: the JSON Lines of pnpm training-simulator --stdout, from FILE (relative to the working directory) or ${STDIN} for stdin`,
   },
   sqlitePath: {
     schema: z.string().min(1).default('data/pdm.sqlite'),

@@ -1,4 +1,4 @@
-import type { TrainingSample } from '@pdm/contract';
+import type { LabelledSample, TrainingSample } from '@pdm/contract';
 import { FEATURE_COUNT, FeatureExtractor } from '@pdm/features';
 import { describe, expect, it } from 'vitest';
 import { classTargets, everyRow, SelectionSampler, zeroCounts } from './balance.ts';
@@ -6,14 +6,14 @@ import { ExportError } from './errors.ts';
 import { labelledFleet } from './fixtures.ts';
 import { rowFormat } from './format.ts';
 import { type ChunkSink, writeTrainingRows } from './pipeline.ts';
-import type { ExportRow, RowBatches } from './source.ts';
+import type { RowBatches } from './row-source.ts';
 
 /** Samples in export order: by pump, then time. */
 function byPump(samples: Iterable<TrainingSample>): TrainingSample[] {
   return [...samples].sort((a, b) => (a.pump_id < b.pump_id ? -1 : a.pump_id > b.pump_id ? 1 : a.ts - b.ts));
 }
 
-async function* batches(rows: Iterable<ExportRow>): RowBatches {
+async function* batches(rows: Iterable<LabelledSample>): RowBatches {
   yield rows;
 }
 
@@ -38,7 +38,7 @@ describe('export pass', () => {
     const samples = byPump(labelledFleet({ pumps: 30, etaH: 400, maxSamples: 60_000 }));
     const sink = collectingSink();
     let widestGap = 0;
-    function* watched(): Generator<ExportRow> {
+    function* watched(): Generator<LabelledSample> {
       for (const [i, sample] of samples.entries()) {
         widestGap = Math.max(widestGap, i - sink.lines());
         yield sample;
@@ -57,7 +57,7 @@ describe('export pass', () => {
   it('feeds unlabelled samples into the feature windows but writes only labelled ones', async () => {
     const samples = byPump(labelledFleet({ pumps: 2, etaH: 20 }));
     // every third sample arrives as raw telemetry, without ground truth
-    const rows: ExportRow[] = samples.map((s, i) =>
+    const rows: LabelledSample[] = samples.map((s, i) =>
       i % 3 === 0 ? { ...s, state: null, health_pct: null, rul_h: null, failure_mode: null } : s,
     );
     const sink = collectingSink();

@@ -3,12 +3,13 @@
  * the sampler decides whether the labelled ones are written. One row at a time, start to end: nothing
  * is held but the current pump's feature window and the output chunk being filled.
  */
+import type { LabelledSample } from '@pdm/contract';
 import { FEATURE_COUNT, FeatureExtractor, yieldsFeatures } from '@pdm/features';
 import type { SelectionSampler } from './balance.ts';
 import { ByteBuffer } from './bytes.ts';
 import { ExportError } from './errors.ts';
 import type { RowFormat } from './format.ts';
-import type { ExportRow, RowBatches } from './source.ts';
+import type { RowBatches } from './row-source.ts';
 
 export interface ChunkSink {
   /** `written` is called once the sink is done with the chunk, which may then be filled again */
@@ -48,7 +49,7 @@ export async function writeTrainingRows(
   let read = 0;
   let outOfOrder = 0;
 
-  const handle = (row: ExportRow) => {
+  const handle = (row: LabelledSample) => {
     read++;
     if (row.pump_id !== pump) {
       // Rows come pump by pump: a finished pump's window is never needed again.

@@ -3,19 +3,25 @@
  * against the working directory, and the checks that span several options.
  */
 
-import { extname, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { InfluxTarget } from '@pdm/influx';
 import { missingInfluxSettings } from '@pdm/influx';
 import type { ConfigOf } from '@pdm/service-kit';
 import type { ExportSettings } from './app.ts';
-import type { OutputFormat, options } from './options.ts';
-import { influxSource, openSqliteSource, type SampleSource } from './source.ts';
+import { type JsonlInput, openJsonlSource } from './jsonl-source.ts';
+import { type OutputFormat, type options, STDIN } from './options.ts';
+import type { RowSource } from './row-source.ts';
+import { influxSource, openSqliteSource } from './source.ts';
 import { readerThreadAvailable } from './sqlite-reader.ts';
 import { resolveTimeBound } from './time-range.ts';
 
 export type SourceChoice =
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'influxdb'; readonly target: InfluxTarget };
+  | { readonly kind: 'influxdb'; readonly target: InfluxTarget }
+  /** `input` is an absolute path, or STDIN; the temporary store goes into `spoolDir` */
+  | { readonly kind: 'jsonl'; readonly input: string; readonly spoolDir: string };
 
 export type Resolution =
   | { readonly kind: 'ok'; readonly settings: ExportSettings; readonly source: SourceChoice }
@@ -37,8 +43,22 @@ export function resolveSettings(config: ConfigOf<typeof options>, { cwd, nowMs }
     );
   }
 
+  const format: OutputFormat =
+    config.format ?? (config.out && extname(config.out) === '.jsonl' ? 'jsonl' : 'csv');
+  const out = resolve(cwd, config.out ?? defaultOutPath(nowMs, format));
+
+  if (config.source === 'jsonl' && config.input === undefined) {
+    problems.push(`--input: required with --source jsonl: a file of JSON Lines, or ${STDIN} for stdin`);
+  }
+  if (config.source !== 'jsonl' && config.input !== undefined) {
+    problems.push(`--input: read only with --source jsonl (the source is ${config.source})`);
+  }
+
   let source: SourceChoice;
-  if (config.source === 'influxdb') {
+  if (config.source === 'jsonl') {
+    const input = config.input === undefined || config.input === STDIN ? STDIN : resolve(cwd, config.input);
+    source = { kind: 'jsonl', input, spoolDir: dirname(out) };
+  } else if (config.source === 'influxdb') {
     problems.push(...missingInfluxSettings(config));
     source = {
       kind: 'influxdb',
@@ -54,9 +74,6 @@ export function resolveSettings(config: ConfigOf<typeof options>, { cwd, nowMs }
   }
   if (problems.length > 0) return { kind: 'invalid', problems };
 
-  const format: OutputFormat =
-    config.format ?? (config.out && extname(config.out) === '.jsonl' ? 'jsonl' : 'csv');
-  const out = resolve(cwd, config.out ?? defaultOutPath(nowMs, format));
   return {
     kind: 'ok',
     source,
@@ -80,8 +97,21 @@ export function defaultOutPath(nowMs: number, format: OutputFormat): string {
   return `data/training-${stamp}.${format}`;
 }
 
-export function openSource(choice: SourceChoice): SampleSource {
-  return choice.kind === 'sqlite'
-    ? openSqliteSource(choice.path, { readerThread: readerThreadAvailable() })
-    : influxSource(choice.target);
+/** `stdin` is read for `--input -`. */
+export function openSource(choice: SourceChoice, stdin: Readable = process.stdin): RowSource {
+  const readerThread = readerThreadAvailable();
+  switch (choice.kind) {
+    case 'sqlite':
+      return openSqliteSource(choice.path, { readerThread });
+    case 'influxdb':
+      return influxSource(choice.target);
+    case 'jsonl': {
+      const { input } = choice;
+      const jsonl: JsonlInput =
+        input === STDIN
+          ? { name: 'stdin', open: () => stdin }
+          : { name: input, open: () => createReadStream(input) };
+      return openJsonlSource(jsonl, { spoolDir: choice.spoolDir, readerThread });
+    }
+  }
 }

@@ -1,51 +1,16 @@
 /**
- * Where the samples come from: the SQLite store or InfluxDB, behind one interface. Both give rows per
- * pump in time order, which is what the feature windows need, and both stream.
+ * The stores as row sources: the SQLite file (read on a second thread by the CLI) and InfluxDB. Both
+ * give rows per pump in time order, and both stream.
  */
 
-import type { FailureMode, PumpState, Telemetry } from '@pdm/contract';
+import type { LabelledSample } from '@pdm/contract';
 import { InfluxError, type InfluxTarget, queryTelemetry } from '@pdm/influx';
 import { SampleStore, StoreError } from '@pdm/store';
-import { type StateCounts, zeroCounts } from './balance.ts';
+import { zeroCounts } from './balance.ts';
 import { ExportError } from './errors.ts';
+import type { RowBatches, RowFilter, RowSource } from './row-source.ts';
 import { readInThread } from './sqlite-reader.ts';
-import type { TimeRange } from './time-range.ts';
 import { valuesAsRows } from './value-batches.ts';
-
-/** A stored sample; the ground truth is null (SQLite) or absent (InfluxDB) for raw telemetry. */
-export interface ExportRow extends Telemetry {
-  readonly state?: PumpState | null | undefined;
-  readonly health_pct?: number | null | undefined;
-  readonly rul_h?: number | null | undefined;
-  readonly failure_mode?: FailureMode | null | undefined;
-}
-
-export interface RowFilter extends TimeRange {
-  readonly pumps?: readonly string[] | undefined;
-}
-
-export type RowBatches = AsyncIterable<Iterable<ExportRow>>;
-
-export interface RowCounts {
-  /** every sample in the filter, labelled or not: all of them feed the feature windows */
-  readonly rows: number;
-  readonly labelled: StateCounts;
-}
-
-export interface SampleSource {
-  /** names the store in messages: the SQLite file or the InfluxDB URL and bucket */
-  readonly description: string;
-  /** samples in the filter when the store can tell without reading them (progress); else undefined */
-  countRows(filter: RowFilter): Promise<number | undefined>;
-  /** samples and labelled samples per state; `onRows` reports progress when counting means reading */
-  countStates(filter: RowFilter, onRows?: (rows: number) => void): Promise<RowCounts>;
-  /**
-   * By pump_id, then ts, in batches: a batch is walked to its end before the next is asked for. A row
-   * object may be refilled for the next sample: copy what must outlive the step.
-   */
-  rows(filter: RowFilter): RowBatches;
-  close(): void;
-}
 
 export interface SqliteSourceOptions {
   /** read on a second thread (the CLI does); in this one otherwise, e.g. in unit tests */
@@ -55,7 +20,7 @@ export interface SqliteSourceOptions {
 export function openSqliteSource(
   path: string,
   { readerThread = false }: SqliteSourceOptions = {},
-): SampleSource {
+): RowSource {
   let store: SampleStore;
   try {
     store = SampleStore.open(path, { readonly: true });
@@ -85,7 +50,7 @@ export function openSqliteSource(
   };
 }
 
-export function influxSource(target: InfluxTarget): SampleSource {
+export function influxSource(target: InfluxTarget): RowSource {
   const description = `InfluxDB ${target.url} (org ${target.org}, bucket ${target.bucket})`;
   const query = (f: RowFilter) => ({
     since: f.sinceMs === undefined ? undefined : new Date(f.sinceMs),
@@ -102,7 +67,7 @@ export function influxSource(target: InfluxTarget): SampleSource {
       try {
         for await (const row of queryTelemetry(target, query(filter))) {
           rows++;
-          if (row.state !== undefined) labelled[row.state]++;
+          if (row.state != null) labelled[row.state]++;
           if (onRows && (rows & 0x3fff) === 0) onRows(rows);
         }
       } catch (err) {
@@ -112,7 +77,7 @@ export function influxSource(target: InfluxTarget): SampleSource {
     },
     async *rows(filter) {
       let rows = 0;
-      let batch: ExportRow[] = [];
+      let batch: LabelledSample[] = [];
       try {
         for await (const row of queryTelemetry(target, query(filter))) {
           rows++;
@@ -134,7 +99,7 @@ export function influxSource(target: InfluxTarget): SampleSource {
 /** rows of InfluxDB are objects already: batching them only spares the pass a promise per row */
 const INFLUX_BATCH = 1024;
 
-async function* oneBatch(rows: Iterable<ExportRow>): RowBatches {
+async function* oneBatch(rows: Iterable<LabelledSample>): RowBatches {
   yield rows;
 }
 

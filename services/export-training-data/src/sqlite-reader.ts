@@ -5,8 +5,9 @@
  * stays constant.
  */
 import { Worker } from 'node:worker_threads';
+import type { LabelledSample } from '@pdm/contract';
 import { ExportError } from './errors.ts';
-import type { ExportRow, RowFilter } from './source.ts';
+import type { RowFilter } from './row-source.ts';
 import { batchAsRows, emptyRow, type ValueBatch } from './value-batches.ts';
 
 export interface ReaderThreadData {
@@ -49,7 +50,10 @@ function workerSource(): string {
   return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
 }
 
-export async function* readInThread(path: string, filter: RowFilter): AsyncGenerator<Iterable<ExportRow>> {
+export async function* readInThread(
+  path: string,
+  filter: RowFilter,
+): AsyncGenerator<Iterable<LabelledSample>> {
   const data: ReaderThreadData = { path, filter, batchSamples: BATCH_SAMPLES, maxInFlight: MAX_IN_FLIGHT };
   const worker = new Worker(workerSource(), { eval: true, workerData: data });
   const inbox: ReaderMessage[] = [];

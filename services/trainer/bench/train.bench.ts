@@ -14,14 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUMP_STATES } from '@pdm/contract';
-import { FEATURE_COUNT } from '@pdm/features';
+import { FEATURE_COUNT, TRAINING_SET_COLUMNS } from '@pdm/features';
 import { Rng } from '@pdm/forest';
 import {
   benchTraining,
   summarizeTrainingBench,
   type TrainingBenchSummary,
 } from '../../../packages/forest/bench/train.bench.ts';
-import { EXPORT_COLUMNS } from '../src/simulated-data.ts';
 
 /** 500k rows × the default features × 100 trees, ours and scikit-learn's (when a python3 has it). */
 export async function benchTrainer(
@@ -50,7 +49,7 @@ export async function benchCsvLoad(rows = 500_000): Promise<TrainingBenchSummary
     const naive = await load(path, true).catch((err: Error) => err);
     const describe = (r: LoadResult) => `${r.seconds.toFixed(1)} s, peak RSS ${Math.round(r.peakRssMb)} MB`;
     return {
-      benchmark: `trainer CSV load, ${rows.toLocaleString('en-US')} rows × ${EXPORT_COLUMNS.length} columns (${Math.round(megabytes)} MB)`,
+      benchmark: `trainer CSV load, ${rows.toLocaleString('en-US')} rows × ${TRAINING_SET_COLUMNS.length} columns (${Math.round(megabytes)} MB)`,
       figure: describe(ours),
       target: `≤ ${CSV_LOAD_TARGET.seconds} s, peak RSS ≤ ${CSV_LOAD_TARGET.peakRssMb} MB`,
       baseline:
@@ -72,7 +71,7 @@ async function writeExportCsv(path: string, rows: number): Promise<void> {
   const out = createWriteStream(path);
   const rng = new Rng(7);
   const pumps = 1000;
-  let chunk = `${EXPORT_COLUMNS.join(',')}\n`;
+  let chunk = `${TRAINING_SET_COLUMNS.join(',')}\n`;
   for (let i = 0; i < rows; i++) {
     const features = Array.from({ length: FEATURE_COUNT }, (_, f) =>
       (Math.round(rng.next() * 10 ** (1 + (f % 4)) * 1e4) / 1e4).toString(),

@@ -19,26 +19,46 @@ import { trainerVersion } from './app.ts';
 import { groupSplit } from './group-split.ts';
 import type { TrainingReport } from './report.ts';
 import { confusionMatrix } from './report.ts';
-import { simulatedCsv } from './simulated-data.ts';
 import { readTrainingTable } from './table.ts';
-
-/** ~40 STRESS-clock lifecycles, balanced: about 2,500 rows, trained in well under a second. */
-const csv = simulatedCsv({
-  pumps: 40,
-  seed: 5,
-  weibullEtaH: 0.0469,
-  intervalS: 1,
-  postFailureSamples: 15,
-  balance: true,
-});
-const csvLines = csv.trimEnd().split('\n');
-const header = csvLines[0]!;
-const FAST = ['--trees', '10', '--seed', '3'];
 
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
+
+/**
+ * Training data made the way the shipped model's is: `pnpm training-simulator --stdout` piped into
+ * `pnpm export-training-data --source jsonl --input -`. ~40 STRESS-clock lifecycles, balanced: about
+ * 2,500 rows, trained in well under a second.
+ */
+async function exportedCsv(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pdm-trainer-data-'));
+  dirs.push(dir);
+  const fleetFlags = '--pumps 40 --seed 5 --weibull-eta 0.0469 --interval-s 1 --post-failure-samples 15';
+  const simulator = startService('training-simulator', [
+    '--stdout',
+    ...fleetFlags.split(' '),
+    '--log-level',
+    'warn',
+  ]);
+  const exporter = startService(
+    'export-training-data',
+    ['--source', 'jsonl', '--input', '-', '--out', 'data.csv', '--log-level', 'warn'],
+    {},
+    { cwd: dir, stdin: 'pipe' },
+  );
+  simulator.child.stdout?.pipe(exporter.child.stdin as NodeJS.WritableStream);
+  const codes = await Promise.all([simulator.exited, exporter.exited]);
+  if (codes.some((code) => code !== 0)) {
+    throw new Error(`no training data (exit codes ${codes}):\n${simulator.stderr()}\n${exporter.stderr()}`);
+  }
+  return readFile(join(dir, 'data.csv'), 'utf8');
+}
+
+const csv = await exportedCsv();
+const csvLines = csv.trimEnd().split('\n');
+const header = csvLines[0]!;
+const FAST = ['--trees', '10', '--seed', '3'];
 
 /** A fresh working directory holding `files`. */
 async function workdir(files: Record<string, string> = {}): Promise<string> {
