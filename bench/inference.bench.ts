@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTelemetry, predictionSchema, topics } from '@pdm/contract';
+import { writeTestModel } from '@pdm/inference/testing';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import { recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
-import { writeTestModel } from '../services/inference/src/testing/model-fixture.ts';
 import { bareSubscribers } from './mqtt-ceiling.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 

@@ -1,6 +1,6 @@
 /** Issue 3 and 4 figures: export of a million stored rows, and training at scale against scikit-learn. */
-import { benchExport } from '../services/export-training-data/bench/export.bench.ts';
-import { benchTrainer } from '../services/trainer/bench/train.bench.ts';
+import { benchExport } from '@pdm/export-training-data/bench';
+import { benchTrainer } from '@pdm/trainer/bench';
 import { type BenchRow, formatNumber } from './table.ts';
 
 async function exportCsv(): Promise<BenchRow> {

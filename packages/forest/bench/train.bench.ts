@@ -2,7 +2,7 @@
  * Training benchmark: our forest against scikit-learn's RandomForestClassifier(n_jobs=1) on the same
  * synthetic data. Each side runs in its own fresh process, so peak RSS is comparable. For `pnpm bench`:
  *
- *   import { benchTraining, summarizeTrainingBench } from '../packages/forest/bench/train.bench.ts';
+ *   import { benchTraining, summarizeTrainingBench } from '@pdm/forest/bench';
  *   const bench = await benchTraining({ rows: 500_000, features: 20, trees: 100 });
  *   const row = summarizeTrainingBench(bench); // { benchmark, figure, target, baseline, ok }
  */

@@ -3,7 +3,7 @@
  * the shared feature list has FEATURE_COUNT (23) features, not the 20 packages/forest uses. And loading a
  * 500k-row export CSV, streamed into typed arrays, against reading it into an object per row.
  *
- *   import { trainerBenchmarks } from '../services/trainer/bench/train.bench.ts';
+ *   import { benchTrainer } from '@pdm/trainer/bench';
  *   const suites = { ...simulatorBenchmarks, ...trainerBenchmarks }; // each returns a BenchRow
  */
 import { spawn } from 'node:child_process';
@@ -16,11 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { PUMP_STATES } from '@pdm/contract';
 import { FEATURE_COUNT, TRAINING_SET_COLUMNS } from '@pdm/features';
 import { Rng } from '@pdm/forest';
-import {
-  benchTraining,
-  summarizeTrainingBench,
-  type TrainingBenchSummary,
-} from '../../../packages/forest/bench/train.bench.ts';
+import { benchTraining, summarizeTrainingBench, type TrainingBenchSummary } from '@pdm/forest/bench';
 
 /** 500k rows × the default features × 100 trees, ours and scikit-learn's (when a python3 has it). */
 export async function benchTrainer(

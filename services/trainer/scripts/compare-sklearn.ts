@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEATURE_NAMES } from '@pdm/features';
 import { classificationReport, ForestModel, type MaxFeatures, selectRows } from '@pdm/forest';
-import { writeNpy } from '../../../packages/forest/scripts/npy.ts';
-import { findPythonWith, runBaseline } from '../../../packages/forest/scripts/python.ts';
+import { findPythonWith, runBaseline, writeNpy } from '@pdm/forest/scripts';
 import { groupSplit } from '../src/group-split.ts';
 import { readTrainingTable } from '../src/table.ts';
 
