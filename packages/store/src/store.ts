@@ -99,6 +99,27 @@ export interface OutboxBatch {
 /** The columns of a stored sample, in the order iterateValues() gives their values: the sample's fields. */
 export const SAMPLE_COLUMNS = SAMPLE_FIELDS;
 
+/**
+ * Runs the insert for one sample: its fields in SAMPLE_COLUMNS order (absent ground truth as null), then
+ * source, received_at and outbox_line. Compiled once from the column list into one call with plain
+ * property reads, as it would be written by hand: a loop over the names costs a keyed lookup a field,
+ * which measured about 15 % of the CPU of an insert. The names come from SAMPLE_COLUMNS, never from input.
+ */
+const insertSample = new Function(
+  'statement',
+  's',
+  'source',
+  'now',
+  'line',
+  `return statement.run(${SAMPLE_COLUMNS.map((column) => `s.${column} ?? null`).join(', ')}, source, now, line);`,
+) as (
+  statement: Database.Statement,
+  sample: LabelledSample,
+  source: SampleSource,
+  now: number,
+  line: string | null,
+) => Database.RunResult;
+
 /** One sample from iterateValues(): the values of SAMPLE_COLUMNS, in that order. */
 export type SampleValues = readonly (string | number | null)[];
 
@@ -116,8 +137,6 @@ export class SampleStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #insertSample: Database.Statement;
-  /** the insert's parameters: SAMPLE_COLUMNS, then source, received_at and outbox_line */
-  readonly #insertValues: unknown[] = new Array(SAMPLE_COLUMNS.length + 3).fill(null);
   readonly #insertDeadLetter: Database.Statement;
   readonly #storedValues: Database.Statement;
   #outboxLines: Database.Statement | undefined;
@@ -147,14 +166,7 @@ export class SampleStore {
         const conflicts: SampleConflict[] = [];
         for (const item of samples) {
           const { sample: s, source, outboxLine } = item;
-          // One array, refilled for every sample and bound as the statement's positional parameters.
-          const values = this.#insertValues;
-          for (let i = 0; i < SAMPLE_COLUMNS.length; i++)
-            values[i] = (s as Record<string, unknown>)[SAMPLE_COLUMNS[i] as string] ?? null;
-          values[SAMPLE_COLUMNS.length] = source;
-          values[SAMPLE_COLUMNS.length + 1] = now;
-          values[SAMPLE_COLUMNS.length + 2] = outboxLine ?? null;
-          const { changes } = this.#insertSample.run(values);
+          const { changes } = insertSample(this.#insertSample, s, source, now, outboxLine ?? null);
           if (changes === 1) {
             inserted += 1;
             continue;
