@@ -54,6 +54,8 @@ export interface MainContext {
   readonly cwd: string;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
+  /** for a program that reads its input from a pipe (`--input -`) */
+  readonly stdin: NodeJS.ReadStream;
   /** the node binary, for a program that starts others */
   readonly execPath: string;
   /** reports problems found after parsing the way invalid flags are reported, and exits with EXIT_CONFIG */
@@ -183,6 +185,10 @@ function setUp<T extends OptionSpecs>(
       cwd,
       stdout: process.stdout,
       stderr: process.stderr,
+      // Opened only by a program that reads it: an open stdin pipe can keep a process waiting.
+      get stdin() {
+        return process.stdin;
+      },
       execPath: process.execPath,
       exitInvalid,
     },

@@ -10,11 +10,11 @@ import { openSource, resolveSettings } from './settings.ts';
 runProgram(
   program,
   options,
-  async (config, { logger, signal, stdout, stderr, cwd, exitInvalid }) => {
+  async (config, { logger, signal, stdin, stdout, stderr, cwd, exitInvalid }) => {
     const resolution = resolveSettings(config, { cwd, nowMs: Date.now() });
     if (resolution.kind === 'invalid') return exitInvalid(resolution.problems);
     const exporter = createExport(resolution.settings, {
-      openSource: () => openSource(resolution.source),
+      openSource: () => openSource(resolution.source, stdin),
       reporter: stderr.isTTY ? terminalReporter(stderr) : logReporter(logger),
       logger,
       maxRssMb: () => Math.round(process.resourceUsage().maxRSS / 1024),

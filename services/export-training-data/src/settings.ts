@@ -98,7 +98,7 @@ export function defaultOutPath(nowMs: number, format: OutputFormat): string {
 }
 
 /** `stdin` is read for `--input -`. */
-export function openSource(choice: SourceChoice, stdin: Readable = process.stdin): RowSource {
+export function openSource(choice: SourceChoice, stdin: Readable): RowSource {
   const readerThread = readerThreadAvailable();
   switch (choice.kind) {
     case 'sqlite':
