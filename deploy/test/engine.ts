@@ -219,3 +219,43 @@ export function runHealthChecks(project: string, logFile: string): HealthChecks 
     },
   };
 }
+
+/**
+ * Podman keeps every layer a build made, as untagged images, for its cache. Those of earlier runs that this
+ * run's build did not use (the sources changed since) are removed: only images built on the stand-ins (they
+ * carry the `pdm.stand-in` label of their base), untagged, older than this run, and not in this run's build
+ * output. What the build used stays, so the next run on this machine starts from it.
+ */
+export async function pruneStaleBuildCache(
+  buildOutput: string,
+  runStart: number,
+  logFile: string,
+): Promise<number> {
+  const used = [...buildOutput.matchAll(/^--> (?:Using cache )?([0-9a-f]{11,64})\s*$/gm)].map(
+    (m) => m[1] as string,
+  );
+  if (used.length === 0) return 0;
+  const listed = await run('podman', ['images', '-a', '--format', 'json', '--filter', 'label=pdm.stand-in'], {
+    logFile,
+  });
+  const images = JSON.parse(listed.stdout || '[]') as { Id: string; Names?: string[]; Created: number }[];
+  let stale = images
+    .filter((i) => (i.Names ?? []).length === 0 && i.Created * 1000 < runStart)
+    .filter((i) => !used.some((id) => i.Id.startsWith(id)))
+    .map((i) => i.Id);
+  let removed = 0;
+  // Children first: a layer with a child cannot go, so go round until nothing more can.
+  for (let progress = true; progress && stale.length > 0; ) {
+    progress = false;
+    const left: string[] = [];
+    for (const id of stale) {
+      const result = await run('podman', ['rmi', id], { allowFailure: true, logFile });
+      if (result.code === 0) {
+        removed++;
+        progress = true;
+      } else left.push(id);
+    }
+    stale = left;
+  }
+  return removed;
+}
