@@ -247,6 +247,33 @@ describe.skipIf(whyNot !== undefined)(
     });
 
     it(
+      'writes them with the guide’s docker run one-liner too, on an instance without Node.js',
+      async () => {
+        // docs/deploy-ec2.md, section 3, as written there: in a second copy, so that the stack keeps the first.
+        const guide = readFileSync(join(dir, 'docs/deploy-ec2.md'), 'utf8');
+        const command = /```sh\n(docker run [^`]*deploy\/setup-secrets\.ts)\n```/.exec(guide)?.[1];
+        expect(command, 'the docker run command of docs/deploy-ec2.md, section 3').toBeDefined();
+        const other = join(work, 'second-copy');
+        await copyCheckout(other);
+        const engine =
+          existsSync('/usr/bin/docker') || existsSync('/usr/local/bin/docker') ? 'docker' : 'podman';
+        const result = await run('sh', ['-c', (command as string).replace(/^docker /, `${engine} `)], {
+          cwd: other,
+          env: compose.env(),
+          logFile,
+          timeoutMs: 5 * MINUTE,
+        });
+        note(`setup-secrets in a node:…-slim container (docs/deploy-ec2.md): ${seconds(result.ms)}`);
+        const env = statSync(join(other, '.env'));
+        expect(env.mode & 0o777).toBe(0o600);
+        expect(env.uid).toBe(process.getuid?.());
+        expect(readFileSync(join(other, 'mosquitto/passwd'), 'utf8')).toMatch(/^acquisition:\$7\$/);
+        await rm(other, { recursive: true, force: true });
+      },
+      10 * MINUTE,
+    );
+
+    it(
       'builds every image from the Dockerfiles with docker-compose build',
       async () => {
         const build = await compose.run(['--profile', 'training', '--profile', 'tools', 'build'], {
