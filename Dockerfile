@@ -2,9 +2,10 @@
 #   docker build --build-arg SERVICE=acquisition -t pump-pdm/acquisition .
 # (docker-compose.yml does this for every service). SERVICE is a folder under services/.
 #
-# The build stage installs the whole workspace from the lockfile and deploys every service into
+# The build stage installs the whole workspace from the lockfile and deploys every service (but demo) into
 # /out/<service> with its production dependencies only; it has no SERVICE argument, so BuildKit builds it
-# once for all images. The runtime stage copies one of them onto the slim image and runs it as `node`.
+# once for all images (and a builder without BuildKit, such as Podman's, takes it from its layer cache after
+# the first). The runtime stage copies one of them onto the slim image and runs it as `node`.
 
 # Node 24 LTS, the Node .ci/run tests on (it reads the version from this line); both stages on Debian
 # bookworm, so that the native addons compiled in the build stage (better-sqlite3) load in the runtime stage.

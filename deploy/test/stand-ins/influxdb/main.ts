@@ -8,6 +8,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// By path rather than as @pdm/testkit: the image holds this file and the fake's sources in the same layout
+// (stand-ins.ts), and nothing else of the workspace.
 import { startFakeInflux } from '../../../../packages/testkit/src/fake-influx/index.ts';
 
 const DATA_DIR = process.env.INFLUXDB_STAND_IN_DIR ?? '/var/lib/influxdb2';
