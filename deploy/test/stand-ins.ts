@@ -31,7 +31,6 @@ export interface StandInReport {
   /** the name the project uses */
   readonly image: string;
   readonly source: 'stand-in, built now' | 'stand-in, cached' | 'real image, already here';
-  readonly ms: number;
 }
 
 /** `FROM` images of a Dockerfile, with its `ARG name=value` defaults substituted. */
@@ -241,7 +240,6 @@ export async function prepareBaseImages(workDir: string, logFile: string): Promi
       }
     },
   };
-  const started = performance.now();
   const base = await privateImage(debian, logFile);
 
   const home = await nodeHome(images.nodeVersion, logFile);
@@ -324,17 +322,16 @@ export async function prepareBaseImages(workDir: string, logFile: string): Promi
     },
   };
   const influxImage = await privateImage(influxdb, logFile);
-  const ms = Math.round(performance.now() - started);
 
   const publish = async (privateTag: string, built: boolean, names: readonly string[]) => {
     for (const image of names) {
       const label = await standInLabel(image, logFile);
       if (label === '') {
-        reports.push({ image, source: 'real image, already here', ms: 0 });
+        reports.push({ image, source: 'real image, already here' });
         continue;
       }
       await podman(['tag', privateTag, `docker.io/library/${image}`], logFile);
-      reports.push({ image, source: built ? 'stand-in, built now' : 'stand-in, cached', ms: built ? ms : 0 });
+      reports.push({ image, source: built ? 'stand-in, built now' : 'stand-in, cached' });
     }
   };
   await publish(nodeImage.tag, base.built || nodeImage.built, images.node);
