@@ -2,9 +2,10 @@
 #   docker build --build-arg SERVICE=acquisition -t pump-pdm/acquisition .
 # (docker-compose.yml does this for every service). SERVICE is a folder under services/.
 #
-# The build stage installs the whole workspace from the lockfile and deploys every service into
+# The build stage installs the whole workspace from the lockfile and deploys every service (but demo) into
 # /out/<service> with its production dependencies only; it has no SERVICE argument, so BuildKit builds it
-# once for all images. The runtime stage copies one of them onto the slim image and runs it as `node`.
+# once for all images (and a builder without BuildKit, such as Podman's, takes it from its layer cache after
+# the first). The runtime stage copies one of them onto the slim image and runs it as `node`.
 
 # Node 24 LTS, the Node .ci/run tests on (it reads the version from this line); both stages on Debian
 # bookworm, so that the native addons compiled in the build stage (better-sqlite3) load in the runtime stage.
@@ -30,15 +31,17 @@ RUN pnpm fetch
 COPY . .
 RUN pnpm install --frozen-lockfile --offline
 
-# Every folder under services/ is deployed as /out/<folder>, the package @pdm/<folder>, with its production
-# dependencies only. `pnpm deploy` (pnpm 10) takes their versions from the shared lockfile, frozen, only with
-# injected workspace packages. The setting is given to deploy alone: set in pnpm-workspace.yaml it would
+# Every folder under services/ but demo is deployed as /out/<folder>, the package @pdm/<folder>, with its
+# production dependencies only. (The demo starts the other services from their source folders, so it runs
+# from a checkout, never from an image; docker-compose.yml has no demo.) `pnpm deploy` (pnpm 10) takes their
+# versions from the shared lockfile, frozen, only with injected workspace packages. The setting is given to deploy alone: set in pnpm-workspace.yaml it would
 # change the lockfile and make every workspace package a copy in node_modules during development. The
 # workspace packages' exports point at ./src/index.ts, so the copies carry their TypeScript sources, which
 # tsx runs.
 RUN set -e; \
     for dir in services/*/; do \
       service="$(basename "$dir")"; \
+      [ "$service" != demo ] || continue; \
       pnpm --filter "@pdm/${service}" deploy --prod --offline --config.inject-workspace-packages=true "/out/${service}"; \
     done
 # onnxruntime-node carries binaries for every platform; keep this one's (about 220 MB less).

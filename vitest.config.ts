@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -8,6 +8,8 @@ export default defineConfig({
       'bench/**/*.test.ts',
       'deploy/**/*.test.ts',
     ],
+    // The deployment on a container engine: `pnpm test:deploy`, which .ci/run runs after this.
+    exclude: [...configDefaults.exclude, 'deploy/test/**'],
     // Integration tests start real brokers and processes; on a loaded 2-core machine they need slack.
     testTimeout: 120_000,
     hookTimeout: 60_000,

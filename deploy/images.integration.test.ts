@@ -18,9 +18,14 @@ const deployFlags = /pnpm --filter "@pdm\/\$\{service\}" deploy (.+?) "\/out\/\$
 /** The Dockerfile's ENTRYPOINT, e.g. ["node", "--import", "tsx", "src/main.ts"]. */
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
 
-const SERVICES = readdirSync(join(REPO_ROOT, 'services'), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'services', d.name, 'package.json')))
-  .map((d) => d.name);
+/** The images docker-compose.yml builds from the Dockerfile, by their SERVICE argument. */
+const SERVICES = [
+  ...readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8').matchAll(/args: \{ SERVICE: ([\w-]+) \}/g),
+].map((m) => m[1] as string);
+/** Folders under services/ that the Dockerfile's loop leaves out (`[ "$service" != demo ] || continue`). */
+const NOT_DEPLOYED = [...dockerfile.matchAll(/\[ "\$service" != ([\w-]+) \] \|\| continue/g)].map(
+  (m) => m[1],
+);
 
 const hasPnpm = spawnSync('pnpm', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -38,6 +43,17 @@ function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Proc
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('the Dockerfile', () => {
+  it('deploys every service that docker-compose.yml builds, and leaves the others out', () => {
+    const folders = readdirSync(join(REPO_ROOT, 'services'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'services', d.name, 'package.json')))
+      .map((d) => d.name);
+    expect(SERVICES.length).toBeGreaterThan(0);
+    expect(new Set([...SERVICES, ...NOT_DEPLOYED])).toEqual(new Set(folders));
+    for (const service of NOT_DEPLOYED) expect(SERVICES).not.toContain(service);
+  });
+});
 
 describe.skipIf(!hasPnpm)(`each service image${hasPnpm ? '' : ' (skipped: pnpm is not installed)'}`, () => {
   let out: string;

@@ -7,7 +7,8 @@
  * real InfluxDB to keep this honest.
  *
  * Differences, on purpose: a batch with one bad line is rejected whole (InfluxDB keeps the good lines);
- * Flux is the subset listed at `runFlux`; query answers are never gzipped; everything lives in memory.
+ * Flux is the subset listed at `runFlux`; query answers are never gzipped; everything lives in memory,
+ * unless a `journal` file keeps the accepted writes for the next start (journal.ts).
  *
  * This module is the HTTP side: routing, auth, fault injection and inspection. The protocol lives in
  * line-protocol.ts, write.ts, flux.ts and annotated-csv.ts.
@@ -17,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type RowHold, writeAnnotatedCsv } from './annotated-csv.ts';
 import { FluxError, type FluxResult, parseFlux, runFlux } from './flux.ts';
+import { type Journal, openJournal } from './journal.ts';
 import { isPrecision, LineScanner } from './line-protocol.ts';
 import { readQueryRequest } from './query.ts';
 import { type Bucket, countPoints, emptyBucket, type FakePoint, listPoints } from './storage.ts';
@@ -33,6 +35,15 @@ export interface FakeInfluxOptions {
   readonly recordLines?: boolean;
   /** keep points for points() and queries; turn off in write benchmarks. Default true. */
   readonly storePoints?: boolean;
+  /** address to listen on; default 127.0.0.1 */
+  readonly host?: string;
+  /** port to listen on; default a free one */
+  readonly port?: number;
+  /**
+   * a file that keeps every accepted write, on disk before the 204, and is replayed at start: the points
+   * outlive the process (the deployment test's InfluxDB stand-in keeps it in its volume)
+   */
+  readonly journal?: string;
 }
 
 /** An answer to give instead of the real one. */
@@ -131,6 +142,14 @@ export async function startFakeInflux(options: FakeInfluxOptions = {}): Promise<
 
   /** one for all write bodies, as each is parsed start to end without a pause: it learns the writer's keys */
   const scanner = new LineScanner();
+
+  const journal: Journal | undefined =
+    options.journal === undefined
+      ? undefined
+      : openJournal(options.journal, ({ bucket, precision, body }) => {
+          const target = buckets.get(bucket);
+          if (target) writeBatch(target, body, precision, scanner, storePoints);
+        });
 
   const bucketOf = (name: string): Bucket => {
     const bucket = buckets.get(name);
@@ -320,6 +339,7 @@ export async function startFakeInflux(options: FakeInfluxOptions = {}): Promise<
       return;
     }
     linesAccepted += outcome.lines;
+    journal?.append({ bucket: bucketName, precision, body });
     respond(req, res, raw.length, 204);
   }
 
@@ -387,8 +407,13 @@ export async function startFakeInflux(options: FakeInfluxOptions = {}): Promise<
       respondError(req, res, 0, 500, String(err));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    journal?.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {
@@ -434,6 +459,7 @@ export async function startFakeInflux(options: FakeInfluxOptions = {}): Promise<
     },
     reset() {
       resetData();
+      journal?.clear();
       lines = [];
       log = [];
       byStatus = {};
@@ -449,6 +475,7 @@ export async function startFakeInflux(options: FakeInfluxOptions = {}): Promise<
       server.close();
       server.closeAllConnections();
       await closed;
+      journal?.close();
     },
   };
 }
