@@ -61,6 +61,7 @@ describe('runProgram', () => {
     const p = start('ignore-signal');
     await p.waitForLine(/"running"/);
     p.signal('SIGTERM');
+    await p.waitForLine(/ignoring the stop/);
     p.signal('SIGINT');
     expect(await p.exited).toBe(130);
   });

@@ -63,7 +63,11 @@ if (process.argv.some((a) => SERVICE.includes(a))) {
       if (config.behave === 'exit-3') return 3;
       if (config.behave === 'throw') throw new Error('disk on fire');
       if (config.behave === 'invalid') return exitInvalid(['--since: must be in the past']);
-      if (config.behave === 'ignore-signal') return never;
+      if (config.behave === 'ignore-signal') {
+        // Says it got the signal, so that a test can send the second one after the first was handled.
+        signal.addEventListener('abort', () => logger.info({ reason: signal.reason }, 'ignoring the stop'));
+        return never;
+      }
       await aborted(signal);
       logger.info({ reason: signal.reason }, 'finishing early');
       return 5;
