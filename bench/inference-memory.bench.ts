@@ -8,6 +8,7 @@ import { encodeTelemetry, topics } from '@pdm/contract';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import { REPO_ROOT, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
+import { metric } from './metric.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
 const IDS = 300_000;
@@ -18,15 +19,6 @@ function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
-}
-
-/** A metric's value, summed over its label sets. */
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
 /** RSS (MB) of inference after each checkpoint of distinct pump ids, with MAX_PUMPS = maxPumps. */

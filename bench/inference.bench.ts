@@ -7,6 +7,7 @@ import { writeTestModel } from '@pdm/inference/testing';
 import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import { recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
+import { metric } from './metric.ts';
 import { bareSubscribers } from './mqtt-ceiling.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
@@ -47,14 +48,6 @@ async function publishQueued(url: string, messages: { topic: string; payload: st
   }
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
   await client.endAsync();
-}
-
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
 async function inferenceThroughput(): Promise<BenchRow[]> {

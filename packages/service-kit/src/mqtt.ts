@@ -10,6 +10,7 @@ import { type Status, topics } from '@pdm/contract';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { AckWindow } from './ack-window.ts';
+import { withTimeout } from './timeout.ts';
 
 export type { MqttClient } from 'mqtt';
 
@@ -19,7 +20,7 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const STATUS_PUBLISH_TIMEOUT_MS = 1_000;
 /** How long a graceful disconnect may wait for in-flight publishes before the socket is dropped. */
-export const END_TIMEOUT_MS = 2_000;
+const END_TIMEOUT_MS = 2_000;
 /**
  * Messages handed to the handler and not yet acknowledged, at most. Mosquitto's own bound is
  * max_inflight_messages (1000 in mosquitto/conf.d/limits.conf); this one also holds for brokers
@@ -269,7 +270,7 @@ export async function connectMqtt(settings: MqttSettings): Promise<MqttConnectio
  * until every in-flight QoS 1 publish is acknowledged, and a broker that is down or hung never answers;
  * whatever it did not acknowledge mqtt.js then reports failed to its sender.
  */
-export async function endWithin(client: MqttClient, ms: number, log: Pick<Logger, 'warn'>): Promise<void> {
+async function endWithin(client: MqttClient, ms: number, log: Pick<Logger, 'warn'>): Promise<void> {
   await withTimeout(client.endAsync(!client.connected), ms).catch((err: unknown) => {
     log.warn({ err }, 'broker did not answer the disconnect; dropping the connection');
     // mqtt.js ignores a second end() while the first is under way: close the socket ourselves.
@@ -333,14 +334,6 @@ function coalesceAcks(client: MqttClient): void {
     stream.cork();
     setImmediate(() => stream.uncork());
   });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -3,6 +3,7 @@
  * or hangs (a broker that answers nothing, a disk that keeps failing) cannot keep the rest from running.
  */
 import type { Logger } from 'pino';
+import { TimeoutError, withTimeout } from './timeout.ts';
 
 export type ShutdownStep = readonly [name: string, run: () => unknown];
 
@@ -20,21 +21,15 @@ export async function shutdownInOrder(
   stepTimeoutMs = SHUTDOWN_STEP_TIMEOUT_MS,
 ): Promise<void> {
   for (const [name, run] of steps) {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), stepTimeoutMs);
-    });
     try {
-      const outcome = await Promise.race([Promise.resolve().then(run), timedOut]);
-      if (outcome === 'timeout')
+      await withTimeout(Promise.resolve().then(run), stepTimeoutMs);
+    } catch (err) {
+      if (err instanceof TimeoutError)
         logger.warn(
           { step: name, afterMs: stepTimeoutMs },
           'shutdown step abandoned: it did not finish in time',
         );
-    } catch (err) {
-      logger.error({ err, step: name }, 'shutdown step failed');
-    } finally {
-      clearTimeout(timer);
+      else logger.error({ err, step: name }, 'shutdown step failed');
     }
   }
 }
