@@ -14,6 +14,7 @@ import {
 } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { storePath, trainingRun, waitForRows } from './testing/acquisition-run.ts';
 
 let broker: Mosquitto;
 const running: RunningService[] = [];
@@ -41,44 +42,6 @@ function acquisition(args: string[], env: Record<string, string>, cwd?: string):
   return service;
 }
 
-function storePath(service: RunningService): string {
-  return join(service.cwd, 'data/pdm.sqlite');
-}
-
-/** Polls the store read-only, as the export CLI would, until it holds `rows` samples. */
-async function waitForRows(
-  path: string,
-  rows: number,
-  service?: RunningService,
-  timeoutMs = 90_000,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let count = 0;
-  while (Date.now() < deadline) {
-    try {
-      const store = SampleStore.open(path, { readonly: true });
-      count = store.count();
-      store.close();
-    } catch {}
-    if (count >= rows) return count;
-    if (service && service.child.exitCode !== null)
-      throw new Error(`acquisition exited:\n${service.stdout().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`store holds ${count} of ${rows} rows after ${timeoutMs} ms`);
-}
-
-async function trainingRun(args: string[], clientId: string): Promise<number> {
-  const sim = startService('training-simulator', args, { MQTT_URL: broker.url, MQTT_CLIENT_ID: clientId });
-  expect(await sim.exited).toBe(0);
-  const summary = sim.logs().find((l) => l.msg === 'training run complete') as {
-    samples: number;
-    acknowledged: number;
-  };
-  expect(summary.acknowledged).toBe(summary.samples);
-  return summary.samples;
-}
-
 async function metricsOf(service: RunningService): Promise<string> {
   const line = await service.waitForLine(/serving \/healthz and \/metrics/);
   const port = (JSON.parse(line) as { port: number }).port;
@@ -97,6 +60,7 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
     const acq = acquisition(['--lanes', '8'], { MQTT_CLIENT_ID: 'acq-it-1', MQTT_SHARE_GROUP: 'it1' });
     await acq.waitForLine(/"subscribed"/);
     const published = await trainingRun(
+      broker.url,
       ['--pumps', '50', '--weibull-eta', '100', '--seed', '11'],
       'sim-it-1',
     );
@@ -313,6 +277,7 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
       });
       await acq.waitForLine(/"subscribed"/);
       const published = await trainingRun(
+        broker.url,
         ['--pumps', '10', '--weibull-eta', '100', '--seed', '14'],
         'sim-it-5',
       );
@@ -328,7 +293,11 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
 
       // A batch the server refuses as bad data goes to the dead letters; the rest keeps flowing.
       influx.failNext(1, { status: 400, message: 'partial write: field type conflict' });
-      const more = await trainingRun(['--pumps', '10', '--weibull-eta', '100', '--seed', '15'], 'sim-it-5b');
+      const more = await trainingRun(
+        broker.url,
+        ['--pumps', '10', '--weibull-eta', '100', '--seed', '15'],
+        'sim-it-5b',
+      );
       let letters: ReturnType<SampleStore['deadLetters']> = [];
       for (let i = 0; i < 150 && letters.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 200));

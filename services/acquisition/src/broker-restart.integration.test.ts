@@ -3,12 +3,12 @@
  * Mosquitto 2.0 restores a persistent session across its restart but not the session's shared
  * subscriptions, and answers "session present" all the same.
  */
-import { join } from 'node:path';
 import { topicFilter } from '@pdm/contract';
 import { SampleStore } from '@pdm/store';
 import { type Mosquitto, type RunningService, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storePath, trainingRun, waitForRows } from './testing/acquisition-run.ts';
 
 const running: RunningService[] = [];
 const brokers: Mosquitto[] = [];
@@ -36,38 +36,11 @@ function acquisition(broker: Mosquitto, env: Record<string, string> = {}): Runni
   return service;
 }
 
-async function trainingRun(broker: Mosquitto, args: string[], clientId: string): Promise<number> {
-  const sim = startService('training-simulator', args, { MQTT_URL: broker.url, MQTT_CLIENT_ID: clientId });
-  running.push(sim);
-  expect(await sim.exited).toBe(0);
-  const summary = sim.logs().find((l) => l.msg === 'training run complete') as {
-    samples: number;
-    acknowledged: number;
-  };
-  expect(summary.acknowledged).toBe(summary.samples);
-  return summary.samples;
-}
-
 function storedKeys(service: RunningService): Set<string> {
-  const store = SampleStore.open(join(service.cwd, 'data/pdm.sqlite'), { readonly: true });
+  const store = SampleStore.open(storePath(service), { readonly: true });
   const keys = new Set([...store.iterate()].map((s) => `${s.pump_id}#${s.ts}`));
   store.close();
   return keys;
-}
-
-async function waitForStored(service: RunningService, rows: number, timeoutMs = 60_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let count = 0;
-  while (Date.now() < deadline) {
-    try {
-      const store = SampleStore.open(join(service.cwd, 'data/pdm.sqlite'), { readonly: true });
-      count = store.count();
-      store.close();
-    } catch {}
-    if (count >= rows) return count;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return count;
 }
 
 async function health(service: RunningService): Promise<{ status: number; body: string }> {
@@ -94,14 +67,22 @@ describe('acquisition across broker restarts (real Mosquitto with persistence)',
     const broker = await persistentBroker();
     const acq = acquisition(broker);
     await acq.waitForLine(/"subscribed"/);
-    const before = await trainingRun(broker, ['--pumps', '3', '--weibull-eta', '2', '--seed', '1'], 'sim-a');
-    expect(await waitForStored(acq, before)).toBe(before);
+    const before = await trainingRun(
+      broker.url,
+      ['--pumps', '3', '--weibull-eta', '2', '--seed', '1'],
+      'sim-a',
+    );
+    expect(await waitForRows(storePath(acq), before, acq, 60_000)).toBe(before);
 
     await broker.restart();
     // The simulator connects at once; acquisition is still in its reconnect backoff, so the
     // broker must hold these for its session.
-    const after = await trainingRun(broker, ['--pumps', '5', '--weibull-eta', '2', '--seed', '2'], 'sim-b');
-    expect(await waitForStored(acq, before + after)).toBe(before + after);
+    const after = await trainingRun(
+      broker.url,
+      ['--pumps', '5', '--weibull-eta', '2', '--seed', '2'],
+      'sim-b',
+    );
+    expect(await waitForRows(storePath(acq), before + after, acq, 60_000)).toBe(before + after);
   });
 
   it('subscribes again after a restart when it uses a shared subscription, and says so in /healthz', async () => {
@@ -111,11 +92,11 @@ describe('acquisition across broker restarts (real Mosquitto with persistence)',
     await broker.restart();
     await waitForCount(acq, /"subscribed"/, 2);
     const published = await trainingRun(
-      broker,
+      broker.url,
       ['--pumps', '5', '--weibull-eta', '2', '--seed', '3'],
       'sim-c',
     );
-    expect(await waitForStored(acq, published)).toBe(published);
+    expect(await waitForRows(storePath(acq), published, acq, 60_000)).toBe(published);
     expect((await health(acq)).status).toBe(200);
   });
 
@@ -155,7 +136,7 @@ describe('acquisition across broker restarts (real Mosquitto with persistence)',
         acknowledged: number;
       };
       expect(summary.acknowledged).toBe(summary.samples);
-      expect(await waitForStored(acq, summary.samples)).toBe(summary.samples);
+      expect(await waitForRows(storePath(acq), summary.samples, acq, 60_000)).toBe(summary.samples);
       const stored = storedKeys(acq);
       const missing = [...witnessKeys].filter((k) => !stored.has(k));
       expect(missing).toEqual([]);
