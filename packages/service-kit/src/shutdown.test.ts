@@ -19,4 +19,20 @@ describe('orderly shutdown', () => {
     expect(done).toEqual(['first', 'third']);
     expect(errors).toMatchObject([{ step: 'second', err: { message: 'disk gone' } }]);
   });
+
+  it('abandons a step that outlives its timeout with a warning, and runs the rest', async () => {
+    const done: string[] = [];
+    const warnings: unknown[] = [];
+    const logger = { error: () => {}, warn: (obj: unknown) => warnings.push(obj) } as never;
+    await shutdownInOrder(
+      logger,
+      [
+        ['hangs', () => new Promise(() => {})],
+        ['after', () => done.push('after')],
+      ],
+      20,
+    );
+    expect(done).toEqual(['after']);
+    expect(warnings).toMatchObject([{ step: 'hangs', afterMs: 20 }]);
+  });
 });
