@@ -160,7 +160,11 @@ export async function runSimulation<Summary>(
     return undefined;
   }
   const simulation = create(opened.sink);
-  stop = () => simulation.stop();
+  stop = () => {
+    simulation.stop();
+    // A broker that is down or hung never acknowledges: stop waiting for it after a grace period.
+    setTimeout(() => opened.sink.abandon(), FLUSH_GRACE_MS).unref();
+  };
   if (signal.aborted) stop();
   const summary = await simulation.start();
   await opened.close();

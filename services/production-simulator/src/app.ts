@@ -1,6 +1,6 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
 import { CHAOS_KINDS, type ChaosKind } from '@pdm/contract';
-import { FLUSH_GRACE_MS, type Logger, type MessageSink } from '@pdm/service-kit';
+import type { Logger, MessageSink } from '@pdm/service-kit';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
 import { LagHistogram } from './lag-histogram.ts';
 import { epochNow, FleetScheduler } from './scheduler.ts';
@@ -82,11 +82,7 @@ export function createProductionSimulator(
   };
 
   return {
-    stop() {
-      scheduler.stop();
-      // A broker that is down or hung never acknowledges: stop waiting for it after a grace period.
-      setTimeout(() => sink.abandon(), FLUSH_GRACE_MS).unref();
-    },
+    stop: () => scheduler.stop(),
     async start() {
       const started = performance.now();
       logger.info(

@@ -2,7 +2,7 @@
 
 import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { type TrainingFleetOptions, trainingFleet } from '@pdm/pump-physics';
-import { FLUSH_GRACE_MS, type Logger, type MessageSink } from '@pdm/service-kit';
+import type { Logger, MessageSink } from '@pdm/service-kit';
 
 export interface TrainingSummary {
   readonly pumps: number;
@@ -34,8 +34,6 @@ export function createTrainingSimulator(
   return {
     stop() {
       stopping = true;
-      // A broker that is down or hung never acknowledges: stop waiting for it after a grace period.
-      setTimeout(() => sink.abandon(), FLUSH_GRACE_MS).unref();
     },
     async start() {
       const started = performance.now();
