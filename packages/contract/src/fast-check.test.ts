@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from './channels.ts';
-import { isTelemetry, isTrainingSample } from './fast-check.ts';
-import { telemetrySchema, trainingSampleSchema } from './schemas.ts';
+import { isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
+import { predictionSchema, telemetrySchema, trainingSampleSchema } from './schemas.ts';
 
 const base = {
   pump_id: 'pump-00001',
@@ -89,5 +89,56 @@ describe('fast checks', () => {
   it('check every channel', () => {
     for (const c of CHANNELS) expect(isTelemetry({ ...base, [c]: 'x' })).toBe(false);
     expect(isTelemetry('not an object')).toBe(false);
+  });
+});
+
+describe('the fast prediction check', () => {
+  const prediction = {
+    pump_id: 'pump-00001',
+    ts: 1_767_225_600_000,
+    seq: 3,
+    state: 'HEALTHY',
+    raw_state: 'WARNING',
+    probabilities: { HEALTHY: 0.55, WARNING: 0.45, FAULTY: 0, BROKEN: 0 },
+    vibration_rms: 2.4,
+    iso_zone: 'B',
+    model_version: '2026-11-26T11:15:40.522Z#3f1c0d2e',
+    latency_ms: 3.41,
+  };
+  const probabilityProbes: unknown[] = [
+    {},
+    { HEALTHY: 1 },
+    { HEALTHY: 0.5, FAULTY: 0.5 },
+    { HEALTHY: 1.01 },
+    { HEALTHY: -0.01 },
+    { HEALTHY: Number.NaN },
+    { HEALTHY: '0.5' },
+    { HEALTHY: null },
+    { HEALTHY: undefined },
+    { DEAD: 0.5 },
+    { healthy: 0.5 },
+    [0.5, 0.5],
+    null,
+    'HEALTHY',
+  ];
+  const cases: Record<string, unknown>[] = [prediction];
+  for (const field of Object.keys(prediction)) {
+    for (const probe of [...PROBES, ...probabilityProbes, 'A', 'D', 'E', '', 'pump-00001']) {
+      const changed: Record<string, unknown> = { ...prediction, [field]: probe };
+      if (probe === undefined) delete changed[field];
+      cases.push(changed);
+    }
+  }
+
+  it(`agrees with the zod schema on ${cases.length} predictions, one field changed at a time`, () => {
+    let accepted = 0;
+    for (const c of cases) {
+      const zod = predictionSchema.safeParse(c).success;
+      expect(isPrediction(c), JSON.stringify(c)).toBe(zod);
+      if (zod) accepted += 1;
+    }
+    // the probes reach both sides of every check
+    expect(accepted).toBeGreaterThan(50);
+    expect(accepted).toBeLessThan(cases.length / 2);
   });
 });
