@@ -67,7 +67,8 @@ export function isPrediction(value: unknown): value is Prediction {
   if (!(ISO_ZONES as readonly unknown[]).includes(iso_zone)) return false;
   if (typeof model_version !== 'string') return false;
   if (typeof latency_ms !== 'number' || !(latency_ms >= 0 && latency_ms <= Number.MAX_VALUE)) return false;
-  if (typeof probabilities !== 'object' || probabilities === null || Array.isArray(probabilities)) return false;
+  if (typeof probabilities !== 'object' || probabilities === null || Array.isArray(probabilities))
+    return false;
   const p = probabilities as Record<string, unknown>;
   for (const key in p) {
     const v = p[key];
