@@ -77,6 +77,12 @@ export class HistoryReads {
     this.#db = db;
   }
 
+  count(table: 'predictions' | 'alerts', pumpId?: string): number {
+    if (!this.#predictionTables()) return 0;
+    if (pumpId === undefined) return this.#statement(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return this.#statement(`SELECT count(*) FROM ${table} WHERE pump_id = ?`).pluck().get(pumpId) as number;
+  }
+
   latestPredictions(): Prediction[] {
     if (!this.#predictionTables()) return [];
     return this.#raw(LATEST_PREDICTIONS).all().map(decodePrediction);
