@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { InfluxError } from './errors.ts';
 import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
-import { fluxString, queryTelemetry, type TelemetryQuery } from './reader.ts';
+import { fluxString } from './query.ts';
+import { queryTelemetry, type TelemetryQuery } from './reader.ts';
 import { roundTripSuite, sample } from './round-trip.suite.ts';
 import { createInfluxWriter } from './writer.ts';
 

@@ -1,16 +1,6 @@
 /**
- * Reads samples back out of InfluxDB, one object per sample, for the export CLI. Rows are streamed:
- * memory stays constant however long the range, and a slow consumer slows the socket down.
- *
- * Queries go through @influxdata/influxdb-client's QueryApi.iterateRows: it parses InfluxDB's
- * annotated CSV incrementally and applies backpressure, which is the part worth not rewriting.
+ * Reads samples back out of InfluxDB, one object per sample, for the export CLI, streamed (query.ts).
  */
-import {
-  type FluxTableMetaData,
-  HttpError,
-  InfluxDB,
-  RequestTimedOutError,
-} from '@influxdata/influxdb-client';
 import {
   CHANNELS,
   type Channel,
@@ -19,9 +9,9 @@ import {
   type LabelledSample,
   PUMP_STATES,
 } from '@pdm/contract';
-import { codeForStatus, InfluxError } from './errors.ts';
-import type { InfluxTarget } from './http.ts';
+import { InfluxError } from './errors.ts';
 import { MEASUREMENT, REQUIRED_FIELDS, TAG } from './line-protocol.ts';
+import { fluxString, fluxStrings, type InfluxReaderOptions, streamFlux } from './query.ts';
 
 export interface TelemetryQuery {
   /** inclusive; from the epoch when absent */
@@ -32,40 +22,16 @@ export interface TelemetryQuery {
   readonly pumps?: readonly string[];
 }
 
-export interface InfluxReaderOptions extends InfluxTarget {
-  /** longest silence on the socket, also while InfluxDB sorts before its first byte; 60 s by default */
-  readonly timeoutMs?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 60_000;
-
 /** Rows sorted by pump_id, then time. */
 export async function* queryTelemetry(
   options: InfluxReaderOptions,
   query: TelemetryQuery = {},
 ): AsyncIterable<LabelledSample> {
   if (query.pumps?.length === 0) return;
-  const flux = buildTelemetryFlux(options.bucket, query);
-  const client = new InfluxDB({
-    url: options.url,
-    token: options.token,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  yield* streamFlux(options, buildTelemetryFlux(options.bucket, query), (labels) => {
+    const columns = locateColumns(labels);
+    return (values) => toRow(values, columns);
   });
-  const rows = client.getQueryApi(options.org).iterateRows(flux);
-  let columns: RowColumns | undefined;
-  let columnsOf: FluxTableMetaData | undefined;
-  try {
-    for await (const { values, tableMeta } of rows) {
-      // The parser makes one metadata object per annotated table header, so this runs once per table.
-      if (tableMeta !== columnsOf) {
-        columns = locateColumns(tableMeta);
-        columnsOf = tableMeta;
-      }
-      yield toRow(values, columns as RowColumns);
-    }
-  } catch (err) {
-    throw toInfluxError(err, options.url);
-  }
 }
 
 /**
@@ -93,16 +59,11 @@ export function buildTelemetryFlux(bucket: string, query: TelemetryQuery): strin
   }
   lines.push(
     '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")',
-    `  |> keep(columns: ${JSON.stringify(['_time', TAG, ...REQUIRED_FIELDS, ...GROUND_TRUTH_FIELDS])})`,
+    `  |> keep(columns: ${fluxStrings(['_time', TAG, ...REQUIRED_FIELDS, ...GROUND_TRUTH_FIELDS])})`,
     '  |> group()',
-    `  |> sort(columns: ["${TAG}", "_time"])`,
+    `  |> sort(columns: ${fluxStrings([TAG, '_time'])})`,
   );
   return lines.join('\n');
-}
-
-/** A Flux string literal: backslash, double quote and the interpolation opener `${` are escaped. */
-export function fluxString(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\$\{/g, '\\${')}"`;
 }
 
 interface RowColumns {
@@ -114,12 +75,9 @@ interface RowColumns {
   readonly healthPct: number;
   readonly rulH: number;
   readonly failureMode: number;
-  /** a table InfluxDB writes when the query fails after the 200 was sent */
-  readonly error: number;
 }
 
-function locateColumns(meta: FluxTableMetaData): RowColumns {
-  const labels = meta.columns.map((c) => c.label);
+function locateColumns(labels: readonly string[]): RowColumns {
   const at = (label: string) => labels.indexOf(label);
   return {
     time: at('_time'),
@@ -130,12 +88,10 @@ function locateColumns(meta: FluxTableMetaData): RowColumns {
     healthPct: at('health_pct'),
     rulH: at('rul_h'),
     failureMode: at('failure_mode'),
-    error: at('error'),
   };
 }
 
 function toRow(values: readonly string[], c: RowColumns): LabelledSample {
-  if (c.error >= 0) throw new InfluxError('query_failed', `query failed on the server: ${values[c.error]}`);
   const pumpId = values[c.pump] ?? '';
   const time = values[c.time] ?? '';
   const ts = Date.parse(time);
@@ -172,19 +128,4 @@ function member<T extends string>(
 ): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InfluxError('bad_response', `${pumpId} at ${time} has unknown ${field} ${JSON.stringify(value)}`);
-}
-
-function toInfluxError(err: unknown, url: string): InfluxError {
-  if (err instanceof InfluxError) return err;
-  if (err instanceof HttpError) {
-    return new InfluxError(codeForStatus(err.statusCode), `InfluxDB at ${url}: ${err.message}`, {
-      cause: err,
-      status: err.statusCode,
-    });
-  }
-  if (err instanceof RequestTimedOutError) {
-    return new InfluxError('timeout', `InfluxDB at ${url} went silent mid-query`, { cause: err });
-  }
-  const detail = err instanceof Error ? err.message : String(err);
-  return new InfluxError('unreachable', `cannot reach InfluxDB at ${url}: ${detail}`, { cause: err });
 }
