@@ -8,7 +8,8 @@ import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
 import { fluxString } from './query.ts';
 import { queryTelemetry, type TelemetryQuery } from './reader.ts';
-import { roundTripSuite, sample } from './round-trip.suite.ts';
+import { roundTripSuite } from './round-trip.suite.ts';
+import { sample } from './testing/fixtures.ts';
 import { createInfluxWriter } from './writer.ts';
 
 let fake: FakeInflux;

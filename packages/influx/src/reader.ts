@@ -1,14 +1,15 @@
 /**
  * Reads samples back out of InfluxDB, one object per sample, for the export CLI, streamed (query.ts).
  */
+
 import {
   CHANNELS,
-  type Channel,
   FAILURE_MODES,
   GROUND_TRUTH_FIELDS,
   type LabelledSample,
   PUMP_STATES,
 } from '@pdm/contract';
+import { RowCells } from './cells.ts';
 import { InfluxError } from './errors.ts';
 import { MEASUREMENT, REQUIRED_FIELDS, TAG } from './line-protocol.ts';
 import { fluxString, fluxStrings, type InfluxReaderOptions, streamFlux } from './query.ts';
@@ -28,10 +29,7 @@ export async function* queryTelemetry(
   query: TelemetryQuery = {},
 ): AsyncIterable<LabelledSample> {
   if (query.pumps?.length === 0) return;
-  yield* streamFlux(options, buildTelemetryFlux(options.bucket, query), (labels) => {
-    const columns = locateColumns(labels);
-    return (values) => toRow(values, columns);
-  });
+  yield* streamFlux(options, buildTelemetryFlux(options.bucket, query), sampleDecoder);
 }
 
 /**
@@ -66,66 +64,32 @@ export function buildTelemetryFlux(bucket: string, query: TelemetryQuery): strin
   return lines.join('\n');
 }
 
-interface RowColumns {
-  readonly time: number;
-  readonly pump: number;
-  readonly seq: number;
-  readonly channels: readonly (readonly [Channel, number])[];
-  readonly state: number;
-  readonly healthPct: number;
-  readonly rulH: number;
-  readonly failureMode: number;
-}
-
-function locateColumns(labels: readonly string[]): RowColumns {
-  const at = (label: string) => labels.indexOf(label);
-  return {
-    time: at('_time'),
-    pump: at(TAG),
-    seq: at('seq'),
-    channels: CHANNELS.map((c) => [c, at(c)] as const),
-    state: at('state'),
-    healthPct: at('health_pct'),
-    rulH: at('rul_h'),
-    failureMode: at('failure_mode'),
+/** A decoder for one table of the answer: its columns are located once, then each row is read. */
+function sampleDecoder(labels: readonly string[]): (values: readonly string[]) => LabelledSample {
+  const cells = new RowCells(labels);
+  const time = cells.column('_time');
+  const pump = cells.column(TAG);
+  const seq = cells.column('seq');
+  const channels = CHANNELS.map((c) => [c, cells.column(c)] as const);
+  const state = cells.column('state');
+  const healthPct = cells.column('health_pct');
+  const rulH = cells.column('rul_h');
+  const failureMode = cells.column('failure_mode');
+  return (values) => {
+    cells.row(values);
+    const row = {
+      pump_id: cells.requiredText(pump),
+      ts: cells.time(time),
+      seq: cells.requiredNumber(seq),
+    } as LabelledSample;
+    for (const [channel, column] of channels) row[channel] = cells.requiredNumber(column);
+    // Absent ground truth stays absent, as it was written.
+    if (cells.text(state) !== undefined) row.state = cells.member(PUMP_STATES, state);
+    const health = cells.number(healthPct);
+    if (health !== undefined) row.health_pct = health;
+    const rul = cells.number(rulH);
+    if (rul !== undefined) row.rul_h = rul;
+    if (cells.text(failureMode) !== undefined) row.failure_mode = cells.member(FAILURE_MODES, failureMode);
+    return row;
   };
-}
-
-function toRow(values: readonly string[], c: RowColumns): LabelledSample {
-  const pumpId = values[c.pump] ?? '';
-  const time = values[c.time] ?? '';
-  const ts = Date.parse(time);
-  if (pumpId === '' || Number.isNaN(ts)) {
-    throw new InfluxError('bad_response', `row without ${TAG} or _time: ${JSON.stringify(values)}`);
-  }
-  const required = (column: number, name: string): number => {
-    const text = values[column] ?? '';
-    const value = Number(text);
-    if (text === '' || Number.isNaN(value)) {
-      throw new InfluxError('bad_response', `${pumpId} at ${time} has no number in field "${name}"`);
-    }
-    return value;
-  };
-  const row = { pump_id: pumpId, ts, seq: required(c.seq, 'seq') } as LabelledSample;
-  for (const [channel, column] of c.channels) row[channel] = required(column, channel);
-  const state = values[c.state];
-  if (state) row.state = member(PUMP_STATES, state, 'state', pumpId, time);
-  const healthPct = values[c.healthPct];
-  if (healthPct) row.health_pct = Number(healthPct);
-  const rulH = values[c.rulH];
-  if (rulH) row.rul_h = Number(rulH);
-  const failureMode = values[c.failureMode];
-  if (failureMode) row.failure_mode = member(FAILURE_MODES, failureMode, 'failure_mode', pumpId, time);
-  return row;
-}
-
-function member<T extends string>(
-  allowed: readonly T[],
-  value: string,
-  field: string,
-  pumpId: string,
-  time: string,
-): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new InfluxError('bad_response', `${pumpId} at ${time} has unknown ${field} ${JSON.stringify(value)}`);
 }
