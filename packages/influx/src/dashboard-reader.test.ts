@@ -1,6 +1,6 @@
-import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect, dashboardSuite } from './dashboard.suite.ts';
+import { freePort } from '@pdm/testkit';
+import { describe, expect, it } from 'vitest';
+import { dashboardSuite } from './dashboard.suite.ts';
 import {
   queryAlerts,
   queryLastPredictions,
@@ -9,41 +9,29 @@ import {
   queryPredictions,
   querySamples,
 } from './dashboard-reader.ts';
-import { InfluxError } from './errors.ts';
-import type { InfluxTarget } from './http.ts';
-import { alert, alertLine, prediction, predictionLine } from './testing/fixtures.ts';
+import type { InfluxError } from './errors.ts';
+import {
+  alert,
+  alertLine,
+  collect,
+  fakeInfluxPerTest,
+  influxFailure,
+  prediction,
+  predictionLine,
+} from './testing/index.ts';
 import { createInfluxWriter } from './writer.ts';
 
-let fake: FakeInflux;
-let target: InfluxTarget;
-
-beforeEach(async () => {
-  fake = await startFakeInflux();
-  target = { url: fake.url, token: fake.token, org: fake.org, bucket: fake.bucket };
-});
-
-afterEach(async () => {
-  await fake.stop();
-});
+const { fake, target } = fakeInfluxPerTest();
 
 async function write(lines: readonly string[]): Promise<void> {
-  expect(await createInfluxWriter({ ...target, timeoutMs: 5_000 }).write(lines)).toEqual({ kind: 'ok' });
-}
-
-async function failure(promise: Promise<unknown>): Promise<InfluxError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InfluxError);
-  return err as InfluxError;
+  expect(await createInfluxWriter({ ...target(), timeoutMs: 5_000 }).write(lines)).toEqual({ kind: 'ok' });
 }
 
 const T = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const range = { pumpId: 'P-1', fromMs: T, toMs: T + 60_000 };
 
 describe('the dashboard queries against the fake InfluxDB', () => {
-  dashboardSuite(() => target);
+  dashboardSuite(target);
 });
 
 describe('the dashboard reader, with rows the contract does not allow', () => {
@@ -52,7 +40,7 @@ describe('the dashboard reader, with rows the contract does not allow', () => {
   it('skips a refused row and reports it when asked to, and keeps reading', async () => {
     await write([predictionLine(prediction('P-1', T)), napping, predictionLine(prediction('P-1', T + 2000))]);
     const refused: InfluxError[] = [];
-    const rows = await collect(queryPredictions(target, range, { onBadRow: (err) => refused.push(err) }));
+    const rows = await collect(queryPredictions(target(), range, { onBadRow: (err) => refused.push(err) }));
     expect(rows.map((r) => r.ts)).toEqual([T, T + 2000]);
     expect(refused).toHaveLength(1);
     expect(refused[0]?.code).toBe('bad_response');
@@ -61,7 +49,7 @@ describe('the dashboard reader, with rows the contract does not allow', () => {
 
   it('ends the stream at a refused row when nobody takes reports', async () => {
     await write([predictionLine(prediction('P-1', T)), napping]);
-    expect((await failure(collect(queryPredictions(target, range)))).code).toBe('bad_response');
+    expect((await influxFailure(collect(queryPredictions(target(), range)))).code).toBe('bad_response');
   });
 
   it('refuses an alert whose evidence is not JSON, or not the contract’s evidence', async () => {
@@ -76,7 +64,7 @@ describe('the dashboard reader, with rows the contract does not allow', () => {
     await write([alertLine(good), notJson, unlike]);
     const refused: string[] = [];
     const rows = await collect(
-      queryAlerts(target, { limit: 10 }, { onBadRow: (err) => refused.push(err.message) }),
+      queryAlerts(target(), { limit: 10 }, { onBadRow: (err) => refused.push(err.message) }),
     );
     expect(rows).toEqual([good]);
     expect(refused).toEqual([
@@ -87,7 +75,7 @@ describe('the dashboard reader, with rows the contract does not allow', () => {
 
   it('refuses a sample without one of the channels asked for', async () => {
     await write(['pump_telemetry,pump_id=P-1 rpm=2950,seq=1i 1767225600000']);
-    const err = await failure(collect(querySamples(target, { ...range, channels: ['rpm', 'flow'] })));
+    const err = await influxFailure(collect(querySamples(target(), { ...range, channels: ['rpm', 'flow'] })));
     expect(err.message).toMatch(/has no number in "flow"/);
   });
 });
@@ -95,37 +83,39 @@ describe('the dashboard reader, with rows the contract does not allow', () => {
 describe('the dashboard reader, asked nothing or something impossible', () => {
   it('asks nothing for an empty range or a limit below 1', async () => {
     const empty = { pumpId: 'P-1', fromMs: T, toMs: T };
-    expect(await collect(querySamples(target, { ...empty, channels: ['rpm'] }))).toEqual([]);
-    expect(await collect(queryPredictions(target, empty))).toEqual([]);
-    expect(await collect(queryLastPredictions(target, { pumpId: 'P-1', beforeMs: T, limit: 0 }))).toEqual([]);
-    expect(await collect(queryAlerts(target, { fromMs: T, toMs: T - 1, limit: 5 }))).toEqual([]);
-    expect(await collect(queryAlerts(target, { limit: 0 }))).toEqual([]);
-    expect(fake.requests()).toEqual([]);
+    expect(await collect(querySamples(target(), { ...empty, channels: ['rpm'] }))).toEqual([]);
+    expect(await collect(queryPredictions(target(), empty))).toEqual([]);
+    expect(await collect(queryLastPredictions(target(), { pumpId: 'P-1', beforeMs: T, limit: 0 }))).toEqual(
+      [],
+    );
+    expect(await collect(queryAlerts(target(), { fromMs: T, toMs: T - 1, limit: 5 }))).toEqual([]);
+    expect(await collect(queryAlerts(target(), { limit: 0 }))).toEqual([]);
+    expect(fake().requests()).toEqual([]);
   });
 
   it('refuses a limit that is not an integer before asking the server', async () => {
-    const err = await failure(collect(queryAlerts(target, { limit: 2.5 })));
+    const err = await influxFailure(collect(queryAlerts(target(), { limit: 2.5 })));
     expect(err.code).toBe('invalid_argument');
-    expect(fake.requests()).toEqual([]);
+    expect(fake().requests()).toEqual([]);
   });
 });
 
 describe('the dashboard reader when InfluxDB fails', () => {
   it('reports a refused token as unauthorized, with the status', async () => {
-    const err = await failure(collect(queryOpenAlarms({ ...target, token: 'wrong' })));
+    const err = await influxFailure(collect(queryOpenAlarms({ ...target(), token: 'wrong' })));
     expect(err).toMatchObject({ code: 'unauthorized', status: 401 });
   });
 
   it('reports a 500 as unavailable, with the server’s message', async () => {
-    fake.failNext(1, { status: 500, message: 'storage is on fire' });
-    const err = await failure(queryModelVersions(target));
+    fake().failNext(1, { status: 500, message: 'storage is on fire' });
+    const err = await influxFailure(queryModelVersions(target()));
     expect(err).toMatchObject({ code: 'unavailable', status: 500 });
     expect(err.message).toContain('storage is on fire');
   });
 
   it('reports a server that is not there as unreachable, naming the URL', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const err = await failure(collect(queryPredictions({ ...target, url }, range)));
+    const err = await influxFailure(collect(queryPredictions({ ...target(), url }, range)));
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(url);
   });

@@ -19,18 +19,12 @@ import {
 } from './dashboard-reader.ts';
 import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
-import { alert, alertLine, prediction, predictionLine, sample } from './testing/fixtures.ts';
+import { alert, alertLine, collect, prediction, predictionLine, sample } from './testing/index.ts';
 import { createInfluxWriter } from './writer.ts';
 
 export interface DashboardSuite {
   /** every pump id the tests wrote, for a cleanup against a shared bucket */
   readonly pumpIds: ReadonlySet<string>;
-}
-
-export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
 }
 
 export function dashboardSuite(target: () => InfluxTarget): DashboardSuite {

@@ -4,8 +4,16 @@
  */
 import { Writable } from 'node:stream';
 import type { Alert, Prediction } from '@pdm/contract';
-import { createInfluxWriter, encodeSample, InfluxError } from '@pdm/influx';
-import { alert, alertLine, prediction, predictionLine, sample } from '@pdm/influx/testing';
+import { createInfluxWriter, encodeSample } from '@pdm/influx';
+import {
+  alert,
+  alertLine,
+  collect,
+  influxFailure,
+  prediction,
+  predictionLine,
+  sample,
+} from '@pdm/influx/testing';
 import { createLogger } from '@pdm/service-kit';
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,21 +56,6 @@ async function write(lines: readonly string[]): Promise<void> {
     timeoutMs: 5_000,
   });
   expect(await writer.write(lines)).toEqual({ kind: 'ok' });
-}
-
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<InfluxError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InfluxError);
-  return err as InfluxError;
 }
 
 // Recent, so that the 7-day lookbacks of the latest predictions and model history include it.
@@ -169,15 +162,18 @@ describe('the InfluxDB history', () => {
 describe('the InfluxDB history when InfluxDB fails', () => {
   it('rejects with unauthorized when InfluxDB refuses the token (401)', async () => {
     const wrong = open({ token: 'not-the-token' });
-    expect(await failure(wrong.latestPredictions())).toMatchObject({ code: 'unauthorized', status: 401 });
-    const err = await failure(collect(wrong.samples('P-1', T, T + 1000, ['rpm'])));
+    expect(await influxFailure(wrong.latestPredictions())).toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+    });
+    const err = await influxFailure(collect(wrong.samples('P-1', T, T + 1000, ['rpm'])));
     expect(err.code).toBe('unauthorized');
   });
 
   it('rejects with unavailable on a 500, and answers again once InfluxDB does', async () => {
     await write([alertLine(alert('P-1', T))]);
     fake.failNext(1, { status: 500, message: 'storage is on fire' });
-    const err = await failure(history.openAlarms());
+    const err = await influxFailure(history.openAlarms());
     expect(err).toMatchObject({ code: 'unavailable', status: 500 });
     expect(err.message).toContain('storage is on fire');
     expect(await history.openAlarms()).toEqual([alert('P-1', T)]);
@@ -185,7 +181,7 @@ describe('the InfluxDB history when InfluxDB fails', () => {
 
   it('rejects with unreachable, naming the URL, when nothing listens there', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const err = await failure(open({ url }).alerts({ limit: 10 }));
+    const err = await influxFailure(open({ url }).alerts({ limit: 10 }));
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(url);
   });
