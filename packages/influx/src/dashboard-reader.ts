@@ -40,34 +40,38 @@ export interface ModelVersionSeen {
   readonly lastSeen: number;
 }
 
+// The functions below return streamFlux's iterable itself rather than wrap it in a generator of their
+// own: a 24 h chart is 86,400 rows, and each generator layer costs every row a few microtasks. So an
+// argument the query builders refuse (InfluxError `invalid_argument`) throws at the call.
+
 /** One pump's samples in [fromMs, toMs), ascending; nothing is asked for an empty range. */
-export async function* querySamples(
+export function querySamples(
   target: InfluxReaderOptions,
   query: { pumpId: string; fromMs: number; toMs: number; channels: readonly Channel[] },
   options: DashboardReadOptions = {},
 ): AsyncIterable<SampleValues> {
-  if (query.fromMs >= query.toMs) return;
-  yield* streamFlux(target, samplesFlux(target.bucket, query), samplesDecoder(query.channels), options);
+  if (query.fromMs >= query.toMs) return nothing();
+  return streamFlux(target, samplesFlux(target.bucket, query), samplesDecoder(query.channels), options);
 }
 
 /** One pump's predictions in [fromMs, toMs), ascending; nothing is asked for an empty range. */
-export async function* queryPredictions(
+export function queryPredictions(
   target: InfluxReaderOptions,
   query: { pumpId: string; fromMs: number; toMs: number },
   options: DashboardReadOptions = {},
 ): AsyncIterable<Prediction> {
-  if (query.fromMs >= query.toMs) return;
-  yield* streamFlux(target, predictionsFlux(target.bucket, query), predictionDecoder, options);
+  if (query.fromMs >= query.toMs) return nothing();
+  return streamFlux(target, predictionsFlux(target.bucket, query), predictionDecoder, options);
 }
 
 /** One pump's last `limit` predictions before `beforeMs`, newest first (lookback: DASHBOARD_LOOKBACK_MS). */
-export async function* queryLastPredictions(
+export function queryLastPredictions(
   target: InfluxReaderOptions,
   query: { pumpId: string; beforeMs: number; limit: number },
   options: DashboardReadOptions = {},
 ): AsyncIterable<Prediction> {
-  if (query.limit < 1) return;
-  yield* streamFlux(target, lastPredictionsFlux(target.bucket, query), predictionDecoder, options);
+  if (query.limit < 1) return nothing();
+  return streamFlux(target, lastPredictionsFlux(target.bucket, query), predictionDecoder, options);
 }
 
 /** The last prediction of every pump heard from within DASHBOARD_LOOKBACK_MS, in no particular order. */
@@ -80,14 +84,14 @@ export function queryLatestPredictions(
 }
 
 /** Alerts matching the query, newest first; nothing is asked for an empty range or a limit below 1. */
-export async function* queryAlerts(
+export function queryAlerts(
   target: InfluxReaderOptions,
   query: AlertsQuery,
   options: DashboardReadOptions = {},
 ): AsyncIterable<Alert> {
   const emptyRange = query.fromMs !== undefined && query.toMs !== undefined && query.fromMs >= query.toMs;
-  if (query.limit < 1 || emptyRange) return;
-  yield* streamFlux(target, alertsFlux(target.bucket, query), alertDecoder, options);
+  if (query.limit < 1 || emptyRange) return nothing();
+  return streamFlux(target, alertsFlux(target.bucket, query), alertDecoder, options);
 }
 
 /** Per pump whose latest alert is an alarm, that alarm; newest first. */
@@ -131,7 +135,9 @@ function samplesDecoder(
     const columns = channels.map((c) => cells.column(c));
     return (values) => {
       cells.row(values);
-      return [cells.time(time), ...columns.map((c) => cells.requiredNumber(c))];
+      const row: [number, ...number[]] = [cells.time(time)];
+      for (const column of columns) row.push(cells.requiredNumber(column));
+      return row;
     };
   };
 }
@@ -224,3 +230,5 @@ function versionDecoder(labels: readonly string[]): RowDecoder<readonly [version
     return [cells.requiredText(version), cells.time(time)];
   };
 }
+
+async function* nothing<T>(): AsyncIterable<T> {}
