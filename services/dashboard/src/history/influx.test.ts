@@ -24,7 +24,7 @@ let fake: FakeInflux;
 let logs: Record<string, unknown>[];
 let history: History;
 
-function open(overrides: { url?: string; token?: string } = {}): History {
+function open(overrides: { url?: string; token?: string; timeoutMs?: number } = {}): History {
   const lines = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
@@ -177,6 +177,19 @@ describe('the InfluxDB history when InfluxDB fails', () => {
     expect(err).toMatchObject({ code: 'unavailable', status: 500 });
     expect(err.message).toContain('storage is on fire');
     expect(await history.openAlarms()).toEqual([alert('P-1', T)]);
+  });
+
+  it('rejects with bad_request and InfluxDB’s message when it refuses a query (400)', async () => {
+    fake.failNext(1, { status: 400, message: 'compilation failed: error @1:1-1:2: undefined identifier x' });
+    const err = await influxFailure(history.lastPredictions('P-1', T, 10));
+    expect(err).toMatchObject({ code: 'bad_request', status: 400 });
+    expect(err.message).toContain('undefined identifier x');
+  });
+
+  it('rejects with timeout when InfluxDB stays silent longer than timeoutMs', async () => {
+    fake.delayNext(1, 5_000);
+    const err = await influxFailure(collect(open({ timeoutMs: 200 }).predictions('P-1', T, T + 1000)));
+    expect(err.code).toBe('timeout');
   });
 
   it('rejects with unreachable, naming the URL, when nothing listens there', async () => {
