@@ -210,7 +210,8 @@ export function modelVersionSeenFlux(
     `  |> filter(fn: (r) => ${is('_measurement', PREDICTION_MEASUREMENT)} and ${is('_field', 'model_version')})`,
     '  |> keep(columns: ["_time", "_value"])',
     '  |> group(columns: ["_value"])',
-    `  |> ${query.edge}(column: "_time")`,
+    // a function name, not a string: only these two words may go in
+    `  |> ${query.edge === 'min' ? 'min' : 'max'}(column: "_time")`,
     '  |> group()',
     '  |> sort(columns: ["_time"])',
   ].join('\n');
