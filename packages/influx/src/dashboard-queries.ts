@@ -12,8 +12,8 @@ import {
   type Channel,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
+  PROBABILITY_FIELDS,
   PUMP_STATES,
-  type PumpState,
 } from '@pdm/contract';
 import { InfluxError } from './errors.ts';
 import { MEASUREMENT, TAG } from './line-protocol.ts';
@@ -26,11 +26,6 @@ export const PREDICTION_MEASUREMENT = 'pump_prediction';
 export const ALERT_MEASUREMENT = 'pump_alert';
 export const ALERT_KIND_TAG = 'kind';
 
-/** A class probability's field: `p_healthy`, …; only the classes the model knows are written. */
-export function probabilityField(state: PumpState): string {
-  return `p_${state.toLowerCase()}`;
-}
-
 /** The columns a prediction row is read from. */
 export const PREDICTION_COLUMNS = [
   '_time',
@@ -38,7 +33,8 @@ export const PREDICTION_COLUMNS = [
   'seq',
   'state',
   'raw_state',
-  ...PUMP_STATES.map(probabilityField),
+  // a class probability's field (p_healthy, …) is written only for the classes the model knows
+  ...PUMP_STATES.map((s) => PROBABILITY_FIELDS[s]),
   'vibration_rms',
   'iso_zone',
   'model_version',

@@ -7,6 +7,7 @@ import {
   alertSchema,
   type Channel,
   ISO_ZONES,
+  PROBABILITY_FIELDS,
   type Prediction,
   PUMP_STATES,
 } from '@pdm/contract';
@@ -20,7 +21,6 @@ import {
   modelVersionSeenFlux,
   openAlarmsFlux,
   predictionsFlux,
-  probabilityField,
   samplesFlux,
 } from './dashboard-queries.ts';
 import { TAG } from './line-protocol.ts';
@@ -150,7 +150,7 @@ function predictionDecoder(labels: readonly string[]): RowDecoder<Prediction> {
   const state = cells.column('state');
   const rawState = cells.column('raw_state');
   // a model knows some classes only: the others have no field, or a null cell after a pivot
-  const probabilities = PUMP_STATES.map((s) => [s, cells.column(probabilityField(s))] as const).filter(
+  const probabilities = PUMP_STATES.map((s) => [s, cells.column(PROBABILITY_FIELDS[s])] as const).filter(
     ([, column]) => column.index >= 0,
   );
   const vibrationRms = cells.column('vibration_rms');

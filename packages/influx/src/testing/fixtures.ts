@@ -3,13 +3,14 @@
  * wire resolution, whose numbers depend on their time so that rows are told apart, and the lines that
  * store them as acquisition does.
  */
-import { type Alert, type LabelledSample, type Prediction, PUMP_STATES } from '@pdm/contract';
 import {
-  ALERT_KIND_TAG,
-  ALERT_MEASUREMENT,
-  PREDICTION_MEASUREMENT,
-  probabilityField,
-} from '../dashboard-queries.ts';
+  type Alert,
+  type LabelledSample,
+  PROBABILITY_FIELDS,
+  type Prediction,
+  PUMP_STATES,
+} from '@pdm/contract';
+import { ALERT_KIND_TAG, ALERT_MEASUREMENT, PREDICTION_MEASUREMENT } from '../dashboard-queries.ts';
 import { escapeTagValue, num, stringField, TAG } from '../line-protocol.ts';
 
 export function sample(pumpId: string, ts: number, extra: Partial<LabelledSample> = {}): LabelledSample {
@@ -75,7 +76,7 @@ export function alert(pumpId: string, ts: number, extra: Partial<Alert> = {}): A
 export function predictionLine(p: Prediction): string {
   const probabilities = PUMP_STATES.flatMap((s) => {
     const value = p.probabilities[s];
-    return value === undefined ? [] : [`${probabilityField(s)}=${num(value)}`];
+    return value === undefined ? [] : [`${PROBABILITY_FIELDS[s]}=${num(value)}`];
   });
   const fields = [
     `state=${stringField(p.state)}`,
