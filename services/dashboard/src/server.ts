@@ -6,7 +6,7 @@
  */
 import swagger from '@fastify/swagger';
 import type { Logger, MetricsRegistry } from '@pdm/service-kit';
-import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -23,6 +23,7 @@ import {
   type PipelineResponse,
   predictionsQuery,
   pumpParams,
+  RANGE_PROBLEMS,
   rangeQuery,
 } from './api/contract.ts';
 import type { FleetState } from './fleet-state.ts';
@@ -89,7 +90,7 @@ export async function buildServer(settings: ServerSettings, parts: ServerParts) 
   const app = Fastify({
     loggerInstance: log,
     // One line per request would drown the service's own log; errors are logged by the handler below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // An SSE stream is ended by the hub first; idle keep-alive sockets must not hold the close.
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
@@ -120,10 +121,13 @@ export async function buildServer(settings: ServerSettings, parts: ServerParts) 
     if (error.validation) {
       const where = error.validationContext ?? 'request';
       const problems = error.validation.map((v) => {
-        const name = v.instancePath.split('/').filter((s) => s !== '')[0] ?? where;
-        return `${name}: ${v.message ?? 'invalid'}`;
+        // `/state/1`: the parameter, then where in its list.
+        const [name = where, ...inside] = v.instancePath.split('/').filter((s) => s !== '');
+        const item =
+          inside.length > 0 && /^\d+$/.test(inside[0] as string) ? `item ${Number(inside[0]) + 1}: ` : '';
+        return `${name}: ${item}${v.message ?? 'invalid'}`;
       });
-      return reply.code(400).send(errorBody(`invalid ${where}`, problems));
+      return reply.code(400).send(errorBody(`invalid ${where}`, [...new Set(problems)]));
     }
     if (error instanceof HttpProblem)
       return reply.code(error.statusCode).send(errorBody(error.error, error.problems));
@@ -248,8 +252,6 @@ export async function buildServer(settings: ServerSettings, parts: ServerParts) 
     },
     async (request) => {
       const q = request.query;
-      if (q.from !== undefined && q.to !== undefined && q.from >= q.to)
-        throw new HttpProblem(400, 'invalid querystring', ['from: `from` must be before `to`']);
       const open = await parts.history.openAlarms();
       const history = await parts.history.alerts({
         pumpId: q.pump,
@@ -340,11 +342,9 @@ export function resolveRange(
 ): Range {
   const toMs = query.to ?? now;
   const fromMs = query.from ?? Math.max(0, toMs - DEFAULT_RANGE_MS);
-  if (fromMs >= toMs) throw new HttpProblem(400, 'invalid querystring', ['from: `from` must be before `to`']);
+  if (fromMs >= toMs) throw new HttpProblem(400, 'invalid querystring', [`from: ${RANGE_PROBLEMS.order}`]);
   if (toMs - fromMs > MAX_RANGE_MS)
-    throw new HttpProblem(400, 'invalid querystring', [
-      `from: the range may span at most ${MAX_RANGE_MS / 86_400_000} days`,
-    ]);
+    throw new HttpProblem(400, 'invalid querystring', [`from: ${RANGE_PROBLEMS.span}`]);
   return { fromMs, toMs };
 }
 
