@@ -1,0 +1,121 @@
+/**
+ * The dashboard's API as a browser meets it: the service as a process, timed over HTTP. /api/fleet with
+ * 10,000 pumps live from a real Mosquitto, and one pump's 24 h of 1 Hz samples from SQLite.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Prediction, PUMP_STATES, topics } from '@pdm/contract';
+import { freePort, type RunningService, startMosquitto, startService } from '@pdm/testkit';
+import mqtt from 'mqtt';
+import type { FleetResponse } from '../src/api/contract.ts';
+
+const MODEL = resolve(import.meta.dirname, '../../../models/pump-state.onnx');
+
+export interface Timing {
+  readonly medianMs: number;
+  readonly p95Ms: number;
+  /** the body's size, bytes */
+  readonly bytes: number;
+}
+
+/** `requests` GETs one after the other, after two to warm up. */
+export async function timeRequests(
+  url: string,
+  requests: number,
+  headers: Record<string, string> = {},
+): Promise<Timing> {
+  let bytes = 0;
+  for (let i = 0; i < 2; i++) await (await fetch(url, { headers })).arrayBuffer();
+  const ms: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    const response = await fetch(url, { headers });
+    const body = await response.arrayBuffer();
+    ms.push(performance.now() - started);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${Buffer.from(body).toString()}`);
+    bytes = body.byteLength;
+  }
+  ms.sort((a, b) => a - b);
+  return {
+    medianMs: ms[Math.floor(ms.length / 2)] as number,
+    p95Ms: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)] as number,
+    bytes,
+  };
+}
+
+/** The dashboard as a process on `broker`, reading `sqlitePath`; resolves once it serves and is subscribed. */
+export async function startDashboard(
+  brokerUrl: string,
+  sqlitePath: string,
+  cwd: string,
+): Promise<{ service: RunningService; url: string }> {
+  const service = startService(
+    'dashboard',
+    ['--http-port', '0'],
+    {
+      MQTT_URL: brokerUrl,
+      SQLITE_PATH: sqlitePath,
+      MODEL_PATH: MODEL,
+      METRICS_URLS: `acquisition=http://127.0.0.1:${await freePort()}/metrics`,
+    },
+    { cwd },
+  );
+  const line = await service.waitForLine(/"dashboard listening"/, 60_000);
+  return { service, url: (JSON.parse(line) as { url: string }).url };
+}
+
+export async function stopDashboard(service: RunningService): Promise<void> {
+  if (service.child.exitCode !== null) return;
+  service.signal('SIGTERM');
+  await service.exited;
+}
+
+/** /api/fleet once `pumps` pumps each published a prediction. */
+export async function benchFleetApi(
+  pumps = 10_000,
+  requests = 20,
+): Promise<Timing & { readonly pumps: number }> {
+  const broker = await startMosquitto();
+  const cwd = mkdtempSync(join(tmpdir(), 'pdm-bench-dashboard-'));
+  let dashboard: RunningService | undefined;
+  try {
+    const started = await startDashboard(broker.url, join(cwd, 'absent.sqlite'), cwd);
+    dashboard = started.service;
+    await dashboard.waitForLine(/"subscribed"/);
+    const client = await mqtt.connectAsync(broker.url, {
+      clientId: 'bench-dashboard-sender',
+      protocolVersion: 5,
+    });
+    const now = Date.now();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < pumps; i++) {
+      const id = `pump-${String(i).padStart(5, '0')}`;
+      const risk = (i % 100) / 100;
+      const p: Prediction = {
+        pump_id: id,
+        ts: now,
+        seq: 1,
+        state: PUMP_STATES[i % 4] as Prediction['state'],
+        raw_state: PUMP_STATES[i % 4] as Prediction['state'],
+        probabilities: { HEALTHY: 1 - risk, WARNING: 0, FAULTY: risk, BROKEN: 0 },
+        vibration_rms: 2.5,
+        iso_zone: 'B',
+        model_version: 'bench#00000000',
+        latency_ms: 1.2,
+      };
+      pending.push(client.publishAsync(topics.predictions(id), JSON.stringify(p), { qos: 1 }));
+      if (pending.length >= 500) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    await client.endAsync();
+    const fleetUrl = new URL('/api/fleet', started.url).href;
+    while (((await (await fetch(fleetUrl)).json()) as FleetResponse).total < pumps)
+      await new Promise((r) => setTimeout(r, 200));
+    return { ...(await timeRequests(fleetUrl, requests)), pumps };
+  } finally {
+    if (dashboard) await stopDashboard(dashboard);
+    await broker.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
