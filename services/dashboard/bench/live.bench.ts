@@ -7,7 +7,7 @@ import { type Prediction, PUMP_STATES, predictionSchema, topics, validateMessage
 import { MetricsRegistry, RateLimitedLog } from '@pdm/service-kit';
 import pino from 'pino';
 import { FleetState } from '../src/fleet-state.ts';
-import { LiveData } from '../src/live.ts';
+import { LiveData, liveMetrics } from '../src/live.ts';
 import { LiveScoring } from '../src/scoring.ts';
 import { SseHub } from '../src/sse.ts';
 
@@ -58,11 +58,7 @@ export function benchLive(pumps = 10_000, rounds = 20): LiveFigures {
     fleet,
     scoring: new LiveScoring(),
     hub,
-    metrics: {
-      messages: registry.counter('m', 'm', ['kind']),
-      invalid: registry.counter('i', 'i', ['reason']),
-      refused: registry.counter('r', 'r'),
-    },
+    metrics: liveMetrics(registry),
     log: new RateLimitedLog(silent),
   });
 

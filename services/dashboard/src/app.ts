@@ -11,7 +11,7 @@ import { FleetState } from './fleet-state.ts';
 import { HistoryUnavailableError } from './history/history.ts';
 import { type HistorySettings, openHistory } from './history/index.ts';
 import { ensureWebBuilt, loadWebAssets, WEB_OUT_DIR, WEB_SOURCE_DIR } from './http/web-assets.ts';
-import { LIVE_FILTERS, LiveData } from './live.ts';
+import { LIVE_FILTERS, LiveData, liveMetrics } from './live.ts';
 import { ModelReport } from './model.ts';
 import type { MetricsTarget } from './options.ts';
 import { DEFAULT_SCRAPE, PipelineScraper, type ScrapeSettings } from './pipeline.ts';
@@ -54,18 +54,6 @@ export interface Dashboard {
 
 export function createDashboard(settings: DashboardSettings, logger: Logger): Dashboard {
   const registry = new MetricsRegistry({ processMetrics: true });
-  const messages = registry.counter('pdm_dashboard_messages_total', 'MQTT messages received, by topic kind', [
-    'kind',
-  ]);
-  const invalid = registry.counter(
-    'pdm_dashboard_invalid_total',
-    'messages on the bus the dashboard could not read, by reason',
-    ['reason'],
-  );
-  const refused = registry.counter(
-    'pdm_dashboard_pumps_refused_total',
-    'predictions of new pumps beyond the fleet view’s bound',
-  );
   const dropped = registry.counter(
     'pdm_dashboard_sse_dropped_total',
     'event-stream clients dropped for not reading',
@@ -87,7 +75,7 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
     fleet,
     scoring,
     hub,
-    metrics: { messages, invalid, refused },
+    metrics: liveMetrics(registry),
     log: new RateLimitedLog(logger.child({ component: 'live' })),
   });
   const history = openHistory(settings.history, logger);

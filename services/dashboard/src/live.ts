@@ -21,7 +21,7 @@ import {
   topicFilter,
   validateMessage,
 } from '@pdm/contract';
-import type { Counter, RateLimitedLog } from '@pdm/service-kit';
+import type { Counter, MetricsRegistry, RateLimitedLog } from '@pdm/service-kit';
 import type { PipelineResponse, ServiceStatus } from './api/contract.ts';
 import type { FleetState } from './fleet-state.ts';
 import { Recent } from './recent.ts';
@@ -58,6 +58,24 @@ export interface LiveMetrics {
   readonly invalid: Counter<'reason'>;
   /** predictions of new pumps beyond the fleet's bound */
   readonly refused: Counter;
+}
+
+/** The live path's counters on `registry`. */
+export function liveMetrics(registry: MetricsRegistry): LiveMetrics {
+  return {
+    messages: registry.counter('pdm_dashboard_messages_total', 'MQTT messages received, by topic kind', [
+      'kind',
+    ]),
+    invalid: registry.counter(
+      'pdm_dashboard_invalid_total',
+      'messages on the bus the dashboard could not read, by reason',
+      ['reason'],
+    ),
+    refused: registry.counter(
+      'pdm_dashboard_pumps_refused_total',
+      'predictions of new pumps beyond the fleet view’s bound',
+    ),
+  };
 }
 
 export interface LiveParts {

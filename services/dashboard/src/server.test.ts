@@ -8,7 +8,7 @@ import type { ErrorResponse } from './api/contract.ts';
 import { FleetState } from './fleet-state.ts';
 import { createSqliteHistory } from './history/sqlite.ts';
 import { loadWebAssets } from './http/web-assets.ts';
-import { LiveData } from './live.ts';
+import { LiveData, liveMetrics } from './live.ts';
 import { LiveScoring } from './scoring.ts';
 import { buildServer, type DashboardServer, SECURITY_HEADERS } from './server.ts';
 import { SseHub } from './sse.ts';
@@ -33,11 +33,7 @@ async function serverWith(
     fleet,
     scoring,
     hub,
-    metrics: {
-      messages: registry.counter('messages', 'm', ['kind']),
-      invalid: registry.counter('invalid', 'i', ['reason']),
-      refused: registry.counter('refused', 'r'),
-    },
+    metrics: liveMetrics(registry),
     log: new RateLimitedLog(silent),
   });
   const history = createSqliteHistory(join(dir, 'absent.sqlite'), silent, { retryMs: 60_000 });
