@@ -19,14 +19,21 @@ export interface Downsampled {
 /** A row: device time at 0, then `columns` values. */
 export type Row = ArrayLike<number>;
 
-export async function downsample(
-  rows: AsyncIterable<Row> | Iterable<Row>,
+/**
+ * Folds `items` (rows, or anything `toRow` turns into one; its row may be reused from item to item) into
+ * at most maxPoints points. A source that can also be read synchronously is: awaiting each of 86,400 rows
+ * costs more than folding them.
+ */
+export async function downsample<T = Row>(
+  items: AsyncIterable<T> | Iterable<T>,
   range: { readonly fromMs: number; readonly toMs: number },
   columns: number,
   maxPoints: number,
+  toRow: (item: T) => Row = (item) => item as Row,
 ): Promise<Downsampled> {
   const folder = new Folder(range.fromMs, range.toMs, columns, maxPoints);
-  for await (const row of rows) folder.add(row);
+  if (Symbol.iterator in items) for (const item of items) folder.add(toRow(item));
+  else for await (const item of items) folder.add(toRow(item));
   return folder.result();
 }
 

@@ -51,21 +51,21 @@ export async function seriesOf(
 const STATE_INDEX = new Map<string, number>(PUMP_STATES.map((s, i) => [s, i]));
 
 /**
- * Predictions as rows for downsample(): time, smoothed and raw state as their index in PUMP_STATES (in
+ * A prediction as a row for downsample(): time, smoothed and raw state as their index in PUMP_STATES (in
  * order of severity, so a bucket's max is its worst), then each class's probability, NaN where the model
  * gave none. One buffer serves every row: downsample() copies the values out at once.
  */
-async function* predictionRows(predictions: AsyncIterable<Prediction>): AsyncIterable<Float64Array> {
+function predictionRow(): (p: Prediction) => Float64Array {
   const row = new Float64Array(3 + PUMP_STATES.length);
-  for await (const p of predictions) {
+  return (p) => {
     row[0] = p.ts;
     row[1] = STATE_INDEX.get(p.state) as number;
     row[2] = STATE_INDEX.get(p.raw_state) as number;
     for (let s = 0; s < PUMP_STATES.length; s++) {
       row[3 + s] = p.probabilities[PUMP_STATES[s] as PumpState] ?? Number.NaN;
     }
-    yield row;
-  }
+    return row;
+  };
 }
 
 export async function statesOf(
@@ -76,10 +76,11 @@ export async function statesOf(
 ): Promise<StatesResponse> {
   // One after the other: a SQLite connection runs one statement at a time, and the first is a stream.
   const d = await downsample(
-    predictionRows(history.predictions(pumpId, range.fromMs, range.toMs)),
+    history.predictions(pumpId, range.fromMs, range.toMs),
     range,
     2 + PUMP_STATES.length,
     maxPoints,
+    predictionRow(),
   );
   const alerts = await history.alerts({
     pumpId,

@@ -61,11 +61,13 @@ export function createSqliteHistory(path: string, log: Logger, { retryMs = OPEN_
 }
 
 /**
- * A store iterator as the port's AsyncIterable, opened only when iterated. It is read to its end in one
- * go by its consumer, so no other statement runs on the connection while it is open.
+ * A store iterator as the port's AsyncIterable, opened only when iterated, and readable synchronously too
+ * (downsample() does, sparing an await a row). It is read to its end in one go by its consumer, so no
+ * other statement runs on the connection while it is open.
  */
-function rowsOf<T>(iterate: () => Iterable<T>): AsyncIterable<T> {
+function rowsOf<T>(iterate: () => Iterable<T>): AsyncIterable<T> & Iterable<T> {
   return {
+    [Symbol.iterator]: () => iterate()[Symbol.iterator](),
     async *[Symbol.asyncIterator]() {
       yield* iterate();
     },
