@@ -1,4 +1,6 @@
 /** Wires the live data, the history, the model report, the pipeline scraper and the HTTP server; start/stop. */
+
+import { clipTopic } from '@pdm/contract';
 import {
   connectMqtt,
   type Logger,
@@ -86,6 +88,7 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
     logger.child({ component: 'pipeline' }),
   );
 
+  const handlerErrors = new RateLimitedLog(logger.child({ component: 'live' }));
   const abort = new AbortController();
   let mqtt: MqttConnection | undefined;
   let server: DashboardServer | undefined;
@@ -133,7 +136,15 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
         session: 'ephemeral',
         logger,
         subscriptions: LIVE_FILTERS,
-        onMessage: live.handle,
+        onMessage: (topic, payload) => {
+          // A viewer acknowledges everything: a message left unacknowledged by a bug would hold a slot
+          // of the broker's in-flight window until the connection ends.
+          try {
+            live.handle(topic, payload);
+          } catch (err) {
+            handlerErrors.warn('handler_failed', { err, topic: clipTopic(topic) }, 'message handler failed');
+          }
+        },
         signal: abort.signal,
       });
     } catch (err) {
