@@ -73,12 +73,13 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
   );
   registry.gauge('pdm_dashboard_sse_clients', 'open event streams', { collect: (g) => g.set(hub.size) });
   const scoring = new LiveScoring();
+  const liveLog = new RateLimitedLog(logger.child({ component: 'live' }));
   const live = new LiveData({
     fleet,
     scoring,
     hub,
     metrics: liveMetrics(registry),
-    log: new RateLimitedLog(logger.child({ component: 'live' })),
+    log: liveLog,
   });
   const history = openHistory(settings.history, logger);
   const model = new ModelReport(settings.modelPath, logger.child({ component: 'model' }));
@@ -88,7 +89,6 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
     logger.child({ component: 'pipeline' }),
   );
 
-  const handlerErrors = new RateLimitedLog(logger.child({ component: 'live' }));
   const abort = new AbortController();
   let mqtt: MqttConnection | undefined;
   let server: DashboardServer | undefined;
@@ -142,7 +142,7 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
           try {
             live.handle(topic, payload);
           } catch (err) {
-            handlerErrors.warn('handler_failed', { err, topic: clipTopic(topic) }, 'message handler failed');
+            liveLog.warn('handler_failed', { err, topic: clipTopic(topic) }, 'message handler failed');
           }
         },
         signal: abort.signal,
