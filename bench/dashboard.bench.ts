@@ -1,5 +1,5 @@
 /** Issue 12 figures: the dashboard's API over HTTP, and its live path with 10,000 pumps at 1 Hz. */
-import { benchFleetApi } from '@pdm/dashboard/bench/api';
+import { benchFleetApi, benchSeriesApi } from '@pdm/dashboard/bench/api';
 import { benchLive } from '@pdm/dashboard/bench/live';
 import { type BenchRow, formatNumber } from './table.ts';
 
@@ -38,4 +38,24 @@ async function dashboardFleet(): Promise<BenchRow> {
   };
 }
 
-export const dashboardBenchmarks = { dashboardLive, dashboardFleet };
+/** GET /api/pumps/:id/series (and /states) over one pump's 24 h of 1 Hz data, from SQLite. */
+async function dashboardSeries(): Promise<BenchRow[]> {
+  const f = await benchSeriesApi(10);
+  return [
+    {
+      benchmark: `dashboard GET /api/pumps/:id/series, 24 h of 1 Hz (${formatNumber(f.samples)} samples × 9 channels) from SQLite → ${formatNumber(f.series.points)} min/max points, median / p95 of 10`,
+      figure: `${ms(f.series.medianMs)} / ${ms(f.series.p95Ms)}, ${kib(f.series.bytes)}`,
+      target: '≤ 300 ms',
+      baseline: `the same rows read from SQLite in process, no downsampling, no HTTP: ${ms(f.rawReadMs)}`,
+      ok: f.series.p95Ms <= 300,
+    },
+    {
+      benchmark: `dashboard GET /api/pumps/:id/states, 24 h of 1 Hz predictions, median / p95 of 10`,
+      figure: `${ms(f.states.medianMs)} / ${ms(f.states.p95Ms)}, ${kib(f.states.bytes)}`,
+      target: '',
+      ok: undefined,
+    },
+  ];
+}
+
+export const dashboardBenchmarks = { dashboardLive, dashboardFleet, dashboardSeries };

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Prediction, PUMP_STATES, topics } from '@pdm/contract';
+import { CHANNELS, type Prediction, PUMP_STATES, topics } from '@pdm/contract';
+import { SampleStore } from '@pdm/store';
+import { prediction, T0, telemetry } from '@pdm/store/testing';
 import { freePort, type RunningService, startMosquitto, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import type { FleetResponse } from '../src/api/contract.ts';
@@ -113,6 +115,79 @@ export async function benchFleetApi(
     while (((await (await fetch(fleetUrl)).json()) as FleetResponse).total < pumps)
       await new Promise((r) => setTimeout(r, 200));
     return { ...(await timeRequests(fleetUrl, requests)), pumps };
+  } finally {
+    if (dashboard) await stopDashboard(dashboard);
+    await broker.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+export interface SeriesFigures {
+  readonly samples: number;
+  readonly series: Timing & { readonly points: number };
+  readonly states: Timing;
+  /** the same rows read from the store in this process, no downsampling, no HTTP: the floor */
+  readonly rawReadMs: number;
+}
+
+const DAY_S = 86_400;
+const PUMP = 'bench-pump';
+
+/** A day of 1 Hz samples and predictions of one pump (and of a neighbour, so the index has work). */
+function writeDay(path: string): void {
+  const store = SampleStore.open(path, { durability: 'NORMAL' });
+  try {
+    for (let s = 0; s < DAY_S; s += 10_000) {
+      const seconds = Array.from({ length: Math.min(10_000, DAY_S - s) }, (_, i) => T0 + (s + i) * 1000);
+      store.write({
+        samples: ['bench-other', PUMP].flatMap((id) =>
+          seconds.map((ts) => ({ sample: telemetry(id, ts), source: 'telemetry' as const })),
+        ),
+        predictions: seconds.map((ts) => ({ prediction: prediction(PUMP, ts) })),
+      });
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function rawRead(path: string): number {
+  const store = SampleStore.open(path, { readonly: true });
+  try {
+    const ms: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      let rows = 0;
+      for (const _ of store.iterateSampleValues(PUMP, T0, T0 + DAY_S * 1000, CHANNELS)) rows += 1;
+      ms.push(performance.now() - started);
+      if (rows !== DAY_S) throw new Error(`read ${rows} rows, expected ${DAY_S}`);
+    }
+    return ms.sort((a, b) => a - b)[2] as number;
+  } finally {
+    store.close();
+  }
+}
+
+/** GET /api/pumps/:id/series and /states over 24 h of 1 Hz data in SQLite, from the service as a process. */
+export async function benchSeriesApi(requests = 10): Promise<SeriesFigures> {
+  const broker = await startMosquitto();
+  const cwd = mkdtempSync(join(tmpdir(), 'pdm-bench-dashboard-'));
+  let dashboard: RunningService | undefined;
+  try {
+    const path = join(cwd, 'pdm.sqlite');
+    writeDay(path);
+    const rawReadMs = rawRead(path);
+    const started = await startDashboard(broker.url, path, cwd);
+    dashboard = started.service;
+    const range = `from=${T0}&to=${T0 + DAY_S * 1000}`;
+    const seriesUrl = new URL(`/api/pumps/${PUMP}/series?${range}`, started.url).href;
+    const points = ((await (await fetch(seriesUrl)).json()) as { t: number[] }).t.length;
+    const series = await timeRequests(seriesUrl, requests);
+    const states = await timeRequests(
+      new URL(`/api/pumps/${PUMP}/states?${range}`, started.url).href,
+      requests,
+    );
+    return { samples: DAY_S, series: { ...series, points }, states, rawReadMs };
   } finally {
     if (dashboard) await stopDashboard(dashboard);
     await broker.stop();

@@ -1,10 +1,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS } from '@pdm/contract';
 import { MetricsRegistry, RateLimitedLog } from '@pdm/service-kit';
+import { SampleStore } from '@pdm/store';
+import { alert, MODEL, prediction, T0, telemetry } from '@pdm/store/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorResponse } from './api/contract.ts';
+import {
+  type AlertsResponse,
+  type ErrorResponse,
+  MAX_POINTS,
+  type ModelResponse,
+  type PredictionsResponse,
+  type SeriesResponse,
+  type StatesResponse,
+} from './api/contract.ts';
 import { FleetState } from './fleet-state.ts';
 import { createSqliteHistory } from './history/sqlite.ts';
 import { loadWebAssets } from './http/web-assets.ts';
@@ -20,10 +31,14 @@ const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const AUTHORIZED = { authorization: basic(USER, PASSWORD) };
 
-/** The server with real parts: no broker needed, and a store file that does not exist (yet). */
+/**
+ * The server with real parts: no broker needed, and the store at `sqlitePath`, by default a file that does
+ * not exist (yet).
+ */
 async function serverWith(
   dir: string,
   auth: boolean,
+  sqlitePath = join(dir, 'absent.sqlite'),
 ): Promise<{ app: DashboardServer; close(): Promise<void> }> {
   const registry = new MetricsRegistry();
   const fleet = new FleetState({ staleAfterMs: 30_000, offlineAfterMs: 300_000, maxPumps: 100 });
@@ -36,7 +51,7 @@ async function serverWith(
     metrics: liveMetrics(registry),
     log: new RateLimitedLog(silent),
   });
-  const history = createSqliteHistory(join(dir, 'absent.sqlite'), silent, { retryMs: 60_000 });
+  const history = createSqliteHistory(sqlitePath, silent, { retryMs: 60_000 });
   const app = await buildServer(
     { auth: auth ? { user: USER, password: PASSWORD } : undefined, logger: silent },
     {
@@ -239,5 +254,55 @@ describe('the dashboard API', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ status: 'ok', mqtt: 'connecting' });
     });
+  });
+});
+
+describe('the dashboard API on a store acquisition wrote', () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof serverWith>>;
+  const at = (s: number) => T0 + s * 1000;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pdm-dashboard-server-'));
+    const path = join(dir, 'pdm.sqlite');
+    const writer = SampleStore.open(path);
+    const seconds = Array.from({ length: 3000 }, (_, i) => at(i));
+    writer.write({
+      samples: seconds.map((ts) => ({ sample: telemetry('pump-1', ts), source: 'telemetry' as const })),
+      predictions: seconds.map((ts) => ({ prediction: prediction('pump-1', ts) })),
+      alerts: [{ alert: alert('pump-1', at(100)) }, { alert: alert('pump-2', at(200)) }],
+    });
+    writer.close();
+    server = await serverWith(dir, false, path);
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async <T>(url: string): Promise<T> => {
+    const response = await server.app.inject({ method: 'GET', url });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as T;
+  };
+
+  it('answers a pump’s series downsampled to at most MAX_POINTS, with the ISO 10816 bounds', async () => {
+    const series = await get<SeriesResponse>(`/api/pumps/pump-1/series?from=${at(0)}&to=${at(3000)}`);
+    expect(series.bucketMs).toBeGreaterThan(0);
+    expect(series.t.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(Object.keys(series.max).sort()).toEqual([...CHANNELS].sort());
+    expect(series.isoBounds).toEqual([2.3, 4.5, 7.1]);
+  });
+
+  it('answers a pump’s state timeline with its alerts, its last predictions, and the alerts', async () => {
+    const states = await get<StatesResponse>(`/api/pumps/pump-1/states?from=${at(0)}&to=${at(3000)}`);
+    expect(states.t.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(states.alerts.map((a) => a.ts)).toEqual([at(100)]);
+    const last = await get<PredictionsResponse>(`/api/pumps/pump-1/predictions?before=${at(10)}&limit=3`);
+    expect(last.rows.map((r) => r.ts)).toEqual([at(9), at(8), at(7)]);
+    const alerts = await get<AlertsResponse>('/api/alerts?pump=pump-2');
+    expect(alerts.history.map((a) => a.pumpId)).toEqual(['pump-2']);
+    expect(alerts.open.map((a) => a.pumpId)).toEqual(['pump-2', 'pump-1']);
+    expect((await get<ModelResponse>('/api/model')).history.map((m) => m.version)).toEqual([MODEL]);
   });
 });
