@@ -10,7 +10,6 @@ import {
   shutdownInOrder,
 } from '@pdm/service-kit';
 import { FleetState } from './fleet-state.ts';
-import { HistoryUnavailableError } from './history/history.ts';
 import { type HistorySettings, openHistory } from './history/index.ts';
 import { ensureWebBuilt, loadWebAssets, WEB_OUT_DIR, WEB_SOURCE_DIR } from './http/web-assets.ts';
 import { LIVE_FILTERS, LiveData, liveMetrics } from './live.ts';
@@ -104,14 +103,16 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
         : (mqtt.subscriptionProblem ?? 'connected');
 
   /** The fleet view from the store's latest predictions, once the store can be read. */
+  let fillFailed = false;
+  const fillLater = (): void => {
+    fillRetry = setTimeout(() => void fillFromHistory(), HISTORY_FILL_RETRY_MS);
+    fillRetry.unref();
+  };
   const fillFromHistory = async (): Promise<void> => {
     fillRetry = undefined;
     if (abort.signal.aborted) return;
-    if (history.availability && history.availability() !== 'ok') {
-      fillRetry = setTimeout(() => void fillFromHistory(), HISTORY_FILL_RETRY_MS);
-      fillRetry.unref();
-      return;
-    }
+    // An adapter that knows its store is not there yet (SQLite before acquisition) is not asked.
+    if ((history.availability?.() ?? 'ok') !== 'ok') return fillLater();
     try {
       const now = Date.now();
       const latest = await history.latestPredictions();
@@ -119,8 +120,9 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
       for (const p of latest) fleet.apply(p, Math.min(p.ts, now));
       logger.info({ pumps: latest.length }, 'fleet view filled from the store');
     } catch (err) {
-      if (!(err instanceof HistoryUnavailableError))
-        logger.error({ err }, 'cannot read the latest predictions');
+      if (!fillFailed) logger.warn({ err }, 'cannot read the latest predictions yet; retrying');
+      fillFailed = true;
+      fillLater();
     }
   };
 
@@ -161,7 +163,8 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
       await ensureWebBuilt(web.sourceDir, web.outDir, logger.child({ component: 'web' }));
       const assets = loadWebAssets(web.outDir);
       if (!assets.has('/')) logger.error({ dir: web.outDir }, 'no page to serve: dist/web has no index.html');
-      await fillFromHistory();
+      // Not awaited: a slow store must not keep the page from being served (SQLite's answer is at once).
+      void fillFromHistory();
       server = await buildServer(
         { auth: settings.auth, logger: logger.child({ component: 'http' }) },
         {
@@ -177,7 +180,7 @@ export function createDashboard(settings: DashboardSettings, logger: Logger): Da
           registry,
           health: () => ({
             mqtt: mqttState(),
-            history: `${history.description}: ${history.availability?.() ?? 'ok'}`,
+            history: `${history.description}: ${history.availability?.() ?? 'not checked'}`,
             pumps: fleet.size,
             sseClients: hub.size,
           }),

@@ -5,6 +5,7 @@
  * carries a strict Content-Security-Policy. Basic authentication guards everything but /healthz.
  */
 import swagger from '@fastify/swagger';
+import { InfluxError, type InfluxErrorCode } from '@pdm/influx';
 import type { Logger, MetricsRegistry } from '@pdm/service-kit';
 import Fastify, { type FastifyError, type FastifyReply, LogController } from 'fastify';
 import {
@@ -44,6 +45,20 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
+
+/** InfluxDB failures that say the store cannot be read now (503), rather than that a request was wrong. */
+const STORE_DOWN: ReadonlySet<InfluxErrorCode> = new Set([
+  'unreachable',
+  'timeout',
+  'unavailable',
+  'unauthorized',
+  'not_found',
+]);
+
+/** Whether an error says the store cannot be read now, rather than that something is wrong. */
+function storeDown(err: unknown): boolean {
+  return err instanceof HistoryUnavailableError || (err instanceof InfluxError && STORE_DOWN.has(err.code));
+}
 
 /** The range a pump view shows when the query gives none. */
 export const DEFAULT_RANGE_MS = 15 * 60_000;
@@ -131,8 +146,7 @@ export async function buildServer(settings: ServerSettings, parts: ServerParts) 
     }
     if (error instanceof HttpProblem)
       return reply.code(error.statusCode).send(errorBody(error.error, error.problems));
-    if (error instanceof HistoryUnavailableError)
-      return reply.code(503).send(errorBody('history unavailable', [error.message]));
+    if (storeDown(error)) return reply.code(503).send(errorBody('history unavailable', [error.message]));
     if (error.statusCode !== undefined && error.statusCode < 500)
       return reply.code(error.statusCode).send(errorBody(error.message, []));
     log.error({ err: error, url: request.url }, 'request failed');
@@ -352,7 +366,7 @@ async function orWhenUnavailable<T, D>(read: () => Promise<T>, fallback: D): Pro
   try {
     return await read();
   } catch (err) {
-    if (err instanceof HistoryUnavailableError) return fallback;
+    if (storeDown(err)) return fallback;
     throw err;
   }
 }
