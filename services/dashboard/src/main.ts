@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { runService } from '@pdm/service-kit';
 import { createDashboard } from './app.ts';
-import { crossCheck, options, program } from './options.ts';
+import { crossCheck, options, parseMetricsTargets, program } from './options.ts';
 
 runService(
   program,
@@ -27,7 +27,7 @@ runService(
               }
             : { store: 'sqlite', sqlitePath: resolve(config.sqlitePath) },
         modelPath: resolve(config.modelPath),
-        metricsTargets: config.metricsUrls,
+        metricsTargets: parseMetricsTargets(config.metricsUrls).targets,
         staleAfterMs: config.staleAfterS * 1000,
         offlineAfterMs: config.offlineAfterS * 1000,
       },

@@ -21,30 +21,27 @@ export interface MetricsTarget {
   readonly url: string;
 }
 
-const metricsTargets = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[^=]+=.+$/, 'each item is name=url')
-        .transform((item) => {
-          const at = item.indexOf('=');
-          return { name: item.slice(0, at).trim(), url: item.slice(at + 1).trim() };
-        })
-        .refine((t) => ID_PATTERN.test(t.name), 'a name: letters, digits, "_", "-" or "."')
-        .refine(
-          (t) => URL.canParse(t.url) && /^https?:$/.test(new URL(t.url).protocol),
-          'a URL starting with http:// or https://',
-        ),
-    ),
-  );
+export const DEFAULT_METRICS_URLS =
+  'acquisition=http://127.0.0.1:9101/metrics,inference=http://127.0.0.1:9102/metrics';
+
+/** `a=http://x/metrics, b=http://y/metrics` → the targets, and what is wrong with each bad item. */
+export function parseMetricsTargets(text: string): { targets: MetricsTarget[]; problems: string[] } {
+  const targets: MetricsTarget[] = [];
+  const problems: string[] = [];
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (item === '') continue;
+    const at = item.indexOf('=');
+    const name = item.slice(0, at).trim();
+    const url = item.slice(at + 1).trim();
+    if (at <= 0) problems.push(`${JSON.stringify(item)}: expected name=url`);
+    else if (!ID_PATTERN.test(name))
+      problems.push(`${JSON.stringify(name)}: a name is letters, digits, "_", "-" or "."`);
+    else if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      problems.push(`${JSON.stringify(url)}: expected a URL starting with http:// or https://`);
+    else targets.push({ name, url });
+  }
+  return { targets, problems };
+}
 
 export const options = {
   httpPort: {
@@ -94,14 +91,17 @@ export const options = {
     help: 'the serving model; its report <name>.report.json is shown, and re-read when it changes',
   },
   metricsUrls: {
-    schema: metricsTargets.default([
-      { name: 'acquisition', url: 'http://127.0.0.1:9101/metrics' },
-      { name: 'inference', url: 'http://127.0.0.1:9102/metrics' },
-    ]),
+    // Kept as text (so that --help shows the default as it is written); main.ts parses it.
+    schema: z
+      .string()
+      .default(DEFAULT_METRICS_URLS)
+      .superRefine((text, ctx) => {
+        for (const message of parseMetricsTargets(text).problems) ctx.addIssue({ code: 'custom', message });
+      }),
     flag: 'metrics-urls',
     env: 'METRICS_URLS',
     placeholder: 'LIST',
-    help: 'the services’ /metrics scraped for the pipeline view, comma-separated name=url (default acquisition=http://127.0.0.1:9101/metrics,inference=http://127.0.0.1:9102/metrics)',
+    help: 'the services’ /metrics scraped for the pipeline view, comma-separated name=url',
   },
   staleAfterS: {
     schema: intOption(30, { min: 1, max: 86_400 }),
