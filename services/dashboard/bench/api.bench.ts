@@ -2,7 +2,7 @@
  * The dashboard's API as a browser meets it: the service as a process, timed over HTTP. /api/fleet with
  * 10,000 pumps live from a real Mosquitto, and one pump's 24 h of 1 Hz samples from SQLite.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHANNELS, type Prediction, PUMP_STATES, topics } from '@pdm/contract';
@@ -19,27 +19,42 @@ export interface Timing {
   readonly p95Ms: number;
   /** the body's size, bytes */
   readonly bytes: number;
+  /**
+   * the server's CPU time per request (user + system, from /proc): about what the wall time would be on
+   * an idle machine, whatever else shares the cores; undefined where /proc is not there
+   */
+  readonly cpuMs: number | undefined;
 }
 
-/** `requests` GETs one after the other, after two to warm up. */
-export async function timeRequests(
-  url: string,
-  requests: number,
-  headers: Record<string, string> = {},
-): Promise<Timing> {
+/** A process's CPU time so far, ms (Linux /proc, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command's name.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `requests` GETs one after the other, after two to warm up; `pid` is the server's, for its CPU time. */
+export async function timeRequests(url: string, requests: number, pid?: number): Promise<Timing> {
   let bytes = 0;
-  for (let i = 0; i < 2; i++) await (await fetch(url, { headers })).arrayBuffer();
+  for (let i = 0; i < 2; i++) await (await fetch(url)).arrayBuffer();
+  const cpuBefore = cpuMsOf(pid);
   const ms: number[] = [];
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
-    const response = await fetch(url, { headers });
+    const response = await fetch(url);
     const body = await response.arrayBuffer();
     ms.push(performance.now() - started);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${Buffer.from(body).toString()}`);
     bytes = body.byteLength;
   }
+  const cpuAfter = cpuMsOf(pid);
   ms.sort((a, b) => a - b);
   return {
+    cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / requests,
     medianMs: ms[Math.floor(ms.length / 2)] as number,
     p95Ms: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)] as number,
     bytes,
@@ -114,7 +129,7 @@ export async function benchFleetApi(
     const fleetUrl = new URL('/api/fleet', started.url).href;
     while (((await (await fetch(fleetUrl)).json()) as FleetResponse).total < pumps)
       await new Promise((r) => setTimeout(r, 200));
-    return { ...(await timeRequests(fleetUrl, requests)), pumps };
+    return { ...(await timeRequests(fleetUrl, requests, dashboard.child.pid)), pumps };
   } finally {
     if (dashboard) await stopDashboard(dashboard);
     await broker.stop();
@@ -126,8 +141,9 @@ export interface SeriesFigures {
   readonly samples: number;
   readonly series: Timing & { readonly points: number };
   readonly states: Timing;
-  /** the same rows read from the store in this process, no downsampling, no HTTP: the floor */
+  /** the same rows read from the store in this process, no downsampling, no HTTP: the floor (wall, CPU) */
   readonly rawReadMs: number;
+  readonly rawReadCpuMs: number;
 }
 
 const DAY_S = 86_400;
@@ -151,10 +167,14 @@ function writeDay(path: string): void {
   }
 }
 
-function rawRead(path: string): number {
+function rawRead(path: string): { ms: number; cpuMs: number } {
   const store = SampleStore.open(path, { readonly: true });
   try {
     const ms: number[] = [];
+    // Two reads to warm up, as the server's two warm-up requests do.
+    for (let run = 0; run < 2; run++)
+      for (const _ of store.iterateSampleValues(PUMP, T0, T0 + DAY_S * 1000, CHANNELS));
+    const cpu = process.cpuUsage();
     for (let run = 0; run < 5; run++) {
       const started = performance.now();
       let rows = 0;
@@ -162,7 +182,8 @@ function rawRead(path: string): number {
       ms.push(performance.now() - started);
       if (rows !== DAY_S) throw new Error(`read ${rows} rows, expected ${DAY_S}`);
     }
-    return ms.sort((a, b) => a - b)[2] as number;
+    const used = process.cpuUsage(cpu);
+    return { ms: ms.sort((a, b) => a - b)[2] as number, cpuMs: (used.user + used.system) / 1000 / 5 };
   } finally {
     store.close();
   }
@@ -176,18 +197,23 @@ export async function benchSeriesApi(requests = 10): Promise<SeriesFigures> {
   try {
     const path = join(cwd, 'pdm.sqlite');
     writeDay(path);
-    const rawReadMs = rawRead(path);
+    const raw = rawRead(path);
     const started = await startDashboard(broker.url, path, cwd);
     dashboard = started.service;
     const range = `from=${T0}&to=${T0 + DAY_S * 1000}`;
     const seriesUrl = new URL(`/api/pumps/${PUMP}/series?${range}`, started.url).href;
     const points = ((await (await fetch(seriesUrl)).json()) as { t: number[] }).t.length;
-    const series = await timeRequests(seriesUrl, requests);
-    const states = await timeRequests(
-      new URL(`/api/pumps/${PUMP}/states?${range}`, started.url).href,
-      requests,
-    );
-    return { samples: DAY_S, series: { ...series, points }, states, rawReadMs };
+    const pid = dashboard.child.pid;
+    const series = await timeRequests(seriesUrl, requests, pid);
+    const statesUrl = new URL(`/api/pumps/${PUMP}/states?${range}`, started.url).href;
+    const states = await timeRequests(statesUrl, requests, pid);
+    return {
+      samples: DAY_S,
+      series: { ...series, points },
+      states,
+      rawReadMs: raw.ms,
+      rawReadCpuMs: raw.cpuMs,
+    };
   } finally {
     if (dashboard) await stopDashboard(dashboard);
     await broker.stop();
