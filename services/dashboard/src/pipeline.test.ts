@@ -66,18 +66,21 @@ describe('PipelineScraper', () => {
     return `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/metrics`;
   }
 
-  it('turns counters into rates per second over its window, across a restart of the service', async () => {
+  const SETTINGS = { intervalMs: 1000, timeoutMs: 1000, windowMs: 60_000 };
+
+  /** A scraper of one endpoint on a clock the test sets, and that endpoint's body. */
+  async function scraperOfOne(name: string) {
     const body = { text: '' };
     const url = await metricsEndpoint(body);
-    let now = 0;
-    const scraper = new PipelineScraper(
-      [{ name: 'acquisition', url }],
-      { intervalMs: 1000, timeoutMs: 1000, windowMs: 60_000 },
-      silent,
-      () => now,
-    );
+    const clock = { now: 0 };
+    const scraper = new PipelineScraper([{ name, url }], SETTINGS, silent, () => clock.now);
+    return { body, url, clock, scraper };
+  }
+
+  it('turns counters into rates per second over its window, across a restart of the service', async () => {
+    const { body, url, clock, scraper } = await scraperOfOne('acquisition');
     const scrapeAt = async (at: number, stored: number) => {
-      now = at;
+      clock.now = at;
       body.text = `${PIPELINE_METRICS.stored} ${stored}\n${PIPELINE_METRICS.backlog} 3\n`;
       await scraper.scrapeOnce();
     };
@@ -101,7 +104,7 @@ describe('PipelineScraper', () => {
         { name: 'inference', url },
         { name: 'gone', url: gone },
       ],
-      { intervalMs: 1000, timeoutMs: 1000, windowMs: 60_000 },
+      SETTINGS,
       silent,
     );
     await scraper.scrapeOnce();
@@ -112,15 +115,7 @@ describe('PipelineScraper', () => {
   });
 
   it('computes the inference latency p99 from the buckets observed within the window', async () => {
-    const body = { text: '' };
-    const url = await metricsEndpoint(body);
-    let now = 0;
-    const scraper = new PipelineScraper(
-      [{ name: 'inference', url }],
-      { intervalMs: 1000, timeoutMs: 1000, windowMs: 60_000 },
-      silent,
-      () => now,
-    );
+    const { body, clock, scraper } = await scraperOfOne('inference');
     const histogram = (fast: number, slow: number) =>
       [
         `${PIPELINE_METRICS.latency}_bucket{le="10"} ${fast}`,
@@ -131,7 +126,7 @@ describe('PipelineScraper', () => {
     // Long ago, many slow ones; within the window only fast ones.
     body.text = histogram(0, 1000);
     await scraper.scrapeOnce();
-    now = 10_000;
+    clock.now = 10_000;
     body.text = histogram(500, 1000);
     await scraper.scrapeOnce();
     const { inferenceLatencyP99Ms, predictionsPerS } = scraper.figures();

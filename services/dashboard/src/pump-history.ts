@@ -9,13 +9,18 @@ import {
   type PumpState,
 } from '@pdm/contract';
 import { MAX_POINTS, type SeriesResponse, type StatesResponse } from './api/contract.ts';
-import { downsample } from './downsample.ts';
+import { type Downsampled, downsample } from './downsample.ts';
 import type { History } from './history/history.ts';
 import { alertRow } from './rows.ts';
 
 export interface Range {
   readonly fromMs: number;
   readonly toMs: number;
+}
+
+/** The fields a series and a timeline begin with. */
+function head(pumpId: string, range: Range, d: Downsampled) {
+  return { pumpId, from: range.fromMs, to: range.toMs, bucketMs: d.bucketMs, t: d.t };
 }
 
 /** Alerts marked on a timeline, at most. */
@@ -36,11 +41,7 @@ export async function seriesOf(
     max[channel] = d.bucketMs === 0 ? min[channel] : Array.from(d.max[c] as Float64Array);
   });
   return {
-    pumpId,
-    from: range.fromMs,
-    to: range.toMs,
-    bucketMs: d.bucketMs,
-    t: d.t,
+    ...head(pumpId, range, d),
     min,
     max,
     isoClass: DEFAULT_ISO_CLASS,
@@ -96,11 +97,7 @@ export async function statesOf(
     probabilities[state] = Array.from(d.max[2 + s] as Float64Array, (v) => (Number.isNaN(v) ? null : v));
   });
   return {
-    pumpId,
-    from: range.fromMs,
-    to: range.toMs,
-    bucketMs: d.bucketMs,
-    t: d.t,
+    ...head(pumpId, range, d),
     state: column(0),
     rawState: column(1),
     probabilities,
