@@ -23,11 +23,13 @@ export function fakeInfluxPerTest(): {
   };
   return {
     fake: current,
-    target: () => {
-      const { url, token, org, bucket } = current();
-      return { url, token, org, bucket };
-    },
+    target: () => targetOf(current()),
   };
+}
+
+/** Where a fake InfluxDB is, as the adapter's options name it. */
+export function targetOf({ url, token, org, bucket }: FakeInflux): InfluxTarget {
+  return { url, token, org, bucket };
 }
 
 export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {

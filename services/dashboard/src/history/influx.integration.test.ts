@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Alert, Prediction } from '@pdm/contract';
 import { createInfluxWriter, encodeSample } from '@pdm/influx';
-import { alert, alertLine, prediction, predictionLine, sample } from '@pdm/influx/testing';
+import { alert, alertLine, prediction, predictionLine, sample, targetOf } from '@pdm/influx/testing';
 import {
   type FakeInflux,
   freePort,
@@ -55,13 +55,7 @@ describe('the dashboard service on InfluxDB', () => {
   beforeAll(async () => {
     broker = await startMosquitto();
     influx = await startFakeInflux({ buckets: ['pdm'] });
-    const writer = createInfluxWriter({
-      url: influx.url,
-      token: influx.token,
-      org: influx.org,
-      bucket: influx.bucket,
-      timeoutMs: 5_000,
-    });
+    const writer = createInfluxWriter({ ...targetOf(influx), timeoutMs: 5_000 });
     const lines = [
       ...[0, 1000, 2000].map((dt) => encodeSample(sample('P-1', T + dt))),
       ...predictions.map(predictionLine),

@@ -13,6 +13,7 @@ import {
   prediction,
   predictionLine,
   sample,
+  targetOf,
 } from '@pdm/influx/testing';
 import { createLogger } from '@pdm/service-kit';
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
@@ -32,8 +33,7 @@ function open(overrides: { url?: string; token?: string; timeoutMs?: number } = 
     },
   });
   const logger = createLogger({ name: 'dashboard', level: 'info', to: { lines } });
-  const options = { url: fake.url, token: fake.token, org: fake.org, bucket: fake.bucket, timeoutMs: 5_000 };
-  return createInfluxHistory({ ...options, ...overrides }, logger);
+  return createInfluxHistory({ ...targetOf(fake), timeoutMs: 5_000, ...overrides }, logger);
 }
 
 beforeEach(async () => {
@@ -48,13 +48,7 @@ afterEach(async () => {
 });
 
 async function write(lines: readonly string[]): Promise<void> {
-  const writer = createInfluxWriter({
-    url: fake.url,
-    token: fake.token,
-    org: fake.org,
-    bucket: fake.bucket,
-    timeoutMs: 5_000,
-  });
+  const writer = createInfluxWriter({ ...targetOf(fake), timeoutMs: 5_000 });
   expect(await writer.write(lines)).toEqual({ kind: 'ok' });
 }
 
