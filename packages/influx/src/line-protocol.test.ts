@@ -3,7 +3,7 @@ import { parseLineProtocol } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { InfluxError } from './errors.ts';
 import { encodeSample, MEASUREMENT, num, REQUIRED_FIELDS, stringField } from './line-protocol.ts';
-import { sample } from './testing/fixtures.ts';
+import { sample } from './round-trip.suite.ts';
 
 /** The point InfluxDB would store for these lines, read by the fake's strict parser. */
 function parsed(...lines: string[]) {

@@ -12,6 +12,9 @@ import { queryTelemetry, type TelemetryQuery } from './reader.ts';
 import { sample } from './testing/fixtures.ts';
 import { createInfluxWriter } from './writer.ts';
 
+// line-protocol.test.ts takes the sample from here, as it did before the fixtures moved to testing/
+export { sample };
+
 const TRUTH = { state: 'WARNING', health_pct: 61.25, rul_h: 1234.567, failure_mode: 'CAVITATION' } as const;
 
 async function collect(target: InfluxTarget, query: TelemetryQuery): Promise<LabelledSample[]> {
