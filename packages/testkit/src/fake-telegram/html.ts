@@ -23,7 +23,9 @@ const TAGS = new Set([
 ]);
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 
-export type ParsedHtml = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string };
+export type ParsedHtml =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly error: string };
 
 export function parseTelegramHtml(html: string): ParsedHtml {
   const open: string[] = [];
@@ -64,7 +66,9 @@ function numericEntity(name: string): string | undefined {
   const m = /^#(x[0-9a-f]+|[0-9]+)$/i.exec(name);
   if (!m) return undefined;
   const body = m[1] as string;
-  return String.fromCodePoint(body[0] === 'x' || body[0] === 'X' ? Number.parseInt(body.slice(1), 16) : Number(body));
+  return String.fromCodePoint(
+    body[0] === 'x' || body[0] === 'X' ? Number.parseInt(body.slice(1), 16) : Number(body),
+  );
 }
 
 function fail(why: string): ParsedHtml {

@@ -151,10 +151,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
       visibleText = parsed.text;
     }
     if (visibleText.length === 0) return error(res, 400, 'Bad Request: message text is empty');
-    if (visibleText.length > TELEGRAM_MESSAGE_LIMIT) return error(res, 400, 'Bad Request: message is too long');
+    if (visibleText.length > TELEGRAM_MESSAGE_LIMIT)
+      return error(res, 400, 'Bad Request: message is too long');
     lastSentToChat.set(chatId, t);
     recentBotSends.push(t);
-    const markup = body.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined;
+    const markup = body.reply_markup as
+      | { inline_keyboard?: { text: string; callback_data: string }[][] }
+      | undefined;
     const message: SentMessage = {
       chatId,
       messageId: nextMessageId++,
@@ -168,7 +171,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
     notify();
     reply(res, 200, {
       ok: true,
-      result: { message_id: message.messageId, chat: { id: Number(chatId) }, date: Math.floor(t / 1000), text },
+      result: {
+        message_id: message.messageId,
+        chat: { id: Number(chatId) },
+        date: Math.floor(t / 1000),
+        text,
+      },
     });
   };
 
@@ -212,12 +220,16 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
         res.writeHead(502, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
         return;
       }
-      if (!match || match[1] !== options.token || mode === 'unauthorized') return error(res, 401, 'Unauthorized');
+      if (!match || match[1] !== options.token || mode === 'unauthorized')
+        return error(res, 401, 'Unauthorized');
       if (mode === 'forbidden') return error(res, 403, 'Forbidden: bot was kicked from the group chat');
       if (method === 'sendMessage') return sendMessage(res, body);
       if (method === 'getUpdates') return getUpdates(req, res, body);
       if (method === 'getMe')
-        return reply(res, 200, { ok: true, result: { id: 1, is_bot: true, first_name: 'Fake', username: 'fake_bot' } });
+        return reply(res, 200, {
+          ok: true,
+          result: { id: 1, is_bot: true, first_name: 'Fake', username: 'fake_bot' },
+        });
       if (method === 'answerCallbackQuery') {
         answers.push({
           callbackQueryId: String(body.callback_query_id),
