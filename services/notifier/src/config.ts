@@ -197,11 +197,33 @@ export function parseConfig(
   const substituted = substituteEnv(raw, env, [], unset);
   const problems = unset.map((p) => `${where}: ${p}`);
   const parsed = fileSchema.safeParse(substituted);
-  if (!parsed.success) {
+  if (!parsed.success)
     for (const issue of parsed.error.issues)
       problems.push(`${where}: ${pathText(issue.path)}: ${issue.message}`);
-    return { ok: false, problems };
-  }
+  // Names across the file, checked on what could be read even when other parts are wrong.
+  const given = substituted as { receivers?: unknown; routes?: unknown };
+  const names = (Array.isArray(given.receivers) ? given.receivers : []).map(
+    (r) => (r as { name?: unknown })?.name,
+  );
+  names.forEach((n, i) => {
+    if (typeof n === 'string' && names.indexOf(n) !== i)
+      problems.push(`${where}: receivers[${i}].name: "${n}" is used twice`);
+  });
+  (Array.isArray(given.routes) ? given.routes : []).forEach((r: unknown, i) => {
+    const wanted = (r as { receivers?: unknown })?.receivers;
+    (Array.isArray(wanted) ? wanted : []).forEach((receiver: unknown, j) => {
+      if (typeof receiver === 'string' && !names.includes(receiver))
+        problems.push(`${where}: routes[${i}].receivers[${j}]: no receiver is named "${receiver}"`);
+    });
+  });
+  const routeNames = (Array.isArray(given.routes) ? given.routes : []).map(
+    (r: unknown) => (r as { name?: unknown })?.name,
+  );
+  routeNames.forEach((n, i) => {
+    if (typeof n === 'string' && routeNames.indexOf(n) !== i)
+      problems.push(`${where}: routes[${i}].name: "${n}" is used twice`);
+  });
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const file = parsed.data;
   const receivers: ReceiverConfig[] = file.receivers.map((r) => {
     if (r.type === 'telegram')
@@ -217,22 +239,14 @@ export function parseConfig(
       return { type: 'webhook', name: r.name, url: r.url, secret: r.secret, format: r.format ?? 'pdm' };
     return { type: 'console', name: r.name, path: r.path };
   });
-  const names = receivers.map((r) => r.name);
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) problems.push(`${where}: receivers[${i}].name: "${n}" is used twice`);
-  });
   const base = {
     groupWaitMs: toMs(file.defaults?.group_wait_s) ?? defaults.groupWaitMs,
     groupIntervalMs: toMs(file.defaults?.group_interval_s) ?? defaults.groupIntervalMs,
     repeatIntervalMs: toMs(file.defaults?.repeat_interval_s) ?? defaults.repeatIntervalMs,
     groupBy: file.defaults?.group_by ?? defaults.groupBy,
   };
-  const routes: RouteConfig[] = (file.routes ?? [{ receivers: names }]).map((r, i) => {
-    r.receivers.forEach((receiver, j) => {
-      if (!names.includes(receiver))
-        problems.push(`${where}: routes[${i}].receivers[${j}]: no receiver is named "${receiver}"`);
-    });
-    return {
+  const routes: RouteConfig[] = (file.routes ?? [{ receivers: receivers.map((r) => r.name) }]).map(
+    (r, i) => ({
       id: r.name ?? `route-${i}`,
       receivers: r.receivers,
       states: r.states ?? ALARM_STATE_NAMES,
@@ -242,13 +256,8 @@ export function parseConfig(
       groupIntervalMs: toMs(r.group_interval_s) ?? base.groupIntervalMs,
       repeatIntervalMs: toMs(r.repeat_interval_s) ?? base.repeatIntervalMs,
       sendResolved: r.send_resolved ?? true,
-    };
-  });
-  const ids = routes.map((r) => r.id);
-  ids.forEach((id, i) => {
-    if (ids.indexOf(id) !== i) problems.push(`${where}: routes[${i}].name: "${id}" is used twice`);
-  });
-  if (problems.length > 0) return { ok: false, problems };
+    }),
+  );
   const inhibitRules =
     file.inhibit_rules?.map((r) => ({ source: r.source_state, target: r.target_state })) ??
     DEFAULT_INHIBIT_RULES;
