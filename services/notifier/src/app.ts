@@ -5,6 +5,7 @@
  */
 import {
   ALARM_STATES,
+  type Alert,
   alertSchema,
   clipTopic,
   INVALID_REASONS,
@@ -173,6 +174,24 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
       payloadBytes: payload.length,
     });
   };
+  // Group commit: the alerts that arrive in one turn of the event loop go into one transaction, one fsync.
+  let waiting: { alert: Alert; done: () => void; failed: (err: unknown) => void }[] = [];
+  const commitWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      const results = db.batch(() => batch.map((w) => dispatcher.ingest(w.alert)));
+      results.forEach((result, i) => {
+        const w = batch[i] as (typeof batch)[number];
+        received.inc({ kind: result.duplicate ? 'duplicate' : w.alert.kind });
+        w.done();
+      });
+    } catch (err) {
+      // Not on disk, so not acknowledged: the broker delivers them again.
+      logger.error({ err, alerts: batch.length }, 'could not store alerts');
+      for (const w of batch) w.failed(err);
+    }
+  };
   /** Resolves once the alert (or its dead letter) is on disk: only then is it acknowledged to the broker. */
   const onMessage = async (topic: string, payload: Buffer): Promise<void> => {
     const verdict = validateMessage(topic, payload, { alerts: alertSchema });
@@ -185,8 +204,10 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
         'invalid_value',
         `an alarm is FAULTY or BROKEN, this one says ${alert.state}`,
       );
-    const result = dispatcher.ingest(alert);
-    received.inc({ kind: result.duplicate ? 'duplicate' : alert.kind });
+    return new Promise<void>((done, failed) => {
+      waiting.push({ alert, done, failed });
+      if (waiting.length === 1) setImmediate(commitWaiting);
+    });
   };
 
   let mqtt: MqttConnection | undefined;

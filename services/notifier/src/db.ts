@@ -284,6 +284,11 @@ export class NotifierDb {
     })();
   }
 
+  /** Runs `work` in one transaction: one fsync for every alert taken in by it. */
+  batch<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
   addDeadLetter(letter: Omit<DeadLetterRow, 'id'>): void {
     this.#db
       .prepare(

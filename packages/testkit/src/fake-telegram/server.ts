@@ -8,7 +8,7 @@
  *
  * Real Telegram cannot be reached from the test machines; this is what `TELEGRAM_API_URL` points at.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseTelegramHtml } from './html.ts';
 
@@ -180,7 +180,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
     });
   };
 
-  const getUpdates = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => {
+  const getUpdates = (res: ServerResponse, body: Record<string, unknown>) => {
     const offset = typeof body.offset === 'number' ? body.offset : 0;
     // Telegram forgets the updates a call's offset confirms.
     while (updates.length > 0 && (updates[0] as Update).update_id < offset) updates.shift();
@@ -195,7 +195,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
     };
     const timer = setTimeout(done, Math.min(timeoutS * 1000, longPollCapMs));
     heldPolls.add(done);
-    req.on('close', () => {
+    // The response's close, not the request's: a request closes as soon as its body is read.
+    res.on('close', () => {
       clearTimeout(timer);
       heldPolls.delete(done);
     });
@@ -224,7 +225,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
         return error(res, 401, 'Unauthorized');
       if (mode === 'forbidden') return error(res, 403, 'Forbidden: bot was kicked from the group chat');
       if (method === 'sendMessage') return sendMessage(res, body);
-      if (method === 'getUpdates') return getUpdates(req, res, body);
+      if (method === 'getUpdates') return getUpdates(res, body);
       if (method === 'getMe')
         return reply(res, 200, {
           ok: true,
