@@ -37,7 +37,8 @@ afterAll(async () => {
 
 describe('a burst (fake Bot API, manual clock)', () => {
   it('brings 1,000 alarms from 500 pumps within 10 s to each chat as a few grouped messages, within the rate limits', async () => {
-    const h = (harness = await startHarness(broker, { chats: [CHAT, OTHER_CHAT], webhook: true }));
+    harness = await startHarness(broker, { chats: [CHAT, OTHER_CHAT], webhook: true });
+    const h = harness;
     // Telegram is busy at first: the first message is answered 429, retry after 3 s.
     h.telegram.throttleNext(1, 3);
     for (let batch = 0; batch < 10; batch++) {
@@ -70,7 +71,8 @@ describe('a burst (fake Bot API, manual clock)', () => {
 
 describe('delivery (fake Bot API, manual clock)', () => {
   it('delivers every notification once, in order, after a 10-minute outage of the fake Bot API', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     h.telegram.setMode('server-error');
     await h.publish(alarms(0, 10, 'FAULTY'));
     await h.run(5 * MINUTE, 5000);
@@ -96,7 +98,8 @@ describe('delivery (fake Bot API, manual clock)', () => {
   });
 
   it('turns unhealthy with the reason on a 401 from the fake Bot API, keeps the notification, and sends it once the token works', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     h.telegram.setMode('unauthorized');
     await h.publish(alarms(0, 1, 'FAULTY'));
     await h.run(MINUTE);
@@ -113,7 +116,8 @@ describe('delivery (fake Bot API, manual clock)', () => {
   });
 
   it('signs each webhook request and gives each notification its own idempotency key', async () => {
-    const h = (harness = await startHarness(broker, { webhook: true }));
+    harness = await startHarness(broker, { webhook: true });
+    const h = harness;
     await h.publish([...alarms(0, 2, 'FAULTY'), ...alarms(2, 3, 'BROKEN')]);
     await h.run(MINUTE);
     expect(h.webhook.refused).toEqual([]);
@@ -126,7 +130,8 @@ describe('delivery (fake Bot API, manual clock)', () => {
 
 describe('acknowledging from the chat (fake Bot API, manual clock)', () => {
   it('stops the repeats of an alarm acknowledged from a configured chat, and publishes the ack; another chat is refused', async () => {
-    const h = (harness = await startHarness(broker, { chats: [CHAT] }));
+    harness = await startHarness(broker, { chats: [CHAT] });
+    const h = harness;
     const acks = await recordMessages(broker.url, topicFilter('acks'));
     try {
       await h.publish(alarms(1, 3, 'FAULTY'));
@@ -178,7 +183,8 @@ describe('acknowledging from the chat (fake Bot API, manual clock)', () => {
 
 describe('silences (manual clock)', () => {
   it('keeps silenced pumps out of the messages until the silence ends, then sends them', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     const api = `http://127.0.0.1:${h.notifier.httpPort}/api/silences`;
     const post = (body: unknown) =>
       fetch(api, {
@@ -219,7 +225,8 @@ describe('silences (manual clock)', () => {
   });
 
   it('silences the pumps of a message for 4 h when "Silence 4 h" is pressed, and an expired silence ends at once', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     await h.publish(alarms(1, 2, 'BROKEN'));
     await h.run(MINUTE);
     const silence = h.telegram.messages[0]?.buttons[1]?.data ?? '';
@@ -245,7 +252,8 @@ describe('silences (manual clock)', () => {
 
 describe('inhibition and recovery (manual clock)', () => {
   it('mutes FAULTY while the same pump is BROKEN, and sends a resolved notice when the pump recovers', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     await h.publish(alarms(1, 2, 'FAULTY'));
     await h.run(MINUTE);
     await h.publish([
@@ -274,7 +282,8 @@ describe('inhibition and recovery (manual clock)', () => {
 
 describe('bad input', () => {
   it('dead-letters malformed alerts with a reason, and takes a redelivered alert in once', async () => {
-    const h = (harness = await startHarness(broker));
+    harness = await startHarness(broker);
+    const h = harness;
     const valid = alertMessage(pump(1), 'alarm', 'FAULTY');
     const json = JSON.stringify(valid);
     const cases: [string, string, string][] = [
