@@ -72,14 +72,14 @@ function messageLines(c: NotificationContent, s: Style): string[] {
   const rest = c.firing.filter((a) => !shown.has(a.id));
   if (rest.length > 0) {
     const label = c.kind === 'repeat' || open.length === rest.length ? 'Still firing' : 'Also firing';
-    lines.push(s.bold(`${label} (${rest.length}):`), ...idLines(rest, s));
+    lines.push(s.bold(`${label} (${rest.length}):`), ...idLines(rest, s, !('state' in c.group.labels)));
   }
   if (c.resolved.length > 0) {
     if (c.kind !== 'resolved') lines.push(s.bold(`${ICONS.resolved} Recovered (${c.resolved.length}):`));
     const detailedResolved = c.resolved.slice(0, DETAILED_ALARMS);
     for (const a of detailedResolved) lines.push(resolvedLine(a, s));
     if (c.resolved.length > detailedResolved.length)
-      lines.push(...idLines(c.resolved.slice(DETAILED_ALARMS), s));
+      lines.push(...idLines(c.resolved.slice(DETAILED_ALARMS), s, !('state' in c.group.labels)));
   }
   lines.push(s.italic(`route ${c.route} · ${isoMinute(c.created_at)}`));
   return lines;
@@ -105,14 +105,18 @@ function resolvedLine(a: AlarmView, s: Style): string {
   return `• ${s.bold(a.pump_id)} ${s.text(`${a.state} → HEALTHY${minutes === undefined ? '' : ` after ${minutes} min`}`)}`;
 }
 
-function idLines(alarms: readonly AlarmView[], s: Style): string[] {
+/** Pump ids eight to a line; the state too where the group mixes states. */
+function idLines(alarms: readonly AlarmView[], s: Style, withState: boolean): string[] {
   const lines: string[] = [];
   for (let i = 0; i < alarms.length; i += IDS_PER_LINE) {
     lines.push(
       s.text(
         alarms
           .slice(i, i + IDS_PER_LINE)
-          .map((a) => `${a.pump_id}${a.state === 'BROKEN' ? ' (BROKEN)' : ''}${a.acknowledged ? ' ✔' : ''}`)
+          .map(
+            (a) =>
+              `${a.pump_id}${withState ? ` (${a.state})` : ''}${a.acknowledged ? ` ✔ ${a.acknowledged.by}` : ''}`,
+          )
           .join(', '),
       ),
     );
