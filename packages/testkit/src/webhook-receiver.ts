@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitForLength } from './wait-for-length.ts';
 
 export interface WebhookDelivery {
   readonly idempotencyKey: string | undefined;
@@ -110,20 +111,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     },
     release,
     waitForDeliveries: (count, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (deliveries.length < count) return;
-          clearTimeout(timer);
-          watchers.delete(check);
-          resolve(deliveries.slice());
-        };
-        const timer = setTimeout(() => {
-          watchers.delete(check);
-          reject(new Error(`the webhook receiver got ${deliveries.length} of ${count} deliveries`));
-        }, timeoutMs);
-        watchers.add(check);
-        check();
-      }),
+      waitForLength(deliveries, count, timeoutMs, watchers, 'deliveries at the webhook receiver'),
     close: () =>
       new Promise<void>((resolve) => {
         release();

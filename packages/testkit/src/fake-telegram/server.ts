@@ -10,6 +10,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitForLength } from '../wait-for-length.ts';
 import { parseTelegramHtml } from './html.ts';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -246,22 +247,6 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  const waitFor = <T>(list: T[], count: number, timeoutMs: number, what: string): Promise<T[]> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        if (list.length < count) return;
-        clearTimeout(timer);
-        watchers.delete(check);
-        resolve(list.slice());
-      };
-      const timer = setTimeout(() => {
-        watchers.delete(check);
-        reject(new Error(`the fake Bot API got ${list.length} of ${count} ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      watchers.add(check);
-      check();
-    });
-
   return {
     url: `http://127.0.0.1:${port}`,
     messages,
@@ -292,8 +277,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
       });
       for (const release of [...heldPolls]) release();
     },
-    waitForMessages: (count, timeoutMs = 10_000) => waitFor(messages, count, timeoutMs, 'messages'),
-    waitForAnswers: (count, timeoutMs = 10_000) => waitFor(answers, count, timeoutMs, 'callback answers'),
+    waitForMessages: (count, timeoutMs = 10_000) =>
+      waitForLength(messages, count, timeoutMs, watchers, 'messages at the fake Bot API'),
+    waitForAnswers: (count, timeoutMs = 10_000) =>
+      waitForLength(answers, count, timeoutMs, watchers, 'callback answers at the fake Bot API'),
     close: () =>
       new Promise<void>((resolve) => {
         for (const release of [...heldPolls]) release();
