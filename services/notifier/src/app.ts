@@ -33,6 +33,9 @@ import { silencesApi } from './http-api.ts';
 import { createReceivers } from './receivers/index.ts';
 import { TelegramUpdates } from './telegram-updates.ts';
 
+/** How long delivered notifications, resolved alarms, ended silences and taken-in alerts are kept. */
+export const RETAIN_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 /** Bytes of an invalid payload kept in its dead letter. */
 const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 export const NOTIFIER_SERVICE = 'notifier';
@@ -215,6 +218,7 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
   const abort = new AbortController();
   let ops: OpsServer | undefined;
   let stopping: Promise<void> | undefined;
+  let cancelPrune: (() => void) | undefined;
 
   const health = () => {
     const problems = Object.fromEntries(
@@ -266,6 +270,16 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
       );
       delivery.start();
       dispatcher.start();
+      const prune = () => {
+        try {
+          const deleted = db.prune(clock.now() - RETAIN_MS);
+          if (deleted > 0) logger.info({ deleted, retainDays: RETAIN_MS / 86_400_000 }, 'pruned old rows');
+        } catch (err) {
+          logger.warn({ err }, 'could not prune old rows; trying again later');
+        }
+        cancelPrune = clock.setTimeout(prune, PRUNE_EVERY_MS);
+      };
+      prune();
       for (const b of buttons) b.start();
       connecting = connectMqtt({
         ...settings.mqtt,
@@ -292,7 +306,13 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
       stopping ??= (async () => {
         await shutdownInOrder(logger, [
           ['stop taking alerts', () => mqtt?.stopIntake()],
-          ['stop flushing groups', () => dispatcher.stop()],
+          [
+            'stop flushing groups',
+            () => {
+              cancelPrune?.();
+              dispatcher.stop();
+            },
+          ],
           ['stop reading button presses', () => Promise.all(buttons.map((b) => b.stop()))],
           // What is in flight is aborted and stays pending: it goes out after the next start.
           ['stop delivery', () => delivery.stop()],

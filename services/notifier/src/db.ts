@@ -573,6 +573,28 @@ export class NotifierDb {
     this.#db.prepare('UPDATE acks SET published = 1 WHERE id = ?').run(id);
   }
 
+  /**
+   * Deletes what is done with and older than `before`: delivered notifications, resolved alarms no group
+   * holds any more, alert events, published acks and silences that ended. Returns the rows deleted.
+   */
+  prune(before: number): number {
+    return this.batch(() => {
+      const older = (sql: string) => this.#db.prepare(sql).run(before).changes;
+      return (
+        older("DELETE FROM notifications WHERE status = 'sent' AND sent_at < ?") +
+        older(
+          "DELETE FROM alarms WHERE status = 'resolved' AND ends_at < ? AND id NOT IN (SELECT alarm_id FROM group_members)",
+        ) +
+        older('DELETE FROM alert_events WHERE received_at < ?') +
+        older('DELETE FROM silences WHERE ends_at < ?') +
+        // Acks of alarms deleted above; an ack not yet published stays until it is.
+        this.#db
+          .prepare('DELETE FROM acks WHERE published = 1 AND alarm_id NOT IN (SELECT id FROM alarms)')
+          .run().changes
+      );
+    });
+  }
+
   // Small settings that must survive a restart (Telegram's update offset)
 
   meta(key: string): string | undefined {
