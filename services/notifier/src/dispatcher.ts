@@ -16,6 +16,9 @@ import { matchesPattern } from './pattern.ts';
 import type { Receiver } from './receivers/receiver.ts';
 import { groupOf, routesFor } from './route.ts';
 
+/** After a failed flush, the next try comes this much later. */
+const RETRY_FLUSH_MS = 5000;
+
 export interface DispatchEvents {
   muted(why: Mute, count: number): void;
   queued(rows: readonly NotificationRow[]): void;
@@ -32,6 +35,8 @@ export class Dispatcher {
   #cancelTimer: (() => void) | undefined;
   #timerAt: number | undefined;
   #stopped = true;
+  /** the last flush failed: wait a little before the next, rather than spin on a failing disk */
+  #failing = false;
 
   constructor(options: {
     readonly db: NotifierDb;
@@ -79,22 +84,32 @@ export class Dispatcher {
     this.#cancelTimer = undefined;
   }
 
-  /** Flushes every group that is due now. */
-  flushDue(): void {
+  /** Flushes every group that is due now; false when one of them could not be. */
+  flushDue(): boolean {
     const now = this.#clock.now();
-    for (const group of this.#db.dueGroups(now)) {
-      try {
-        this.#flush(group, now);
-      } catch (err) {
-        // A failing disk: the group stays due and is tried again at the next tick.
-        this.#logger.error({ err, route: group.route, group: group.key }, 'could not flush a group');
+    let ok = true;
+    try {
+      for (const group of this.#db.dueGroups(now)) {
+        try {
+          this.#flush(group, now);
+        } catch (err) {
+          // A failing disk: the group stays due and is tried again shortly.
+          ok = false;
+          this.#logger.error({ err, route: group.route, group: group.key }, 'could not flush a group');
+        }
       }
+    } catch (err) {
+      ok = false;
+      this.#logger.error({ err }, 'could not read the groups');
     }
+    return ok;
   }
 
   #schedule(): void {
     if (this.#stopped) return;
-    const at = this.#db.nextFlushAt();
+    const due = this.#db.nextFlushAt();
+    const at =
+      due === undefined ? undefined : this.#failing ? Math.max(due, this.#clock.now() + RETRY_FLUSH_MS) : due;
     if (at === undefined || (this.#timerAt !== undefined && this.#timerAt <= at)) return;
     this.#cancelTimer?.();
     this.#timerAt = at;
@@ -102,7 +117,7 @@ export class Dispatcher {
       () => {
         this.#timerAt = undefined;
         this.#cancelTimer = undefined;
-        this.flushDue();
+        this.#failing = !this.flushDue();
         this.#schedule();
       },
       Math.max(0, at - this.#clock.now()),
