@@ -4,23 +4,14 @@ import { join } from 'node:path';
 import { createLogger } from '@pdm/service-kit';
 import { ManualClock } from '@pdm/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_INHIBIT_RULES, DEFAULT_TIMINGS, type RouteConfig } from './config.ts';
+import { DEFAULT_INHIBIT_RULES, type RouteConfig } from './config.ts';
 import type { NotificationContent } from './content.ts';
 import { type NotificationRow, NotifierDb } from './db.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Receiver } from './receivers/receiver.ts';
-import { alertMessage, T0 } from './testing/alerts.ts';
+import { alertMessage, routeConfig, T0 } from './testing/alerts.ts';
 
-const route = (id: string, receivers: string[], change: Partial<RouteConfig> = {}): RouteConfig => ({
-  id,
-  receivers,
-  states: ['FAULTY', 'BROKEN'],
-  pumps: undefined,
-  groupBy: ['state'],
-  sendResolved: true,
-  ...DEFAULT_TIMINGS,
-  ...change,
-});
+const route = routeConfig;
 /** Receivers as the dispatcher sees them: names and destinations; nothing is sent here. */
 const receiver = (name: string, targets: string[]) => ({ name, targets }) as unknown as Receiver;
 

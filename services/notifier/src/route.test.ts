@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMINGS, type RouteConfig } from './config.ts';
+import type { RouteConfig } from './config.ts';
 import { groupOf, routesFor } from './route.ts';
+import { routeConfig } from './testing/alerts.ts';
 
-const route = (id: string, change: Partial<RouteConfig> = {}): RouteConfig => ({
-  id,
-  receivers: ['r'],
-  states: ['FAULTY', 'BROKEN'],
-  pumps: undefined,
-  groupBy: ['state'],
-  sendResolved: true,
-  ...DEFAULT_TIMINGS,
-  ...change,
-});
+const route = (id: string, change: Partial<RouteConfig> = {}) => routeConfig(id, ['r'], change);
 
 describe('routing', () => {
   const routes = [

@@ -1,6 +1,7 @@
-/** Alert messages and alarm records for the notifier's tests. */
+/** Alert messages, alarm records and routes for the notifier's tests. */
 import type { AlarmState, Alert } from '@pdm/contract';
 import type { AlarmRecord } from '../alerts.ts';
+import { DEFAULT_TIMINGS, type RouteConfig } from '../config.ts';
 
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -49,6 +50,20 @@ export function alarmRecord(
     alert: alertMessage(pumpId, 'alarm', state),
     recovery: undefined,
     ack: undefined,
+    ...change,
+  };
+}
+
+/** A route that takes every alarm to `receivers`, grouped by state, with Alertmanager's timings. */
+export function routeConfig(id: string, receivers: string[], change: Partial<RouteConfig> = {}): RouteConfig {
+  return {
+    id,
+    receivers,
+    states: ['FAULTY', 'BROKEN'],
+    pumps: undefined,
+    groupBy: ['state'],
+    sendResolved: true,
+    ...DEFAULT_TIMINGS,
     ...change,
   };
 }

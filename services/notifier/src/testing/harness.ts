@@ -18,8 +18,8 @@ import {
 } from '@pdm/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createNotifier, type Notifier } from '../app.ts';
-import { DEFAULT_INHIBIT_RULES, DEFAULT_TIMINGS, type NotifierConfig, type RouteConfig } from '../config.ts';
-import { T0 } from './alerts.ts';
+import { DEFAULT_INHIBIT_RULES, type NotifierConfig, type RouteConfig } from '../config.ts';
+import { routeConfig, T0 } from './alerts.ts';
 
 export const BOT_TOKEN = '123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -75,18 +75,7 @@ export async function startHarness(broker: Mosquitto, options: HarnessOptions = 
           ]
         : []),
     ],
-    routes: [
-      {
-        id: 'route-0',
-        receivers: options.webhook ? ['telegram', 'webhook'] : ['telegram'],
-        states: ['FAULTY', 'BROKEN'],
-        pumps: undefined,
-        groupBy: ['state'],
-        sendResolved: true,
-        ...DEFAULT_TIMINGS,
-        ...options.route,
-      },
-    ],
+    routes: [routeConfig('route-0', options.webhook ? ['telegram', 'webhook'] : ['telegram'], options.route)],
     inhibitRules: DEFAULT_INHIBIT_RULES,
   };
   instances += 1;
