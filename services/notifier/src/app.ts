@@ -249,8 +249,6 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
       return ops?.port;
     },
     health,
-    /** takes one alert as if it came from the broker (the tests' way in, without one) */
-    onMessage,
     async start() {
       ops = await startOpsServer({
         port: settings.httpPort,
