@@ -12,6 +12,8 @@ import { TelegramApi } from './telegram-api.ts';
 /** Telegram's guidance: about one message a second in a chat, 30 a second from a bot. */
 export const PER_CHAT: Omit<RateLimit, 'key'> = { max: 1, windowMs: 1000 };
 export const PER_BOT: Omit<RateLimit, 'key'> = { max: 30, windowMs: 1000 };
+/** …and at most 20 a minute in a group (a negative chat id), where Telegram is stricter. */
+export const PER_GROUP: Omit<RateLimit, 'key'> = { max: 20, windowMs: 60_000 };
 
 /** callback_data of the buttons, at most 64 bytes: the action and the notification's outbox id. */
 export const BUTTON_ACTIONS = { ack: 'ack', silence: 'sil' } as const;
@@ -30,7 +32,7 @@ export function parseButtonData(
 }
 
 /** Buttons go under a message with open alarms nobody acknowledged yet. */
-function wantsButtons(content: NotificationContent): boolean {
+export function wantsButtons(content: NotificationContent): boolean {
   return (
     (content.kind === 'alarm' || content.kind === 'repeat') &&
     content.firing.some((a) => a.acknowledged === null)
@@ -50,8 +52,10 @@ export function createTelegramReceiver(config: TelegramReceiverConfig): Receiver
     type: 'telegram',
     targets: config.chatIds,
     render: (content) => renderMessage(content, HTML),
+    // The chat's own limit first: a 429's retry_after holds that chat back.
     limits: (target) => [
       { key: `${bot}:chat:${target}`, ...PER_CHAT },
+      ...(target.startsWith('-') ? [{ key: `${bot}:group:${target}`, ...PER_GROUP }] : []),
       { key: bot, ...PER_BOT },
     ],
     async send(part: PartToSend) {
