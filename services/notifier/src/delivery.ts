@@ -53,6 +53,9 @@ class Lane {
         continue;
       }
       await this.#deliver(row, signal);
+      // A receiver that answers at once (the console) would otherwise keep this loop on promise callbacks
+      // alone, and starve the broker connection and the signal handlers while a backlog drains.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.busy = false;
   }
@@ -124,7 +127,8 @@ class Lane {
         );
         return;
       }
-      db.partSent(row.id, index + 1);
+      // The last part marks the whole notification sent: one write, not two.
+      if (index + 1 < parts.length) db.partSent(row.id, index + 1);
     }
     db.markSent(row.id, clock.now());
     events.sent(receiver.name);

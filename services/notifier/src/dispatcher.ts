@@ -89,15 +89,18 @@ export class Dispatcher {
     const now = this.#clock.now();
     let ok = true;
     try {
-      for (const group of this.#db.dueGroups(now)) {
-        try {
-          this.#flush(group, now);
-        } catch (err) {
-          // A failing disk: the group stays due and is tried again shortly.
-          ok = false;
-          this.#logger.error({ err, route: group.route, group: group.key }, 'could not flush a group');
+      // One transaction for every group due now: one fsync, however many pumps are grouped by pump.
+      this.#db.batch(() => {
+        for (const group of this.#db.dueGroups(now)) {
+          try {
+            this.#flush(group, now);
+          } catch (err) {
+            // A failing disk: the group stays due and is tried again shortly.
+            ok = false;
+            this.#logger.error({ err, route: group.route, group: group.key }, 'could not flush a group');
+          }
         }
-      }
+      });
     } catch (err) {
       ok = false;
       this.#logger.error({ err }, 'could not read the groups');
