@@ -3,8 +3,14 @@
  * list that says what was wrong. Services count, log and dead-letter by that reason.
  */
 import type { z } from 'zod';
-import { isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
-import { MAX_PAYLOAD_BYTES, predictionSchema, telemetrySchema, trainingSampleSchema } from './schemas.ts';
+import { isGroundTruth, isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
+import {
+  groundTruthSchema,
+  MAX_PAYLOAD_BYTES,
+  predictionSchema,
+  telemetrySchema,
+  trainingSampleSchema,
+} from './schemas.ts';
 import { clipTopic, type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
 
 export const INVALID_REASONS = [
@@ -35,6 +41,7 @@ const FAST_CHECKS = new Map<z.ZodType, (value: unknown) => boolean>([
   [telemetrySchema, isTelemetry],
   [trainingSampleSchema, isTrainingSample],
   [predictionSchema, isPrediction],
+  [groundTruthSchema, isGroundTruth],
 ]);
 
 const NON_FINITE_LITERAL = /(?<![\w"])(?:-?Infinity|NaN)(?![\w"])/;
