@@ -1,4 +1,4 @@
-/** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
+/** Wires intake, group commit, store, retention, the forwarders and the ops endpoints; returns start/stop. */
 
 import {
   type Alert,
