@@ -1,3 +1,4 @@
+import { CHANNELS } from '@pdm/contract/channels';
 import { describe, expect, it } from 'vitest';
 import type { PredictionRow, SeriesPoint, SeriesResponse } from '../../src/api/contract.ts';
 import {
@@ -23,16 +24,17 @@ const values = {
 };
 
 function series(t: number[]): SeriesResponse {
-  const column = () => t.map(() => 1);
-  const channels = Object.fromEntries(Object.keys(values).map((c) => [c, column()]));
+  const channels = Object.fromEntries(
+    CHANNELS.map((c) => [c, t.map(() => 1)]),
+  ) as unknown as SeriesResponse['min'];
   return {
     pumpId: 'p',
     from: 0,
     to: 10_000,
     bucketMs: 0,
     t,
-    min: channels as SeriesResponse['min'],
-    max: channels as SeriesResponse['max'],
+    min: channels,
+    max: channels,
     isoClass: '10816-3-group2-flexible',
     isoBounds: [2.3, 4.5, 7.1],
   };

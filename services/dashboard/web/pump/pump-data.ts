@@ -39,20 +39,12 @@ export function resolveRange(query: URLSearchParams, now: number): PumpRange {
   return { kind: known, from: now - RANGES[known].ms, to: now, live: known === 'live' };
 }
 
-function record<T>(make: () => T): Record<Channel, T> {
-  return Object.fromEntries(CHANNELS.map((c) => [c, make()])) as Record<Channel, T>;
-}
-
 export function channelDataFrom(series: SeriesResponse): ChannelData {
   return {
     t: [...series.t],
     min: Object.fromEntries(CHANNELS.map((c) => [c, [...series.min[c]]])) as Record<Channel, number[]>,
     max: Object.fromEntries(CHANNELS.map((c) => [c, [...series.max[c]]])) as Record<Channel, number[]>,
   };
-}
-
-export function emptyChannelData(): ChannelData {
-  return { t: [], min: record(() => []), max: record(() => []) };
 }
 
 function stateIndex(state: PumpState): number {
