@@ -126,7 +126,9 @@ export const fleetView: View = (root, { live, route }) => {
     }
     const shown = model.shown.length;
     summary.textContent = `${formatNumber(shown)} of ${formatNumber(model.total)} pumps · updated ${formatTime(model.generatedAt)}`;
+    // For the browser tests and the benchmark: when the fleet last changed, and how big it is.
     section.dataset.generatedAt = String(model.generatedAt);
+    section.dataset.total = String(model.total);
     empty.hidden = shown > 0 || !loaded;
     empty.textContent =
       model.total === 0 ? 'No pump has sent a prediction yet.' : 'No pump matches this filter.';
