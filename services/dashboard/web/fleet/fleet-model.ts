@@ -36,10 +36,6 @@ export interface DeltaEffect {
 
 const PUMP_STATE_SET: ReadonlySet<string> = new Set(PUMP_STATES);
 
-function isPumpState(tile: TileState): tile is PumpState {
-  return PUMP_STATE_SET.has(tile);
-}
-
 export function emptyCounts(): Record<TileState, number> {
   return Object.fromEntries(TILE_STATES.map((s) => [s, 0])) as Record<TileState, number>;
 }
@@ -83,9 +79,13 @@ export class FleetModel {
   applyDelta(delta: FleetDelta): DeltaEffect {
     const changed: TileRecord[] = [];
     let membership = false;
-    for (const [id, tile, risk, ts] of delta.tiles) {
+    // A hot path (10,000 tiles a second): indexed loops, and no matching at all while nothing is filtered.
+    const filtered = this.isFiltered();
+    const { tiles } = delta;
+    for (let i = 0; i < tiles.length; i++) {
+      const [id, tile, risk, ts] = tiles[i] as FleetDelta['tiles'][number];
       let record = this.records.get(id);
-      const wasShown = record !== undefined && this.matches(record);
+      const wasShown = record !== undefined && (!filtered || this.matches(record));
       if (record === undefined) {
         record = { id, tile, risk, ts, state: undefined };
         this.records.set(id, record);
@@ -94,8 +94,8 @@ export class FleetModel {
         record.risk = risk;
         record.ts = ts;
       }
-      if (isPumpState(tile)) record.state = tile;
-      const isShown = this.matches(record);
+      if (PUMP_STATE_SET.has(tile)) record.state = tile as PumpState;
+      const isShown = !filtered || this.matches(record);
       if (isShown !== wasShown) membership = true;
       else if (isShown) changed.push(record);
     }
@@ -122,6 +122,10 @@ export class FleetModel {
     for (const record of this.records.values()) if (this.matches(record)) shown.push(record);
     shown.sort(this.filter.sort === 'risk' ? byRisk : byId);
     this.shown = shown;
+  }
+
+  private isFiltered(): boolean {
+    return this.filter.states.size > 0 || this.filter.pattern !== '';
   }
 
   private matches(record: TileRecord): boolean {
