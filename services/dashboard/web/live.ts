@@ -45,6 +45,8 @@ export class LiveClient {
   follow(pump: string | undefined): void {
     if (pump === this.pump) return;
     this.pump = pump;
+    // A reopening asked for is no reconnect: the views that mount next fetch what they need anyway.
+    this.wasLive = false;
     this.open();
   }
 
