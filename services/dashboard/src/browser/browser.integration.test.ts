@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISO_ZONE_FILLS, SERIES_COLOURS, TILE_COLOURS } from '../../web/colours.ts';
 import { countColours, countNear, tileColours, waitForFleetUpdate } from './probes.ts';
-import { type Stack, startDashboard, startStack, stopService } from './stack.ts';
+import { type Stack, startDashboard, startStack, stopService, waitUntil } from './stack.ts';
 
 const PUMPS = 24;
 const XSS_ID = '<img src=x onerror=alert(1)>';
@@ -105,7 +105,7 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
       protocolVersion: 5,
     });
     // Inference predicts once a pump has a window of samples: wait until every pump has been predicted.
-    await expect.poll(() => lastStates().size, { timeout: 60_000, interval: 500 }).toBe(PUMPS);
+    await waitUntil(() => lastStates().size === PUMPS, 60_000, `predictions for all ${PUMPS} pumps`);
   }, 150_000);
 
   afterAll(async () => {

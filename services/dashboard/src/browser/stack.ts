@@ -33,6 +33,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Resolves once `check` holds, polling; rejects after `timeoutMs` saying what was awaited. */
+export async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function opsPort(service: RunningService): Promise<number> {
   return (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
 }
