@@ -65,6 +65,15 @@ export function confusionTable(
 
 type Serving = NonNullable<ModelResponse['serving']>;
 
+/** A model's classes (in the model's order) as the page lists states: by severity, others after them. */
+function inStateOrder(classes: readonly string[]): string[] {
+  const rank = (c: string) => {
+    const i = (PUMP_STATES as readonly string[]).indexOf(c);
+    return i === -1 ? PUMP_STATES.length : i;
+  };
+  return [...classes].sort((a, b) => rank(a) - rank(b));
+}
+
 function importanceBars(importances: Serving['featureImportances']): HTMLElement {
   const top = [...importances].sort((a, b) => b.importance - a.importance);
   const max = top[0]?.importance ?? 1;
@@ -97,9 +106,10 @@ function servingSection(serving: ModelResponse['serving']): HTMLElement {
     );
   }
   const { heldOut } = serving;
+  const classes = inStateOrder(serving.classes);
   const perClass = table(
     ['class', 'precision', 'recall', 'F1', 'support'],
-    serving.classes.map((c) => {
+    classes.map((c) => {
       const m = heldOut.perClass[c];
       return [
         c,
@@ -118,7 +128,7 @@ function servingSection(serving: ModelResponse['serving']): HTMLElement {
     facts([
       ['version', serving.version],
       ['created', formatDateTime(Date.parse(serving.createdAt))],
-      ['classes', serving.classes.join(', ')],
+      ['classes', classes.join(', ')],
       ['held-out accuracy', formatPercent(heldOut.accuracy, 1)],
       ['held-out macro F1', formatNumber(heldOut.macroF1, 3)],
     ]),

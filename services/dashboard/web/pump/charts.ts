@@ -10,7 +10,7 @@ import { ISO_ZONE_FILLS, SERIES_COLOURS, stateColour, TILE_COLOURS, withAlpha } 
 import { formatNumber, formatPercent } from '../format.ts';
 
 /** The y axes' width, the same on every chart so that their time axes line up. */
-const Y_AXIS_PX = 72;
+const Y_AXIS_PX = 80;
 const SYNC_KEY = 'pump';
 
 /** What every chart of one pump view shares: the time window and the alerts to mark. */
