@@ -3,6 +3,7 @@
  * problems, a 401, a 5xx), an ApiError that the views show as it is, problems included.
  */
 import type { ErrorResponse } from '../src/api/contract.ts';
+import { apiUrl, type Query } from './api-url.ts';
 import { el } from './dom.ts';
 
 export class ApiError extends Error {
@@ -15,17 +16,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-export type Query = Readonly<Record<string, string | number | undefined>>;
-
-export function apiUrl(path: string, query: Query = {}): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== '') params.set(key, String(value));
-  }
-  const search = params.toString();
-  return search === '' ? path : `${path}?${search}`;
 }
 
 export async function getJson<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {

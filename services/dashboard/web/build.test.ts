@@ -33,7 +33,8 @@ describe('the page bundle', () => {
     expect(html).not.toMatch(/<style|\sstyle=/);
   });
 
-  it('reports the size of each file gzipped', () => {
+  it('builds the SSE worker beside the page, and reports the size of each file gzipped', () => {
+    expect(bundle.files.map((f) => f.name)).toContain('live-worker.js');
     const js = bundle.files.find((f) => f.name === 'app.js');
     expect(js?.gzipBytes).toBeGreaterThan(0);
     expect(js?.gzipBytes).toBeLessThan(js?.bytes ?? 0);

@@ -1,53 +1,46 @@
 /**
- * The page's one Server-Sent Events connection (GET /api/events): it dispatches each event to the views that
- * listen, follows one pump's samples and predictions while the pump view is live, reconnects after an error,
- * and tells the header whether the page is live.
+ * The page's side of the live data: it starts the SSE worker (live-worker.ts), dispatches its events to the
+ * views that listen, tells it which pump to follow, and tells the header whether the page is live.
  */
-import type { AlertRow, FleetDelta, PredictionRow, SeriesPoint, ServiceStatus } from '../src/api/contract.ts';
-import { apiUrl } from './api.ts';
+import type { CompactDelta } from './fleet/compact-delta.ts';
+import type { Connection, FromWorker, PlainEvents, ToWorker } from './live-protocol.ts';
 
-export interface LiveEvents {
-  readonly fleet: FleetDelta;
-  readonly alert: AlertRow;
-  readonly status: ServiceStatus;
-  readonly sample: SeriesPoint;
-  readonly prediction: PredictionRow;
+export type { Connection } from './live-protocol.ts';
+
+export interface LiveEvents extends PlainEvents {
+  readonly fleet: CompactDelta;
 }
 export type LiveEventName = keyof LiveEvents;
-const EVENT_NAMES: readonly LiveEventName[] = ['fleet', 'alert', 'status', 'sample', 'prediction'];
-
-export type Connection = 'connecting' | 'live' | 'disconnected';
-
-/** Longest wait before reconnecting after the browser gave up on the stream. */
-const MAX_RETRY_MS = 10_000;
 
 type Handler<K extends LiveEventName> = (data: LiveEvents[K]) => void;
 
 export class LiveClient {
-  private source: EventSource | undefined;
+  private worker: Worker | undefined;
   private pump: string | undefined;
-  private retryMs = 500;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private state: Connection = 'connecting';
+  /** pump ids by the worker's dictionary index: every id its fleet deltas ever named */
+  readonly pumpIds: string[] = [];
   private readonly handlers = new Map<LiveEventName, Set<Handler<LiveEventName>>>();
   private readonly connectionWatchers = new Set<(state: Connection) => void>();
   /** called after a reconnect, so that a view can fetch what it missed */
   private readonly reconnectWatchers = new Set<() => void>();
-  private wasLive = false;
-
-  constructor(private readonly path = '/api/events') {}
 
   start(): void {
-    this.open();
+    const worker = new Worker(new URL('./live-worker.js', import.meta.url), { type: 'module' });
+    this.worker = worker;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    worker.onerror = (event) => {
+      console.error('the live data worker failed', event.message);
+      this.setState('disconnected');
+    };
+    if (this.pump !== undefined) this.send({ type: 'follow', pump: this.pump });
   }
 
-  /** Streams one pump's `sample` and `prediction` events too (undefined: none), by reopening the stream. */
+  /** Streams one pump's `sample` and `prediction` events too (undefined: none). */
   follow(pump: string | undefined): void {
     if (pump === this.pump) return;
     this.pump = pump;
-    // A reopening asked for is no reconnect: the views that mount next fetch what they need anyway.
-    this.wasLive = false;
-    this.open();
+    this.send({ type: 'follow', pump });
   }
 
   on<K extends LiveEventName>(name: K, handler: Handler<K>): () => void {
@@ -71,44 +64,35 @@ export class LiveClient {
     return () => this.reconnectWatchers.delete(watcher);
   }
 
-  private open(): void {
-    this.source?.close();
-    clearTimeout(this.retryTimer);
-    const source = new EventSource(apiUrl(this.path, { pump: this.pump }));
-    this.source = source;
-    this.setState('connecting');
-    source.onopen = () => {
-      this.retryMs = 500;
-      this.setState('live');
-      if (this.wasLive) for (const watcher of this.reconnectWatchers) watcher();
-      this.wasLive = true;
-    };
-    source.onerror = () => {
-      if (source !== this.source) return;
-      this.setState('disconnected');
-      // The browser retries by itself while readyState is CONNECTING; after a refused answer (an HTTP
-      // error, a wrong content type) it gives up (CLOSED), and then the page retries, backing off.
-      if (source.readyState === EventSource.CLOSED) {
-        this.retryTimer = setTimeout(() => this.open(), this.retryMs);
-        this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+  private send(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case 'connection':
+        this.setState(message.state);
+        return;
+      case 'reconnected':
+        for (const watcher of this.reconnectWatchers) watcher();
+        return;
+      case 'fleet': {
+        const { delta } = message;
+        // Every id is kept, also with no fleet view open: a later one applies deltas by these indices.
+        delta.newIds.forEach((id, i) => {
+          this.pumpIds[delta.firstNewIndex + i] = id;
+        });
+        this.dispatch('fleet', delta);
+        return;
       }
-    };
-    for (const name of EVENT_NAMES) {
-      source.addEventListener(name, (event) => this.dispatch(name, (event as MessageEvent<string>).data));
+      case 'event':
+        this.dispatch(message.name, message.data);
+        return;
     }
   }
 
-  private dispatch(name: LiveEventName, text: string): void {
-    const set = this.handlers.get(name);
-    if (!set || set.size === 0) return;
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      console.warn(`unreadable ${name} event`, err);
-      return;
-    }
-    for (const handler of set) handler(data as LiveEvents[LiveEventName]);
+  private dispatch<K extends LiveEventName>(name: K, data: LiveEvents[K]): void {
+    for (const handler of this.handlers.get(name) ?? []) (handler as Handler<K>)(data);
   }
 
   private setState(state: Connection): void {

@@ -2,7 +2,7 @@
  * The fleet view: every pump as a tile coloured by its state, counts per state (which filter), a filter by id
  * glob, sorted by risk or id, live from the SSE `fleet` deltas. Hover tells a tile's pump, click opens it.
  */
-import type { FleetDelta, FleetResponse } from '../../src/api/contract.ts';
+import type { FleetResponse } from '../../src/api/contract.ts';
 import { TILE_STATES, type TileState } from '../../src/api/tile-states.ts';
 import { errorBox, getJson, isAbort } from '../api.ts';
 import { TILE_COLOURS } from '../colours.ts';
@@ -10,6 +10,7 @@ import { el, replaceChildren } from '../dom.ts';
 import { formatAgo, formatDuration, formatNumber, formatPercent, formatTime } from '../format.ts';
 import { hashFor, pumpHash } from '../router.ts';
 import type { View } from '../view.ts';
+import type { CompactDelta } from './compact-delta.ts';
 import { FleetModel, type SortOrder, type TileRecord } from './fleet-model.ts';
 import { TileCanvas } from './tile-canvas.ts';
 
@@ -109,7 +110,7 @@ export const fleetView: View = (root, { live, route }) => {
   const section = root.firstElementChild as HTMLElement;
   let hovered: string | undefined;
   let loaded = false;
-  let pending: FleetDelta[] = [];
+  let pending: CompactDelta[] = [];
   let unsorted = false;
 
   function showFilter(): void {
@@ -190,8 +191,8 @@ export const fleetView: View = (root, { live, route }) => {
     tooltip.style.top = `${box.y + box.size + 4}px`;
   }
 
-  function apply(delta: FleetDelta): void {
-    const effect = model.applyDelta(delta);
+  function apply(delta: CompactDelta): void {
+    const effect = model.applyDelta(delta, live.pumpIds);
     if (effect.membership) showAll();
     else {
       tiles.update(effect.changed);
