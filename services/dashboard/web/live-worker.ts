@@ -1,16 +1,18 @@
 /**
- * The page's one Server-Sent Events connection (GET /api/events), in a worker: it parses every event off the
- * main thread, turns the fleet deltas (10,000 tiles a second) into typed arrays handed over without a copy,
- * follows one pump's samples and predictions when asked, and reconnects after an error.
+ * The page's worker: its one Server-Sent Events connection (GET /api/events) and the fleet's canvas. Every
+ * event is parsed here, off the main thread; the fleet deltas (10,000 tiles a second) are applied and drawn
+ * here too, on the OffscreenCanvas the fleet view handed over, so that the page's main thread only hears a
+ * summary. It follows one pump's samples and predictions when asked, and reconnects after an error.
  */
-import type { FleetDelta } from '../src/api/contract.ts';
+import type { FleetDelta, FleetResponse } from '../src/api/contract.ts';
+import { ApiError, getJson } from './api.ts';
 import { apiUrl } from './api-url.ts';
-import { PumpDictionary, transferablesOf } from './fleet/compact-delta.ts';
+import { FleetRenderer } from './fleet/fleet-renderer.ts';
 import { type Connection, type FromWorker, PLAIN_EVENTS, type ToWorker } from './live-protocol.ts';
 
 /** What this file needs of a dedicated worker's global scope (the DOM types describe a window's). */
 interface WorkerScope {
-  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  postMessage(message: FromWorker): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 }
 const scope = globalThis as unknown as WorkerScope;
@@ -18,7 +20,20 @@ const scope = globalThis as unknown as WorkerScope;
 /** Longest wait before reconnecting after the browser gave up on the stream. */
 const MAX_RETRY_MS = 10_000;
 
-const dictionary = new PumpDictionary();
+const fleet = new FleetRenderer({
+  fetchFleet: () => getJson<FleetResponse>('/api/fleet', { sort: 'id' }),
+  summary: (summary) => scope.postMessage({ type: 'fleet-summary', summary }),
+  failed: (err) =>
+    scope.postMessage({
+      type: 'fleet-failed',
+      failure: {
+        message: err instanceof Error ? err.message : String(err),
+        status: err instanceof ApiError ? err.status : 0,
+        problems: err instanceof ApiError ? err.problems : [],
+      },
+    }),
+});
+
 let source: EventSource | undefined;
 let pump: string | undefined;
 let retryMs = 500;
@@ -51,7 +66,7 @@ function open(): void {
   current.onopen = () => {
     retryMs = 500;
     setState('live');
-    if (wasLive) scope.postMessage({ type: 'reconnected' });
+    if (wasLive) fleet.reconnected();
     wasLive = true;
   };
   current.onerror = () => {
@@ -66,9 +81,7 @@ function open(): void {
   };
   current.addEventListener('fleet', (event) => {
     const delta = parse('fleet', (event as MessageEvent<string>).data) as FleetDelta | undefined;
-    if (!delta) return;
-    const compact = dictionary.compact(delta);
-    scope.postMessage({ type: 'fleet', delta: compact }, transferablesOf(compact));
+    if (delta) fleet.delta(delta);
   });
   for (const name of PLAIN_EVENTS) {
     current.addEventListener(name, (event) => {
@@ -80,11 +93,33 @@ function open(): void {
 
 scope.onmessage = (event) => {
   const message = event.data;
-  if (message.type === 'follow' && message.pump !== pump) {
-    pump = message.pump;
-    // A reopening asked for is no reconnect: the views that mount next fetch what they need anyway.
-    wasLive = false;
-    open();
+  switch (message.type) {
+    case 'follow':
+      if (message.pump === pump) return;
+      pump = message.pump;
+      // A reopening asked for is no reconnect: the fleet is still current.
+      wasLive = false;
+      open();
+      return;
+    case 'fleet-attach':
+      fleet.attach(message.canvas, message.viewport, message.filter);
+      return;
+    case 'fleet-filter':
+      fleet.setFilter(message.filter);
+      return;
+    case 'fleet-resize':
+      fleet.resize(message.viewport);
+      return;
+    case 'fleet-detach':
+      fleet.detach();
+      return;
+    case 'fleet-hit':
+      scope.postMessage({
+        type: 'fleet-hit',
+        request: message.request,
+        tile: fleet.hit(message.x, message.y),
+      });
+      return;
   }
 };
 

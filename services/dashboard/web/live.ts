@@ -1,14 +1,18 @@
 /**
- * The page's side of the live data: it starts the SSE worker (live-worker.ts), dispatches its events to the
- * views that listen, tells it which pump to follow, and tells the header whether the page is live.
+ * The page's side of its worker (live-worker.ts): it dispatches the live events to the views that listen,
+ * tells the worker which pump to follow, hands it the fleet's canvas, and tells the header whether the page
+ * is live.
  */
-import type { CompactDelta } from './fleet/compact-delta.ts';
-import type { Connection, FromWorker, PlainEvents, ToWorker } from './live-protocol.ts';
+import type { FleetFilter } from './fleet/fleet-model.ts';
+import type { FleetSummary, TileInfo } from './fleet/fleet-renderer.ts';
+import type { Viewport } from './fleet/tile-canvas.ts';
+import type { Connection, FleetFailure, FromWorker, PlainEvents, ToWorker } from './live-protocol.ts';
 
 export type { Connection } from './live-protocol.ts';
 
 export interface LiveEvents extends PlainEvents {
-  readonly fleet: CompactDelta;
+  readonly fleetSummary: FleetSummary;
+  readonly fleetFailed: FleetFailure;
 }
 export type LiveEventName = keyof LiveEvents;
 
@@ -18,22 +22,19 @@ export class LiveClient {
   private worker: Worker | undefined;
   private pump: string | undefined;
   private state: Connection = 'connecting';
-  /** pump ids by the worker's dictionary index: every id its fleet deltas ever named */
-  readonly pumpIds: string[] = [];
   private readonly handlers = new Map<LiveEventName, Set<Handler<LiveEventName>>>();
   private readonly connectionWatchers = new Set<(state: Connection) => void>();
-  /** called after a reconnect, so that a view can fetch what it missed */
-  private readonly reconnectWatchers = new Set<() => void>();
+  private nextHit = 0;
+  private readonly hits = new Map<number, (tile: TileInfo | undefined) => void>();
 
   start(): void {
     const worker = new Worker(new URL('./live-worker.js', import.meta.url), { type: 'module' });
     this.worker = worker;
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     worker.onerror = (event) => {
-      console.error('the live data worker failed', event.message);
+      console.error('the page’s worker failed', event.message);
       this.setState('disconnected');
     };
-    if (this.pump !== undefined) this.send({ type: 'follow', pump: this.pump });
   }
 
   /** Streams one pump's `sample` and `prediction` events too (undefined: none). */
@@ -41,6 +42,32 @@ export class LiveClient {
     if (pump === this.pump) return;
     this.pump = pump;
     this.send({ type: 'follow', pump });
+  }
+
+  /** Hands the fleet view's canvas to the worker, which draws the tiles on it from now on. */
+  attachFleet(canvas: OffscreenCanvas, viewport: Viewport, filter: FleetFilter): void {
+    this.worker?.postMessage({ type: 'fleet-attach', canvas, viewport, filter } satisfies ToWorker, [canvas]);
+  }
+
+  setFleetFilter(filter: FleetFilter): void {
+    this.send({ type: 'fleet-filter', filter });
+  }
+
+  resizeFleet(viewport: Viewport): void {
+    this.send({ type: 'fleet-resize', viewport });
+  }
+
+  detachFleet(): void {
+    this.send({ type: 'fleet-detach' });
+  }
+
+  /** The tile at a point of the fleet canvas (CSS pixels), as the worker last drew it. */
+  tileAt(x: number, y: number): Promise<TileInfo | undefined> {
+    const request = this.nextHit++;
+    return new Promise((resolve) => {
+      this.hits.set(request, resolve);
+      this.send({ type: 'fleet-hit', request, x, y });
+    });
   }
 
   on<K extends LiveEventName>(name: K, handler: Handler<K>): () => void {
@@ -59,11 +86,6 @@ export class LiveClient {
     return () => this.connectionWatchers.delete(watcher);
   }
 
-  onReconnect(watcher: () => void): () => void {
-    this.reconnectWatchers.add(watcher);
-    return () => this.reconnectWatchers.delete(watcher);
-  }
-
   private send(message: ToWorker): void {
     this.worker?.postMessage(message);
   }
@@ -73,18 +95,16 @@ export class LiveClient {
       case 'connection':
         this.setState(message.state);
         return;
-      case 'reconnected':
-        for (const watcher of this.reconnectWatchers) watcher();
+      case 'fleet-summary':
+        this.dispatch('fleetSummary', message.summary);
         return;
-      case 'fleet': {
-        const { delta } = message;
-        // Every id is kept, also with no fleet view open: a later one applies deltas by these indices.
-        delta.newIds.forEach((id, i) => {
-          this.pumpIds[delta.firstNewIndex + i] = id;
-        });
-        this.dispatch('fleet', delta);
+      case 'fleet-failed':
+        this.dispatch('fleetFailed', message.failure);
         return;
-      }
+      case 'fleet-hit':
+        this.hits.get(message.request)?.(message.tile);
+        this.hits.delete(message.request);
+        return;
       case 'event':
         this.dispatch(message.name, message.data);
         return;

@@ -150,6 +150,11 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
         .poll(async () => (await tileColours(page, 1))[0], { timeout: 10_000 })
         .toBe(TILE_COLOURS[state].fill);
     }
+    // Hovering the tile tells its pump, state and risk as text.
+    await page.hover('canvas.tiles', { position: { x: 10, y: 10 } });
+    const tooltip = page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    expect(await tooltip.innerText()).toMatch(/colour-probe\s+healthy\s+risk 5\.0 %\s+last seen/);
   });
 
   it("draws a pump's vibration against the four ISO 10816 zone bands", async () => {

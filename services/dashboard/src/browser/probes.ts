@@ -16,26 +16,37 @@ export async function waitForFleetUpdate(page: Page, after: number): Promise<num
 
 /**
  * The colour (#rrggbb) of the first `count` tiles of the fleet canvas, read a few pixels inside each tile's
- * corner (the pump id is written at the bottom), after the next two animation frames have drawn.
+ * corner (the pump id is written at the bottom). The page's worker draws on that canvas, which the page
+ * itself can no longer read: the pixels come from a screenshot of it, decoded by the browser.
  */
-export function tileColours(page: Page, count: number): Promise<string[]> {
-  return page.evaluate(async (n) => {
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const canvas = document.querySelector('canvas.tiles') as HTMLCanvasElement;
-    const size = Number(canvas.dataset.tileSize);
-    const cols = Number(canvas.dataset.cols);
-    const ratio = canvas.width / canvas.clientWidth;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    const hex = (v: number) => v.toString(16).padStart(2, '0');
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const x = Math.round(((i % cols) * size + 3) * ratio);
-      const y = Math.round((Math.floor(i / cols) * size + 3) * ratio);
-      const d = ctx.getImageData(x, y, 1, 1).data;
-      out.push(`#${hex(d[0] as number)}${hex(d[1] as number)}${hex(d[2] as number)}`);
-    }
-    return out;
-  }, count);
+export async function tileColours(page: Page, count: number): Promise<string[]> {
+  const png = await page.locator('canvas.tiles').screenshot();
+  return page.evaluate(
+    async ({ b64, n }) => {
+      const image = new Image();
+      image.src = `data:image/png;base64,${b64}`;
+      await image.decode();
+      const scratch = document.createElement('canvas');
+      scratch.width = image.naturalWidth;
+      scratch.height = image.naturalHeight;
+      const ctx = scratch.getContext('2d') as CanvasRenderingContext2D;
+      ctx.drawImage(image, 0, 0);
+      const tiles = document.querySelector('canvas.tiles') as HTMLCanvasElement;
+      const size = Number(tiles.dataset.tileSize);
+      const cols = Number(tiles.dataset.cols);
+      const ratio = image.naturalWidth / tiles.clientWidth;
+      const hex = (v: number) => v.toString(16).padStart(2, '0');
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = Math.round(((i % cols) * size + 3) * ratio);
+        const y = Math.round((Math.floor(i / cols) * size + 3) * ratio);
+        const d = ctx.getImageData(x, y, 1, 1).data;
+        out.push(`#${hex(d[0] as number)}${hex(d[1] as number)}${hex(d[2] as number)}`);
+      }
+      return out;
+    },
+    { b64: png.toString('base64'), n: count },
+  );
 }
 
 /** How many pixels of a canvas have exactly each of these colours (#rrggbb). */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetDelta, FleetResponse, PumpTile } from '../../src/api/contract.ts';
 import type { TileState } from '../../src/api/tile-states.ts';
-import { PumpDictionary } from './compact-delta.ts';
 import { emptyCounts, FleetModel } from './fleet-model.ts';
 
 function tile(id: string, state: TileState, risk: number): PumpTile {
@@ -30,24 +29,8 @@ function snapshot(pumps: PumpTile[]): FleetResponse {
   };
 }
 
-/** Deltas as the page's worker hands them over: through one dictionary, whose ids the model is given. */
-class Feed {
-  private readonly dictionary = new PumpDictionary();
-  private readonly ids: string[] = [];
-
-  apply(model: FleetModel, tiles: FleetDelta['tiles'], extra: Partial<FleetDelta> = {}) {
-    const compact = this.dictionary.compact({
-      generatedAt: 2000,
-      counts: emptyCounts(),
-      total: 0,
-      tiles,
-      ...extra,
-    });
-    compact.newIds.forEach((id, i) => {
-      this.ids[compact.firstNewIndex + i] = id;
-    });
-    return model.applyDelta(compact, this.ids);
-  }
+function delta(tiles: FleetDelta['tiles']): FleetDelta {
+  return { generatedAt: 2000, counts: emptyCounts(), total: 0, tiles };
 }
 
 const ids = (model: FleetModel) => model.shown.map((r) => r.id);
@@ -72,9 +55,8 @@ describe('FleetModel', () => {
 
   it('updates a shown tile in place, without reordering, when its state changes within the filter', () => {
     const model = new FleetModel();
-    const feed = new Feed();
     model.load(snapshot(fleet));
-    const effect = feed.apply(model, [['p-1', 'BROKEN', 0.99, 3000]]);
+    const effect = model.applyDelta(delta([['p-1', 'BROKEN', 0.99, 3000]]));
     expect(effect.membership).toBe(false);
     expect(effect.changed.map((r) => r.id)).toEqual(['p-1']);
     expect(ids(model)).toEqual(['p-2', 'p-3', 'p-1']);
@@ -85,44 +67,27 @@ describe('FleetModel', () => {
 
   it('reorders when a pump leaves or enters the filtered set, or is new', () => {
     const model = new FleetModel();
-    const feed = new Feed();
     model.load(snapshot(fleet));
     model.setFilter({ pattern: '', states: new Set(['FAULTY']), sort: 'id' });
-    expect(feed.apply(model, [['p-3', 'HEALTHY', 0.1, 3000]]).membership).toBe(true);
+    expect(model.applyDelta(delta([['p-3', 'HEALTHY', 0.1, 3000]])).membership).toBe(true);
     expect(ids(model)).toEqual([]);
-    expect(feed.apply(model, [['p-9', 'FAULTY', 0.6, 3000]]).membership).toBe(true);
+    expect(model.applyDelta(delta([['p-9', 'FAULTY', 0.6, 3000]])).membership).toBe(true);
     expect(ids(model)).toEqual(['p-9']);
   });
 
   it('keeps the last known state of a pump that went stale', () => {
     const model = new FleetModel();
     model.load(snapshot(fleet));
-    new Feed().apply(model, [['p-3', 'STALE', 0.7, 1000]]);
+    model.applyDelta(delta([['p-3', 'STALE', 0.7, 1000]]));
     expect(model.get('p-3')).toMatchObject({ tile: 'STALE', state: 'FAULTY' });
   });
 
   it('takes the counts and total from the server, for the whole fleet', () => {
     const model = new FleetModel();
-    const feed = new Feed();
     model.load(snapshot(fleet));
     model.setFilter({ pattern: 'nothing', states: new Set(), sort: 'risk' });
-    feed.apply(model, [], { counts: { ...emptyCounts(), HEALTHY: 7 }, total: 7 });
+    model.applyDelta({ ...delta([]), counts: { ...emptyCounts(), HEALTHY: 7 }, total: 7 });
     expect(model.counts.HEALTHY).toBe(7);
     expect(model.total).toBe(7);
-  });
-});
-
-describe('a new fleet view on a page that has run a while', () => {
-  it('applies deltas by the indices the worker gave before it was opened', () => {
-    const feed = new Feed();
-    feed.apply(new FleetModel(), [
-      ['p-1', 'HEALTHY', 0.1, 1000],
-      ['p-2', 'HEALTHY', 0.1, 1000],
-    ]);
-    const model = new FleetModel();
-    model.load(snapshot([tile('p-2', 'HEALTHY', 0.1), tile('p-1', 'HEALTHY', 0.1)]));
-    feed.apply(model, [['p-2', 'BROKEN', 0.9, 2000]]);
-    expect(model.get('p-2')?.tile).toBe('BROKEN');
-    expect(model.get('p-1')?.tile).toBe('HEALTHY');
   });
 });

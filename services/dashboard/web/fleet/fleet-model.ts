@@ -3,10 +3,9 @@
  * (filtered by id glob and tile state, sorted by risk or id). No DOM here; the canvas draws what this says.
  */
 import { PUMP_STATES, type PumpState } from '@pdm/contract/states';
-import type { FleetResponse } from '../../src/api/contract.ts';
+import type { FleetDelta, FleetResponse } from '../../src/api/contract.ts';
 import { TILE_STATES, type TileState } from '../../src/api/tile-states.ts';
 import { globToRegExp } from '../glob.ts';
-import { type CompactDelta, tileStateAt } from './compact-delta.ts';
 
 export interface TileRecord {
   readonly id: string;
@@ -51,8 +50,6 @@ function byRisk(a: TileRecord, b: TileRecord): number {
 
 export class FleetModel {
   private readonly records = new Map<string, TileRecord>();
-  /** the same records by the SSE worker's pump index, linked as deltas name them */
-  private byIndex: (TileRecord | undefined)[] = [];
   /** the shown pumps, in order */
   shown: TileRecord[] = [];
   /** per tile state over the whole fleet, as the server counts them */
@@ -70,7 +67,6 @@ export class FleetModel {
   /** Replaces the whole fleet with a snapshot of GET /api/fleet. */
   load(snapshot: FleetResponse): void {
     this.records.clear();
-    this.byIndex = [];
     for (const p of snapshot.pumps) {
       this.records.set(p.id, { id: p.id, tile: p.tile, risk: p.risk, ts: p.ts, state: p.state });
     }
@@ -80,39 +76,25 @@ export class FleetModel {
     this.order();
   }
 
-  /**
-   * Applies a delta from the SSE worker; `ids` are the pump ids by the worker's dictionary index (the
-   * LiveClient's, which has every id the worker ever named).
-   */
-  applyDelta(delta: CompactDelta, ids: readonly string[]): DeltaEffect {
+  applyDelta(delta: FleetDelta): DeltaEffect {
     const changed: TileRecord[] = [];
     let membership = false;
-    // A hot path (10,000 tiles a second): typed arrays, no strings, no matching while nothing is filtered.
+    // A hot path (10,000 tiles a second): indexed loops, and no matching at all while nothing is filtered.
     const filtered = this.isFiltered();
-    const { index, tile, risk, ts } = delta;
-    for (let i = 0; i < index.length; i++) {
-      const k = index[i] as number;
-      const state = tileStateAt(tile[i] as number);
-      // Grown in order, so that the array stays packed (a hole would make it a slow dictionary).
-      while (this.byIndex.length <= k) this.byIndex.push(undefined);
-      let record = this.byIndex[k];
-      if (record === undefined) {
-        const id = ids[k] as string;
-        record = this.records.get(id);
-        if (record) this.byIndex[k] = record;
-      }
+    const { tiles } = delta;
+    for (let i = 0; i < tiles.length; i++) {
+      const [id, tile, risk, ts] = tiles[i] as FleetDelta['tiles'][number];
+      let record = this.records.get(id);
       const wasShown = record !== undefined && (!filtered || this.matches(record));
       if (record === undefined) {
-        const id = ids[k] as string;
-        record = { id, tile: state, risk: risk[i] as number, ts: ts[i] as number, state: undefined };
+        record = { id, tile, risk, ts, state: undefined };
         this.records.set(id, record);
-        this.byIndex[k] = record;
       } else {
-        record.tile = state;
-        record.risk = risk[i] as number;
-        record.ts = ts[i] as number;
+        record.tile = tile;
+        record.risk = risk;
+        record.ts = ts;
       }
-      if (PUMP_STATE_SET.has(state)) record.state = state as PumpState;
+      if (PUMP_STATE_SET.has(tile)) record.state = tile as PumpState;
       const isShown = !filtered || this.matches(record);
       if (isShown !== wasShown) membership = true;
       else if (isShown) changed.push(record);

@@ -1,6 +1,8 @@
 /**
- * The fleet's tiles on one canvas: no DOM per pump, so that 10,000 pumps stay smooth. Changes are collected
- * and drawn once per animation frame, and only the tiles that changed are drawn again.
+ * The fleet's tiles on one canvas, drawn in the page's worker (an OffscreenCanvas that the fleet view handed
+ * over), so that neither drawing 10,000 tiles nor handing the canvas to the compositor ever holds up the
+ * page's main thread. No DOM per pump. Changes are collected and drawn once per animation frame, and only
+ * the tiles that changed are drawn again.
  */
 import type { TileState } from '../../src/api/tile-states.ts';
 import { TILE_COLOURS } from '../colours.ts';
@@ -10,44 +12,61 @@ const MIN_TILE_PX = 8;
 const MAX_TILE_PX = 56;
 /** tiles at least this big carry their pump id */
 const LABEL_FROM_PX = 40;
-/**
- * Most tiles drawn in one animation frame; the others wait for the next ones. Each frame that changes the
- * canvas costs a copy of the whole canvas to the compositor, more than drawing 10,000 tiles does, so a
- * second in which every pump changed is drawn in one frame, and only more than that is spread out.
- */
-const TILES_PER_FRAME = 12_000;
+
+/** Where the canvas sits on the page, in CSS pixels, as the fleet view measures it. */
+export interface Viewport {
+  readonly width: number;
+  /** the height the fleet should fit in, about */
+  readonly targetHeight: number;
+  readonly devicePixelRatio: number;
+}
 
 export interface TileLayout {
   /** CSS pixels per tile, gap included */
   readonly size: number;
   readonly gap: number;
   readonly cols: number;
+  /** the canvas's CSS height for the tiles shown */
+  readonly height: number;
 }
 
 /** Tile size for `count` tiles in `width` CSS pixels, so that the fleet fits about `height` pixels. */
 export function layoutTiles(count: number, width: number, height: number): TileLayout {
   const ideal = Math.floor(Math.sqrt((width * height) / Math.max(1, count)));
   const size = Math.max(MIN_TILE_PX, Math.min(MAX_TILE_PX, ideal));
-  return { size, gap: size >= 20 ? 2 : 1, cols: Math.max(1, Math.floor(width / size)) };
+  const cols = Math.max(1, Math.floor(width / size));
+  return { size, gap: size >= 20 ? 2 : 1, cols, height: Math.max(1, Math.ceil(count / cols)) * size };
 }
 
+/** An animation frame where the worker has them (Chrome, Firefox), else a timer. */
+const nextFrame: (draw: () => void) => void =
+  typeof requestAnimationFrame === 'function'
+    ? (draw) => requestAnimationFrame(draw)
+    : (draw) => setTimeout(draw, 16);
+
 export class TileCanvas {
-  readonly canvas: HTMLCanvasElement;
-  private readonly ctx: CanvasRenderingContext2D;
-  private layout: TileLayout = { size: MAX_TILE_PX, gap: 2, cols: 1 };
-  private width = 0;
+  private readonly ctx: OffscreenCanvasRenderingContext2D;
+  private layout: TileLayout = { size: MAX_TILE_PX, gap: 2, cols: 1, height: MAX_TILE_PX };
   private shown: readonly TileRecord[] = [];
   private readonly position = new Map<string, number>();
   /** positions waiting to be drawn */
   private readonly dirty = new Set<number>();
-  private frame = 0;
+  private scheduled = false;
+  private destroyed = false;
 
-  constructor(private readonly targetHeight: () => number) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'tiles';
-    const ctx = this.canvas.getContext('2d', { alpha: true });
-    if (!ctx) throw new Error('this browser cannot draw on a canvas');
+  constructor(
+    private readonly canvas: OffscreenCanvas,
+    private viewport: Viewport,
+    /** after each frame drawn: the pixels are on their way to the screen */
+    private readonly drawn: () => void,
+  ) {
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('this browser cannot draw on a canvas in a worker');
     this.ctx = ctx;
+  }
+
+  getLayout(): TileLayout {
+    return this.layout;
   }
 
   /** A new set or order of tiles: everything is laid out and drawn again. */
@@ -67,9 +86,8 @@ export class TileCanvas {
     this.schedule();
   }
 
-  resize(width: number): void {
-    if (Math.abs(width - this.width) < 1) return;
-    this.width = width;
+  resize(viewport: Viewport): void {
+    this.viewport = viewport;
     this.relayout();
   }
 
@@ -90,32 +108,26 @@ export class TileCanvas {
   }
 
   destroy(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.destroyed = true;
   }
 
   private relayout(): void {
-    if (this.width <= 0) return;
-    this.layout = layoutTiles(this.shown.length, this.width, this.targetHeight());
-    const { size, cols } = this.layout;
-    const rows = Math.ceil(this.shown.length / cols);
-    const cssHeight = Math.max(rows * size, size);
-    const dpr = window.devicePixelRatio || 1;
-    const width = Math.round(this.width * dpr);
-    const height = Math.round(cssHeight * dpr);
+    const { width, targetHeight, devicePixelRatio: dpr } = this.viewport;
+    if (width <= 0) return;
+    this.layout = layoutTiles(this.shown.length, width, targetHeight);
+    const { size, cols, height } = this.layout;
+    const pixelWidth = Math.round(width * dpr);
+    const pixelHeight = Math.round(height * dpr);
     // Resizing clears the canvas; a new order of as many tiles just paints over the old one, without a blank.
-    if (width !== this.canvas.width || height !== this.canvas.height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-      this.canvas.style.width = `${this.width}px`;
-      this.canvas.style.height = `${cssHeight}px`;
+    if (pixelWidth !== this.canvas.width || pixelHeight !== this.canvas.height) {
+      this.canvas.width = pixelWidth;
+      this.canvas.height = pixelHeight;
     } else {
+      const rows = height / size;
       for (let i = this.shown.length; i < rows * cols; i++) {
         this.ctx.clearRect((i % cols) * size, Math.floor(i / cols) * size, size, size);
       }
     }
-    this.canvas.dataset.tileSize = String(size);
-    this.canvas.dataset.cols = String(cols);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     this.dirty.clear();
     for (let i = 0; i < this.shown.length; i++) this.dirty.add(i);
@@ -123,24 +135,21 @@ export class TileCanvas {
   }
 
   private schedule(): void {
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
+    if (this.scheduled || this.destroyed) return;
+    this.scheduled = true;
+    nextFrame(() => this.draw());
   }
 
-  /** Draws the waiting tiles, at most TILES_PER_FRAME of them; the rest in the next frames. */
   private draw(): void {
-    this.frame = 0;
-    const batch: number[] = [];
-    for (const i of this.dirty) {
-      this.dirty.delete(i);
-      batch.push(i);
-      if (batch.length >= TILES_PER_FRAME) break;
-    }
-    this.paint(batch);
-    if (this.dirty.size > 0) this.schedule();
+    this.scheduled = false;
+    if (this.destroyed) return;
+    this.paint(this.dirty);
+    this.dirty.clear();
+    this.drawn();
   }
 
   /** One path per colour: far fewer canvas state changes than one fill per tile. */
-  private paint(indices: readonly number[]): void {
+  private paint(indices: Iterable<number>): void {
     const { size, gap, cols } = this.layout;
     const ctx = this.ctx;
     const byState = new Map<TileState, number[]>();
@@ -173,7 +182,7 @@ export class TileCanvas {
 }
 
 /** The id, or as much of its end as fits, after "…" (the end tells a fleet's pumps apart). */
-function fitLabel(ctx: CanvasRenderingContext2D, id: string, width: number): string {
+function fitLabel(ctx: OffscreenCanvasRenderingContext2D, id: string, width: number): string {
   if (ctx.measureText(id).width <= width) return id;
   for (let start = 1; start < id.length; start++) {
     const label = `…${id.slice(start)}`;
