@@ -16,7 +16,8 @@ const PUMPS = 10_000;
 const MEASURE_MS = 30_000;
 const IDLE_MS = 10_000;
 const WARMUP_MS = 5_000;
-const MAX_IN_FLIGHT = 2000;
+/** publishes waiting for the socket; mqtt.js adds a listener per publish while it is full */
+const MAX_IN_FLIGHT = 500;
 const STATES = ['HEALTHY', 'WARNING', 'FAULTY', 'BROKEN'] as const;
 
 /** Every pump's prediction once a second, pump i at i/N of each second, as inference would send them. */

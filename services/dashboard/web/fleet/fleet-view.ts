@@ -45,6 +45,10 @@ function countButtons(toggle: (state: TileState) => void) {
   return { group, buttons };
 }
 
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function tooltipLines(tile: TileInfo): HTMLElement[] {
   const label = TILE_COLOURS[tile.tile].label;
   const last =
@@ -158,16 +162,24 @@ export const fleetView: View = (root, { live, route }) => {
       if (count.data !== text) count.data = text;
     }
     summaryText.textContent = `${formatNumber(summary.shown)} of ${formatNumber(summary.total)} pumps · updated ${formatTime(summary.generatedAt)}`;
-    note.textContent =
+    // Once a second: only what changed is touched, and nothing here reads the layout (that would force it).
+    setText(
+      note,
       `A pump with no prediction for ${formatDuration(summary.staleAfterMs)} is stale, ` +
-      `and offline after ${formatDuration(summary.offlineAfterMs)}. Hover a tile for its pump; click to open it.`;
+        `and offline after ${formatDuration(summary.offlineAfterMs)}. Hover a tile for its pump; click to open it.`,
+    );
     empty.hidden = summary.shown > 0;
-    empty.textContent =
-      summary.total === 0 ? 'No pump has sent a prediction yet.' : 'No pump matches this filter.';
+    setText(
+      empty,
+      summary.total === 0 ? 'No pump has sent a prediction yet.' : 'No pump matches this filter.',
+    );
     const { layout } = summary;
-    if (layout) {
-      canvas.style.width = `${wrap.clientWidth}px`;
+    if (layout && canvas.dataset.height !== String(layout.height)) {
+      // The width is the wrapper's (CSS); the worker sized the pixels for it.
       canvas.style.height = `${layout.height}px`;
+      canvas.dataset.height = String(layout.height);
+    }
+    if (layout) {
       canvas.dataset.tileSize = String(layout.size);
       canvas.dataset.cols = String(layout.cols);
     }
