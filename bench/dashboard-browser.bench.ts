@@ -74,7 +74,7 @@ class PredictionFlood {
   }
 }
 
-/** Installed before the page's own scripts: long tasks, and how many fleet deltas the page applied. */
+/** Installed before the page's own scripts: long tasks, and how many fleet updates the page drew. */
 function instrument(): void {
   const bench = { longTasks: [] as { start: number; duration: number }[], fleetEvents: 0 };
   (window as unknown as { __bench: typeof bench }).__bench = bench;
@@ -183,7 +183,7 @@ async function dashboardFleetView(): Promise<BenchRow[]> {
     await new Promise((r) => setTimeout(r, 3000));
     const idle = await observe(page, cdp, IDLE_MS);
     const longest = Math.max(0, ...busy.longTasks.map((t) => t.duration));
-    const load = `${busy.fleetEvents} fleet deltas applied, ${formatNumber(publishedPerS)} predictions/s published`;
+    const load = `${busy.fleetEvents} fleet updates drawn, ${formatNumber(publishedPerS)} predictions/s published`;
     return [
       {
         benchmark: `${name}: long tasks over 50 ms`,
