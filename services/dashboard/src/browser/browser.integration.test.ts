@@ -154,7 +154,9 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     await page.hover('canvas.tiles', { position: { x: 10, y: 10 } });
     const tooltip = page.locator('.tooltip');
     await tooltip.waitFor({ state: 'visible' });
-    expect(await tooltip.innerText()).toMatch(/colour-probe\s+healthy\s+risk 5\.0 %\s+last seen/);
+    const lines = await tooltip.locator('strong, span').allTextContents();
+    expect(lines.slice(0, 3)).toEqual(['colour-probe', 'healthy', 'risk 5.0 %']);
+    expect(lines[3]).toMatch(/^last seen /);
   });
 
   it("draws a pump's vibration against the four ISO 10816 zone bands", async () => {

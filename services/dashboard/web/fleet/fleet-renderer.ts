@@ -47,10 +47,10 @@ export class FleetRenderer {
   private state: 'idle' | 'loading' | 'loaded' = 'idle';
   private pending: FleetDelta[] = [];
   private unsorted = false;
-  private readonly resortTimer: ReturnType<typeof setInterval>;
 
+  /** Lives as long as the page's worker, and so does its re-sort timer. */
   constructor(private readonly io: RendererIo) {
-    this.resortTimer = setInterval(() => this.resort(), RESORT_EVERY_MS);
+    setInterval(() => this.resort(), RESORT_EVERY_MS);
   }
 
   /** The fleet view is shown: draw on its canvas (fetching the fleet first, the first time). */
