@@ -16,7 +16,8 @@ import { ISO_ZONE_FILLS, SERIES_COLOURS, TILE_COLOURS } from '../../web/colours.
 import { countColours, countNear, tileColours, waitForFleetUpdate } from './probes.ts';
 import { type Stack, startDashboard, startStack, stopService, waitUntil } from './stack.ts';
 
-const PUMPS = 24;
+/** enough pumps for a fleet screenshot with some in trouble by the end of the run */
+const PUMPS = 96;
 const XSS_ID = '<img src=x onerror=alert(1)>';
 const VIBRATION_CANVAS = 'figure.chart .uplot canvas';
 
