@@ -31,7 +31,14 @@ import { prepareBaseImages } from './stand-ins.ts';
 
 const MINUTE = 60_000;
 /** `docker compose up -d` starts these; production-simulator has no health check (no HTTP port). */
-const LONG_RUNNING = ['mosquitto', 'influxdb', 'acquisition', 'inference', 'production-simulator'] as const;
+const LONG_RUNNING = [
+  'mosquitto',
+  'influxdb',
+  'acquisition',
+  'inference',
+  'production-simulator',
+  'notifier',
+] as const;
 /** stop_grace_period in docker-compose.yml */
 const GRACE_MS = 30_000;
 /** A small, fast fleet: about 9,000 labelled samples in a second or two. */

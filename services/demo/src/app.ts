@@ -42,6 +42,8 @@ export interface DemoSummary {
   readonly predictions: number;
   readonly liveAccuracy: number | undefined;
   readonly alarms: number;
+  /** messages the notifier's console receiver wrote */
+  readonly notifications: number;
   readonly paths: Readonly<Record<string, string>>;
 }
 
@@ -65,10 +67,12 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     model: join(dir, 'models', 'pump-state.onnx'),
     predictions: join(dir, 'predictions'),
     logs: join(dir, 'logs'),
+    notifier: join(dir, 'notifier.sqlite'),
   };
   const programs: Program[] = [];
   let broker: EmbeddedBroker | undefined;
   let monitor: FleetMonitor | undefined;
+  let notifier: Program | undefined;
   let stopping = false;
   let wake: (() => void) | undefined;
   const started = Date.now();
@@ -81,6 +85,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     predictions: 0,
     liveAccuracy: undefined as number | undefined,
     alarms: 0,
+    notifications: 0,
   };
 
   const show = (phase: string, lines: string[]) => {
@@ -96,6 +101,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     durationS: settings.durationS,
     lines: view.lines,
     monitor,
+    notifications: notifier ? notificationsOf(notifier) : undefined,
   });
   const rel = (p: string) => relative(io.cwd, p) || '.';
   const sleep = (ms: number) =>
@@ -137,6 +143,9 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       'pdm.sqlite',
       'pdm.sqlite-wal',
       'pdm.sqlite-shm',
+      'notifier.sqlite',
+      'notifier.sqlite-wal',
+      'notifier.sqlite-shm',
       'training.csv',
       'models',
       'predictions',
@@ -249,6 +258,15 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         to: { file: join(paths.logs, 'monitor.log') },
       }),
     });
+    // The console receiver, and Telegram too when TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set. The fleet
+    // fails within minutes, so groups wait seconds rather than Alertmanager's defaults.
+    notifier = start('notifier', ['--console'], {
+      MQTT_CLIENT_ID: 'demo-notifier',
+      NOTIFIER_DB_PATH: paths.notifier,
+      GROUP_WAIT_S: '5',
+      GROUP_INTERVAL_S: '20',
+    });
+    await notifier.waitFor(/notifier running/);
     const fleet = start(
       'production-simulator',
       [
@@ -321,6 +339,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
           summary.alarms = monitor.alarms;
           await monitor.close();
         }
+        if (notifier) summary.notifications = notificationsOf(notifier).length;
         await Promise.all([...programs].reverse().map((p) => p.stop()));
         await broker?.close();
       }
@@ -333,6 +352,11 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       for (const p of programs) void p.stop();
     },
   };
+}
+
+/** What the notifier's console receiver wrote, oldest first: one text per message. */
+function notificationsOf(notifier: Program): string[] {
+  return notifier.logs.filter((l) => l.msg === 'notification').map((l) => String(l.text ?? ''));
 }
 
 function metricValue(text: string, name: string): number {
