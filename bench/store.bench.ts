@@ -56,8 +56,8 @@ function bytesByTable(path: string): Map<string, number> {
   }
 }
 
-const MB = 2 ** 20;
-const mb = (bytes: number) => `${formatNumber(bytes / MB, 1)} MB`;
+const MiB = 2 ** 20;
+const mb = (bytes: number) => `${formatNumber(bytes / MiB, 1)} MiB`;
 
 /**
  * A day at 1 Hz for PUMPS pumps interleaved in time, as acquisition stores a fleet: the rows of one pump

@@ -146,18 +146,34 @@ describe('what each user may publish', () => {
 });
 
 describe('what each user receives', () => {
-  it('delivers training and telemetry to acquisition through its shared subscriptions', async () => {
+  it("delivers training and telemetry to acquisition through its shared subscriptions, and inference's predictions and alerts", async () => {
     const acquisition = await as('acquisition');
     await acquisition.subscribeAsync(
-      [sharedFilter('acquisition', 'training'), sharedFilter('acquisition', 'telemetry')],
+      [
+        sharedFilter('acquisition', 'training'),
+        sharedFilter('acquisition', 'telemetry'),
+        topicFilter('predictions'),
+        topicFilter('alerts'),
+      ],
       { qos: 1 },
     );
-    const training = nextMessage(acquisition, topics.training(PUMP));
-    const telemetry = nextMessage(acquisition, topics.telemetry(PUMP));
+    const received = [
+      nextMessage(acquisition, topics.training(PUMP)),
+      nextMessage(acquisition, topics.telemetry(PUMP)),
+      nextMessage(acquisition, topics.predictions(PUMP)),
+      nextMessage(acquisition, topics.alerts(PUMP)),
+    ];
     await (await as('training-simulator')).publishAsync(topics.training(PUMP), 'training', { qos: 1 });
     await (await as('production-simulator')).publishAsync(topics.telemetry(PUMP), 'telemetry', { qos: 1 });
-    expect((await training).toString()).toBe('training');
-    expect((await telemetry).toString()).toBe('telemetry');
+    const inference = await as('inference');
+    await inference.publishAsync(topics.predictions(PUMP), 'prediction', { qos: 1 });
+    await inference.publishAsync(topics.alerts(PUMP), 'alert', { qos: 1 });
+    expect((await Promise.all(received)).map(String)).toEqual([
+      'training',
+      'telemetry',
+      'prediction',
+      'alert',
+    ]);
   });
 
   it('delivers telemetry and ground truth to inference', async () => {

@@ -1,8 +1,19 @@
-import { CHANNELS, type LabelledSample } from '@pdm/contract';
+import { type Alert, CHANNELS, type LabelledSample, type Prediction } from '@pdm/contract';
 import { parseLineProtocol } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { InfluxError } from './errors.ts';
-import { encodeSample, MEASUREMENT, num, REQUIRED_FIELDS, stringField } from './line-protocol.ts';
+import {
+  ALERT_KIND_TAG,
+  ALERT_MEASUREMENT,
+  encodeAlert,
+  encodePrediction,
+  encodeSample,
+  MEASUREMENT,
+  num,
+  PREDICTION_MEASUREMENT,
+  REQUIRED_FIELDS,
+  stringField,
+} from './line-protocol.ts';
 import { sample } from './round-trip.suite.ts';
 
 /** The point InfluxDB would store for these lines, read by the fake's strict parser. */
@@ -132,5 +143,95 @@ describe('float fields', () => {
       const x = i / 1000;
       expect(Number(num(x))).toBe(x);
     }
+  });
+});
+
+describe('encodePrediction and encodeAlert', () => {
+  const prediction: Prediction = {
+    pump_id: 'pump 7',
+    ts: 1_767_225_600_000,
+    seq: 42,
+    state: 'WARNING',
+    raw_state: 'FAULTY',
+    probabilities: { HEALTHY: 0.1, WARNING: 0.45, FAULTY: 0.45 },
+    vibration_rms: 4.713,
+    iso_zone: 'C',
+    model_version: '2026-11-26T11:15:40.522Z#3f1c0d2e',
+    latency_ms: 3.41,
+  };
+  const alert: Alert = {
+    pump_id: 'pump-7',
+    ts: 1_767_225_731_000,
+    seq: 131,
+    kind: 'alarm',
+    state: 'FAULTY',
+    previous_state: 'WARNING',
+    model_version: 'v "quoted" \\ back',
+    evidence: {
+      raw_states: ['WARNING', 'FAULTY'],
+      probabilities: { FAULTY: 0.62, WARNING: 0.38 },
+      vibration_rms: 5.93,
+      iso_zone: 'C',
+      temperature: 71.2,
+    },
+  };
+
+  it('writes a prediction as a point of pump_prediction: pump_id the only tag, a float per known class', () => {
+    expect(parsed(encodePrediction(prediction))).toEqual([
+      {
+        measurement: PREDICTION_MEASUREMENT,
+        tags: { pump_id: 'pump 7' },
+        fields: {
+          state: 'WARNING',
+          raw_state: 'FAULTY',
+          p_healthy: 0.1,
+          p_warning: 0.45,
+          p_faulty: 0.45,
+          vibration_rms: 4.713,
+          iso_zone: 'C',
+          model_version: '2026-11-26T11:15:40.522Z#3f1c0d2e',
+          latency_ms: 3.41,
+          seq: 42n,
+        },
+        time: 1_767_225_600_000n * 1_000_000n,
+      },
+    ]);
+  });
+
+  it('writes an alert as a point of pump_alert tagged with pump_id and kind, the evidence as a JSON string', () => {
+    const [point] = parsed(encodeAlert(alert));
+    expect(point).toEqual({
+      measurement: ALERT_MEASUREMENT,
+      tags: { pump_id: 'pump-7', [ALERT_KIND_TAG]: 'alarm' },
+      fields: {
+        state: 'FAULTY',
+        previous_state: 'WARNING',
+        model_version: alert.model_version,
+        evidence: JSON.stringify(alert.evidence),
+        seq: 131n,
+      },
+      time: 1_767_225_731_000n * 1_000_000n,
+    });
+    expect(JSON.parse(point?.fields.evidence as string)).toEqual(alert.evidence);
+    // an alarm and a recovery at the same time are two series, so neither overwrites the other
+    const recovered = parsed(encodeAlert({ ...alert, kind: 'recovered' }))[0];
+    expect(recovered?.tags).toEqual({ pump_id: 'pump-7', kind: 'recovered' });
+  });
+
+  it('refuses a number line protocol cannot carry, naming it', () => {
+    const refuse = (encode: () => string) => {
+      try {
+        encode();
+      } catch (err) {
+        expect(err).toBeInstanceOf(InfluxError);
+        return (err as InfluxError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refuse(() => encodePrediction({ ...prediction, latency_ms: Number.NaN }))).toMatch(/non-finite/);
+    expect(
+      refuse(() => encodePrediction({ ...prediction, probabilities: { HEALTHY: Number.POSITIVE_INFINITY } })),
+    ).toMatch(/HEALTHY/);
+    expect(refuse(() => encodeAlert({ ...alert, seq: 1.5 }))).toMatch(/seq is 1.5/);
   });
 });

@@ -1,8 +1,25 @@
-/** How a stored sample becomes an InfluxDB point: measurement, tags, fields and timestamp, all here. */
-import { CHANNELS, type LabelledSample } from '@pdm/contract';
+/**
+ * How a stored sample, prediction or alert becomes an InfluxDB point: measurements, tags, fields and
+ * timestamps, all here. Readers (the export, the dashboard, Grafana) take the names from these constants.
+ */
+import {
+  type Alert,
+  CHANNELS,
+  type LabelledSample,
+  PROBABILITY_FIELDS,
+  type Prediction,
+  PUMP_STATES,
+} from '@pdm/contract';
 import { InfluxError } from './errors.ts';
 
+/** Telemetry and training samples. */
 export const MEASUREMENT = 'pump_telemetry';
+/** Inference's predictions, one point per pump and device time. */
+export const PREDICTION_MEASUREMENT = 'pump_prediction';
+/** Inference's alerts, one point per pump, device time and kind. */
+export const ALERT_MEASUREMENT = 'pump_alert';
+/** The alert's second tag: an alarm and a recovery at the same time are two points, not one. */
+export const ALERT_KIND_TAG = 'kind';
 
 /**
  * The only tag. InfluxDB identifies a point by measurement + tag set + time, and the outbox identifies a
@@ -48,6 +65,60 @@ export function encodeSample(s: LabelledSample): string {
   if (s.state != null) line += `,state=${stringField(s.state)}`;
   if (s.failure_mode != null) line += `,failure_mode=${stringField(s.failure_mode)}`;
   return `${line} ${s.ts}`;
+}
+
+/**
+ * A prediction as one point of PREDICTION_MEASUREMENT, tagged with pump_id only, as samples are (a
+ * redelivery overwrites itself; states are fields, so a pump's predictions stay one series). Fields:
+ * state, raw_state, iso_zone, model_version (strings), a float per known class probability named by
+ * PROBABILITY_FIELDS, vibration_rms, latency_ms, seq (integer). Throws InfluxError 'invalid_sample' for a
+ * number line protocol cannot carry.
+ */
+export function encodePrediction(p: Prediction): string {
+  if (!(Number.isFinite(p.vibration_rms) && Number.isFinite(p.latency_ms))) {
+    throw new InfluxError('invalid_sample', `prediction of ${p.pump_id} at ${p.ts} has a non-finite number`);
+  }
+  checkKey(p.seq, p.ts);
+  let line =
+    `${PREDICTION_MEASUREMENT},${TAG}=${escapeTagValue(p.pump_id)} ` +
+    `state=${stringField(p.state)},raw_state=${stringField(p.raw_state)}`;
+  for (const state of PUMP_STATES) {
+    const probability = p.probabilities[state];
+    if (probability === undefined) continue;
+    if (!Number.isFinite(probability)) {
+      throw new InfluxError(
+        'invalid_sample',
+        `probability of ${state} is ${probability}, not a finite number`,
+      );
+    }
+    line += `,${PROBABILITY_FIELDS[state]}=${num(probability)}`;
+  }
+  return (
+    `${line},vibration_rms=${num(p.vibration_rms)},iso_zone=${stringField(p.iso_zone)}` +
+    `,model_version=${stringField(p.model_version)},latency_ms=${num(p.latency_ms)},seq=${p.seq}i ${p.ts}`
+  );
+}
+
+/**
+ * An alert as one point of ALERT_MEASUREMENT, tagged with pump_id and kind (the store keys an alert by
+ * pump, time and kind). Fields: state, previous_state, model_version, evidence (compact JSON), all
+ * strings, and seq (integer).
+ */
+export function encodeAlert(a: Alert): string {
+  checkKey(a.seq, a.ts);
+  // Tags in key order, as InfluxDB prefers them: kind, then pump_id.
+  return (
+    `${ALERT_MEASUREMENT},${ALERT_KIND_TAG}=${escapeTagValue(a.kind)},${TAG}=${escapeTagValue(a.pump_id)} ` +
+    `state=${stringField(a.state)},previous_state=${stringField(a.previous_state)}` +
+    `,model_version=${stringField(a.model_version)},evidence=${stringField(JSON.stringify(a.evidence))}` +
+    `,seq=${a.seq}i ${a.ts}`
+  );
+}
+
+function checkKey(seq: number, ts: number): void {
+  if (!Number.isSafeInteger(seq))
+    throw new InfluxError('invalid_sample', `seq is ${seq}, not a safe integer`);
+  if (!Number.isSafeInteger(ts)) throw new InfluxError('invalid_sample', `ts is ${ts}, not a safe integer`);
 }
 
 const THOUSANDTHS = ['', '00', '0', ''];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { alertSchema, predictionSchema } from '@pdm/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SampleStore, StoreError } from './index.ts';
-import { alert, MODEL, prediction, T0, telemetry } from './testing/records.ts';
+import { alert, MODEL, prediction, recovery, T0, telemetry } from './testing/records.ts';
 
 const dirs: string[] = [];
 function openStore(): SampleStore {
@@ -84,6 +84,9 @@ describe('predictions and alerts in the SQLite store', () => {
       ],
     });
     expect(again.predictions).toEqual({ inserted: 1, duplicates: 2 });
+    expect(store.countPredictions()).toBe(3);
+    expect(store.countPredictions('p')).toBe(3);
+    expect(store.countPredictions('other')).toBe(0);
     expect(store.lastPredictions('p', T0 + 1, 10)).toEqual([first]);
     store.close();
   });
@@ -91,7 +94,7 @@ describe('predictions and alerts in the SQLite store', () => {
   it('stores an alert per pump, time and kind: a redelivery once, an alarm and a recovery at one time both', () => {
     const store = openStore();
     const alarm = alert('p', T0);
-    const recovered = alert('p', T0, { kind: 'recovered', state: 'HEALTHY', previous_state: 'FAULTY' });
+    const recovered = recovery('p', T0);
     expect(store.write({ alerts: [{ alert: alarm }, { alert: recovered }] }).alerts).toEqual({
       inserted: 2,
       duplicates: 0,
@@ -103,6 +106,7 @@ describe('predictions and alerts in the SQLite store', () => {
       duplicates: 2,
     });
     expect(store.alerts({ limit: 10 })).toEqual([recovered, alarm]);
+    expect(store.countAlerts()).toBe(2);
     store.close();
   });
 
@@ -160,7 +164,7 @@ describe('predictions and alerts in the SQLite store', () => {
     const store = openStore();
     const alerts = [
       alert('a', T0),
-      alert('a', T0 + 10 * S, { kind: 'recovered', state: 'HEALTHY', previous_state: 'FAULTY' }),
+      recovery('a', T0 + 10 * S),
       alert('b', T0 + 5 * S),
       alert('b', T0 + 20 * S, { state: 'BROKEN', previous_state: 'FAULTY' }),
     ];
@@ -183,11 +187,7 @@ describe('predictions and alerts in the SQLite store', () => {
     store.write({
       alerts: [
         alert('recovered-pump', T0),
-        alert('recovered-pump', T0 + 9 * S, {
-          kind: 'recovered',
-          state: 'HEALTHY',
-          previous_state: 'FAULTY',
-        }),
+        recovery('recovered-pump', T0 + 9 * S),
         alert('escalated', T0 + S),
         alert('escalated', T0 + 3 * S, { state: 'BROKEN', previous_state: 'FAULTY' }),
         alert('alarmed', T0 + 2 * S),

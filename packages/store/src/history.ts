@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
 import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
 import { V2_TABLES } from './schema.ts';
+import { Statements } from './statements.ts';
 
 export interface AlertFilter {
   readonly pumpId?: string | undefined;
@@ -71,10 +72,17 @@ const OPEN_ALARMS = `${distinctPumps('alerts')}
 export class HistoryReads {
   readonly #db: Database.Database;
   #hasV2 = false;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements: Statements;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#statements = new Statements(db);
+  }
+
+  count(table: 'predictions' | 'alerts', pumpId?: string): number {
+    if (!this.#predictionTables()) return 0;
+    if (pumpId === undefined) return this.#statement(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return this.#statement(`SELECT count(*) FROM ${table} WHERE pump_id = ?`).pluck().get(pumpId) as number;
   }
 
   latestPredictions(): Prediction[] {
@@ -178,12 +186,7 @@ export class HistoryReads {
   }
 
   #statement(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#statements.get(sql);
   }
 
   /** A cached statement that returns rows as arrays (about twice as fast to build as objects). */

@@ -7,6 +7,7 @@ import type { Alert, LabelledSample, Prediction } from '@pdm/contract';
 import type Database from 'better-sqlite3';
 import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
 import { SAMPLE_COLUMNS } from './schema.ts';
+import { Statements } from './statements.ts';
 
 export const OUTBOX_TABLES = ['samples', 'predictions', 'alerts'] as const;
 export type OutboxTable = (typeof OUTBOX_TABLES)[number];
@@ -51,12 +52,13 @@ const DECODE: Readonly<Record<OutboxTable, (values: unknown[]) => OutboxRow>> = 
 
 export class Outbox {
   readonly #db: Database.Database;
-  readonly #lines = new Map<OutboxTable, Database.Statement>();
+  readonly #statements: Statements;
   readonly #cursorOf: Database.Statement;
   readonly #setCursor: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#statements = new Statements(db);
     this.#cursorOf = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.#setCursor = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -72,19 +74,15 @@ export class Outbox {
   }
 
   backlog(table: OutboxTable): number {
-    const max = this.#db.prepare(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck().get() as number;
+    const max = this.#statements.get(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck().get() as number;
     return Math.max(0, max - this.cursor(table));
   }
 
   nextBatch(table: OutboxTable, limit: number, afterId: number): OutboxBatch | undefined {
-    let statement = this.#lines.get(table);
-    if (!statement) {
-      statement = this.#db
-        .prepare(`SELECT id, outbox_line FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`)
-        .raw(true);
-      this.#lines.set(table, statement);
-    }
-    const found = statement.all(afterId, limit) as [number, string | null][];
+    const found = this.#statements
+      .get(`SELECT id, outbox_line FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`)
+      .raw(true)
+      .all(afterId, limit) as [number, string | null][];
     const last = found.at(-1);
     if (!last) return undefined;
     const missing = found.filter(([, line]) => line === null).map(([id]) => id);
@@ -100,8 +98,8 @@ export class Outbox {
    * stays, so that a table never empties: SQLite would give the next row id 1 again, below the cursor.
    */
   pruneForwarded(table: OutboxTable, beforeMs: number): number {
-    return this.#db
-      .prepare(`DELETE FROM ${table} WHERE id < ? AND received_at < ?`)
+    return this.#statements
+      .get(`DELETE FROM ${table} WHERE id < ? AND received_at < ?`)
       .run(this.cursor(table), beforeMs).changes;
   }
 

@@ -160,6 +160,16 @@ export class SampleStore {
     ).map((d) => ({ ...d, payload: Buffer.from(d.payload) }));
   }
 
+  /** Stored predictions (of one pump); 0 on a version-1 file. A full count: for tests and tools. */
+  countPredictions(pumpId?: string): number {
+    return this.#history.count('predictions', pumpId);
+  }
+
+  /** Stored alerts (of one pump); 0 on a version-1 file. A full count: for tests and tools. */
+  countAlerts(pumpId?: string): number {
+    return this.#history.count('alerts', pumpId);
+  }
+
   // The dashboard's reads. On a version-1 file (no predictions or alerts yet) they answer empty. An
   // iterator holds the connection until it is finished or returned: read it to the end before the next
   // call on this store.
@@ -240,11 +250,15 @@ export class SampleStore {
     })();
   }
 
-  /** Deletes forwarded rows of every outbox table received before `beforeMs`; InfluxDB holds them now. */
-  pruneForwarded(beforeMs: number): number {
+  /**
+   * Deletes forwarded rows received before `beforeMs`, of one outbox table or of all; InfluxDB holds
+   * them now.
+   */
+  pruneForwarded(beforeMs: number, table?: OutboxTable): number {
     const outbox = this.#outboxTables();
+    const tables: readonly OutboxTable[] = table ? [table] : OUTBOX_TABLES;
     return this.#db.transaction(() =>
-      OUTBOX_TABLES.reduce((sum, t) => sum + outbox.pruneForwarded(t, beforeMs), 0),
+      tables.reduce((sum, t) => sum + outbox.pruneForwarded(t, beforeMs), 0),
     )();
   }
 

@@ -48,7 +48,7 @@ export async function benchForwarder(): Promise<ForwarderBenchResult> {
     const forwarder = new Forwarder(
       store,
       createInfluxWriter({ ...fake.target, timeoutMs: 30_000 }),
-      { batchLines: 5000, concurrency: 2, retainMs: 3_600_000 },
+      { table: 'samples', batchLines: 5000, concurrency: 2, retainMs: 3_600_000 },
       { forwarded: registry.counter('f', 'f'), errors: registry.counter('e', 'e', ['kind']) },
       pino({ level: 'silent' }),
     );

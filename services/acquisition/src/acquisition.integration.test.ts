@@ -6,30 +6,16 @@ import { SampleStore } from '@pdm/store';
 import {
   badInputCorpus,
   type FakeInflux,
-  type Mosquitto,
   type RunningService,
   startFakeInflux,
   startMosquitto,
   startService,
 } from '@pdm/testkit';
 import mqtt from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { storePath, trainingRun, waitForRows } from './testing/acquisition-run.ts';
+import { describe, expect, it } from 'vitest';
+import { brokerForFile, metricsOf, storePath, trainingRun, waitForRows } from './testing/acquisition-run.ts';
 
-let broker: Mosquitto;
-const running: RunningService[] = [];
-beforeAll(async () => {
-  broker = await startMosquitto();
-});
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    s.signal('SIGKILL');
-    await s.exited;
-  }
-});
-afterAll(async () => {
-  await broker?.stop();
-});
+const broker = brokerForFile();
 
 function acquisition(args: string[], env: Record<string, string>, cwd?: string): RunningService {
   const service = startService(
@@ -38,14 +24,7 @@ function acquisition(args: string[], env: Record<string, string>, cwd?: string):
     { MQTT_URL: broker.url, ...env },
     cwd ? { cwd } : {},
   );
-  running.push(service);
-  return service;
-}
-
-async function metricsOf(service: RunningService): Promise<string> {
-  const line = await service.waitForLine(/serving \/healthz and \/metrics/);
-  const port = (JSON.parse(line) as { port: number }).port;
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return broker.track(service);
 }
 
 function storedKeys(path: string): string[] {
@@ -326,7 +305,7 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
         const env = { MQTT_URL: url, MQTT_CLIENT_ID: `acq-${label}`, MQTT_SHARE_GROUP: label };
         // Register the persistent sessions, then go away.
         const first = startService('acquisition', ['--http-port', '0', '--lanes', '2'], env, { cwd });
-        running.push(first);
+        broker.track(first);
         await first.waitForLine(/"subscribed"/);
         first.signal('SIGTERM');
         expect(await first.exited).toBe(0);
@@ -342,7 +321,7 @@ describe('acquisition against a real Mosquitto and a real SQLite file', () => {
         const published = (sim.logs().find((l) => l.msg === 'training run complete') as { samples: number })
           .samples;
         const second = startService('acquisition', ['--http-port', '0', '--lanes', '2'], env, { cwd });
-        running.push(second);
+        broker.track(second);
         await second.waitForLine(/connected to MQTT broker/);
         // Give the broker time to hand over whatever it kept.
         let stored = 0;

@@ -1,15 +1,22 @@
 /** Wires intake, group commit, store, forwarder and the ops endpoints; returns start/stop. */
 
 import {
+  type Alert,
+  alertSchema,
   clipTopic,
+  type Expectations,
   INVALID_REASONS,
+  type LabelledSample,
+  type Prediction,
+  predictionSchema,
   sharedFilter,
+  type TopicKind,
   telemetrySchema,
   topicFilter,
   trainingSampleSchema,
   validateMessage,
 } from '@pdm/contract';
-import { createInfluxWriter, encodeSample } from '@pdm/influx';
+import { createInfluxWriter, encodeAlert, encodePrediction, encodeSample } from '@pdm/influx';
 import {
   type Logger,
   MetricsRegistry,
@@ -25,15 +32,18 @@ import {
   DEAD_LETTER_PAYLOAD_BYTES,
   type DeadLetter,
   type Durability,
+  OUTBOX_TABLES,
   SampleStore,
 } from '@pdm/store';
 import { GroupCommitter } from './committer.ts';
 import { Forwarder } from './forwarder.ts';
 import { type Intake, openIntake } from './intake.ts';
+import { DEFAULT_RETENTION_STEPS, Retention } from './retention.ts';
 
 const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
 /** Constant label sets, made once rather than per message. */
-const RECEIVED_KINDS = ['training', 'telemetry', 'invalid'] as const;
+const RECEIVED_KINDS = ['training', 'telemetry', 'predictions', 'alerts', 'invalid'] as const;
+type StoredKind = Exclude<(typeof RECEIVED_KINDS)[number], 'invalid'>;
 const RECEIVED_LABELS = Object.fromEntries(
   RECEIVED_KINDS.map((kind) => [kind, Object.freeze({ kind })]),
 ) as Record<(typeof RECEIVED_KINDS)[number], Readonly<{ kind: string }>>;
@@ -50,6 +60,10 @@ export interface AcquisitionSettings {
   readonly shareGroup: string;
   readonly lanes: number;
   readonly storeTelemetry: boolean;
+  /** also store inference's predictions and alerts */
+  readonly storePredictions: boolean;
+  /** SQLite mode: production rows older than this are deleted; 0 keeps everything */
+  readonly retainMs: number;
   readonly sqlitePath: string;
   readonly durability: Durability;
   readonly maxBatch: number;
@@ -77,6 +91,23 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   const duplicates = registry.counter(
     'pdm_acquisition_duplicates_total',
     'redelivered samples already stored',
+  );
+  const predictionsStored = registry.counter(
+    'pdm_acquisition_predictions_stored_total',
+    'predictions stored (new)',
+  );
+  const predictionDuplicates = registry.counter(
+    'pdm_acquisition_predictions_duplicates_total',
+    'predictions whose pump and time were stored already (redelivered, or predicted again): not stored',
+  );
+  const alertsStored = registry.counter('pdm_acquisition_alerts_stored_total', 'alerts stored (new)');
+  const alertDuplicates = registry.counter(
+    'pdm_acquisition_alerts_duplicates_total',
+    'alerts whose pump, time and kind were stored already: not stored',
+  );
+  const pruned = registry.counter(
+    'pdm_acquisition_retention_deleted_total',
+    'production rows deleted because they were older than RETAIN_DAYS',
   );
   const conflicts = registry.counter(
     'pdm_acquisition_conflicts_total',
@@ -110,9 +141,13 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   const store = SampleStore.open(settings.sqlitePath, { durability: settings.durability });
   const influx = settings.influx;
   const backlog = () => (influx ? store.outboxBacklog() : 0);
-  registry.gauge('pdm_acquisition_backlog_rows', 'samples waiting to be forwarded to InfluxDB', {
-    collect: (g) => g.set(backlog()),
-  });
+  registry.gauge(
+    'pdm_acquisition_backlog_rows',
+    'rows (samples, predictions, alerts) waiting to be forwarded to InfluxDB',
+    {
+      collect: (g) => g.set(backlog()),
+    },
+  );
   registry.gauge('pdm_acquisition_backlog_ratio', 'backlog as a share of OUTBOX_MAX_ROWS', {
     collect: (g) => g.set(influx ? backlog() / influx.outboxMaxRows : 0),
   });
@@ -137,10 +172,14 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     {
       writeLatency,
       batchSize,
-      onCommit: (_samples, result) => {
+      onCommit: (result) => {
         commits.inc();
         stored.inc(result.samples.inserted);
         duplicates.inc(result.samples.duplicates);
+        predictionsStored.inc(result.predictions.inserted);
+        predictionDuplicates.inc(result.predictions.duplicates);
+        alertsStored.inc(result.alerts.inserted);
+        alertDuplicates.inc(result.alerts.duplicates);
         for (const { kind, sample, detail } of result.samples.conflicts) {
           conflicts.inc(CONFLICT_LABELS[kind]);
           rateLimited.warn(
@@ -153,27 +192,47 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     },
     logger.child({ component: 'store' }),
   );
-  const forwarder = influx
-    ? new Forwarder(
-        store,
-        createInfluxWriter({
-          url: influx.url,
-          token: influx.token,
-          org: influx.org,
-          bucket: influx.bucket,
-          timeoutMs: 30_000,
-        }),
-        { batchLines: 5000, concurrency: 2, retainMs: influx.retainMs },
-        { forwarded, errors: forwardErrors },
-        logger.child({ component: 'forwarder' }),
-      )
-    : undefined;
+  // One forwarder per outbox table: each its own cursor and backoff, all through one writer.
+  const writer =
+    influx &&
+    createInfluxWriter({
+      url: influx.url,
+      token: influx.token,
+      org: influx.org,
+      bucket: influx.bucket,
+      timeoutMs: 30_000,
+    });
+  const forwarders =
+    influx && writer
+      ? OUTBOX_TABLES.map(
+          (table) =>
+            new Forwarder(
+              store,
+              writer,
+              { table, batchLines: 5000, concurrency: 2, retainMs: influx.retainMs },
+              { forwarded, errors: forwardErrors },
+              logger.child({ component: 'forwarder', table }),
+            ),
+        )
+      : [];
+  // RETAIN_DAYS is SQLite mode's: with InfluxDB the bucket's retention applies, and the outbox its own.
+  const retention =
+    !influx && settings.retainMs > 0
+      ? new Retention(
+          store,
+          { retainMs: settings.retainMs, ...DEFAULT_RETENTION_STEPS },
+          pruned,
+          logger.child({ component: 'retention' }),
+        )
+      : undefined;
 
   const rateLimited = new RateLimitedLog(logger.child({ component: 'validation' }));
-  const expectations = settings.storeTelemetry
-    ? { training: trainingSampleSchema, telemetry: telemetrySchema }
-    : { training: trainingSampleSchema };
-  const filters = (Object.keys(expectations) as ('training' | 'telemetry')[]).map((kind) =>
+  const expectations: Expectations<{ pump_id: string }> = {
+    training: trainingSampleSchema,
+    ...(settings.storeTelemetry ? { telemetry: telemetrySchema } : {}),
+    ...(settings.storePredictions ? { predictions: predictionSchema, alerts: alertSchema } : {}),
+  };
+  const filters = (Object.keys(expectations) as TopicKind[]).map((kind) =>
     settings.shareGroup === 'none' ? topicFilter(kind) : sharedFilter(settings.shareGroup, kind),
   );
 
@@ -193,22 +252,40 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     return committer.addDeadLetter(letter);
   };
 
+  /** In InfluxDB mode a record's line is encoded once, on arrival, so the forwarder only reads it back. */
+  const lineOf = <T>(encode: (record: T) => string, record: T): string | undefined | Error => {
+    if (!influx) return undefined;
+    try {
+      return encode(record);
+    } catch (err) {
+      return err as Error;
+    }
+  };
+
   const onMessage = (topic: string, payload: Buffer): Promise<void> => {
     const verdict = validateMessage(topic, payload, expectations);
-    received.inc(RECEIVED_LABELS[verdict.ok ? (verdict.kind as 'training' | 'telemetry') : 'invalid']);
-    if (verdict.ok) {
-      const source = verdict.kind as 'training' | 'telemetry';
-      // In InfluxDB mode the line is encoded once, now, so the forwarder only reads it back.
-      if (!influx) return committer.addSample({ sample: verdict.message, source, topic, payload });
-      let outboxLine: string;
-      try {
-        outboxLine = encodeSample(verdict.message);
-      } catch (err) {
-        return reject(topic, payload, 'unencodable', (err as Error).message);
-      }
-      return committer.addSample({ sample: verdict.message, source, outboxLine, topic, payload });
+    if (!verdict.ok) {
+      received.inc(RECEIVED_LABELS.invalid);
+      return reject(topic, payload, verdict.reason, verdict.detail);
     }
-    return reject(topic, payload, verdict.reason, verdict.detail);
+    const kind = verdict.kind as StoredKind;
+    received.inc(RECEIVED_LABELS[kind]);
+    if (kind === 'predictions') {
+      const prediction = verdict.message as Prediction;
+      const outboxLine = lineOf(encodePrediction, prediction);
+      if (outboxLine instanceof Error) return reject(topic, payload, 'unencodable', outboxLine.message);
+      return committer.addPrediction({ prediction, outboxLine });
+    }
+    if (kind === 'alerts') {
+      const alert = verdict.message as Alert;
+      const outboxLine = lineOf(encodeAlert, alert);
+      if (outboxLine instanceof Error) return reject(topic, payload, 'unencodable', outboxLine.message);
+      return committer.addAlert({ alert, outboxLine });
+    }
+    const sample = verdict.message as LabelledSample;
+    const outboxLine = lineOf(encodeSample, sample);
+    if (outboxLine instanceof Error) return reject(topic, payload, 'unencodable', outboxLine.message);
+    return committer.addSample({ sample, source: kind, outboxLine, topic, payload });
   };
 
   let intake: Intake | undefined;
@@ -236,16 +313,25 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
               subscription: subscription ?? 'ok',
               store: storeError ?? 'ok',
               intake: committer.paused ? 'paused: InfluxDB backlog full' : 'running',
-              ...(influx ? { influxdb: forwarder?.problem ?? 'ok', backlog: backlog() } : {}),
+              ...(influx
+                ? { influxdb: forwarders.find((f) => f.problem)?.problem ?? 'ok', backlog: backlog() }
+                : {}),
             },
           };
         },
       });
       logger.info(
-        { store: settings.sqlitePath, influxdb: influx?.url ?? 'off', filters, lanes: settings.lanes },
+        {
+          store: settings.sqlitePath,
+          influxdb: influx?.url ?? 'off',
+          retainDays: influx ? undefined : settings.retainMs / 86_400_000 || 'forever',
+          filters,
+          lanes: settings.lanes,
+        },
         'acquisition starting',
       );
-      forwarder?.start();
+      for (const f of forwarders) f.start();
+      retention?.start();
       intake = openIntake({
         lanes: settings.lanes,
         mqtt: settings.mqtt,
@@ -264,7 +350,8 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
           // Committing sends the PUBACKs of what is pending: the broker need not redeliver it.
           ['commit pending messages', () => committer.flush()],
           ['close MQTT lanes', () => intake?.close()],
-          ['stop forwarder', () => forwarder?.stop()],
+          ['stop retention', () => retention?.stop()],
+          ['stop forwarders', () => Promise.all(forwarders.map((f) => f.stop()))],
           ['close store', () => store.close()],
           ['close HTTP server', () => ops?.close()],
         ]);

@@ -6,10 +6,10 @@
  */
 
 import type { Histogram, Logger } from '@pdm/service-kit';
-import type { DeadLetter, NewSample, SampleStore, WriteResult } from '@pdm/store';
+import type { DeadLetter, NewAlert, NewPrediction, NewSample, SampleStore, WriteResult } from '@pdm/store';
 
 export interface CommitterMetrics {
-  readonly onCommit: (samples: number, result: WriteResult, deadLetters: number, ms: number) => void;
+  readonly onCommit: (result: WriteResult, ms: number) => void;
   readonly writeLatency: Histogram;
   readonly batchSize: Histogram;
 }
@@ -25,6 +25,8 @@ const RETRY_MAX_MS = 5000;
 
 export class GroupCommitter {
   #samples: NewSample[] = [];
+  #predictions: NewPrediction[] = [];
+  #alerts: NewAlert[] = [];
   #deadLetters: DeadLetter[] = [];
   #waiters: Array<() => void> = [];
   #scheduled = false;
@@ -58,6 +60,18 @@ export class GroupCommitter {
     return this.#enqueue();
   }
 
+  /** Resolves once the prediction is on disk (or a copy of it was already there). */
+  addPrediction(prediction: NewPrediction): Promise<void> {
+    this.#predictions.push(prediction);
+    return this.#enqueue();
+  }
+
+  /** Resolves once the alert is on disk (or a copy of it was already there). */
+  addAlert(alert: NewAlert): Promise<void> {
+    this.#alerts.push(alert);
+    return this.#enqueue();
+  }
+
   /** Resolves once the dead letter is on disk. */
   addDeadLetter(letter: DeadLetter): Promise<void> {
     this.#deadLetters.push(letter);
@@ -77,9 +91,13 @@ export class GroupCommitter {
     return new Promise<void>((resolve) => {
       this.#waiters.push(resolve);
       // A full batch goes now; otherwise wait for the lanes whose messages arrive in this turn.
-      if (this.#samples.length + this.#deadLetters.length >= this.#options.maxBatch) this.#commit();
+      if (this.#pendingRecords() >= this.#options.maxBatch) this.#commit();
       else this.#schedule(0);
     });
+  }
+
+  #pendingRecords(): number {
+    return this.#samples.length + this.#predictions.length + this.#alerts.length + this.#deadLetters.length;
   }
 
   #schedule(delayMs: number): void {
@@ -104,20 +122,28 @@ export class GroupCommitter {
     }
     if (this.#paused) this.#logger.warn('backlog below its bound again: intake resumed');
     this.#paused = false;
-    const samples = this.#samples;
-    const deadLetters = this.#deadLetters;
+    const batch = {
+      samples: this.#samples,
+      predictions: this.#predictions,
+      alerts: this.#alerts,
+      deadLetters: this.#deadLetters,
+    };
     const waiters = this.#waiters;
     this.#committing = true;
     const started = performance.now();
     try {
-      const result = this.#store.write({ samples, deadLetters });
+      const result = this.#store.write(batch);
       this.#samples = [];
+      this.#predictions = [];
+      this.#alerts = [];
       this.#deadLetters = [];
       this.#waiters = [];
       const ms = performance.now() - started;
       this.#metrics.writeLatency.observe(ms);
-      this.#metrics.batchSize.observe(samples.length + deadLetters.length);
-      this.#metrics.onCommit(samples.length, result, deadLetters.length, ms);
+      this.#metrics.batchSize.observe(
+        batch.samples.length + batch.predictions.length + batch.alerts.length + batch.deadLetters.length,
+      );
+      this.#metrics.onCommit(result, ms);
       if (this.#failing) this.#logger.info('store writable again');
       this.#failing = undefined;
       for (const resolve of waiters) resolve();

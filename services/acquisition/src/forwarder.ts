@@ -1,17 +1,27 @@
 /**
- * Drains the SQLite outbox into InfluxDB in batches, marking rows forwarded only after a 2xx. While
- * InfluxDB is down, slow or throttling, it backs off and the backlog waits on disk; a batch the server
- * refuses as bad data goes to the dead letters with the server's message.
+ * Drains one table of the SQLite outbox into InfluxDB in batches, marking rows forwarded only after a
+ * 2xx. While InfluxDB is down, slow or throttling, it backs off and the backlog waits on disk; a batch
+ * the server refuses as bad data goes to the dead letters with the server's message. Acquisition runs
+ * one per outbox table (samples, predictions, alerts), each with its own cursor and backoff, so a burst
+ * of telemetry never holds up the alerts.
  */
-import { encodeSample, InfluxError, type InfluxWriter, type WriteOutcome } from '@pdm/influx';
+import {
+  encodeAlert,
+  encodePrediction,
+  encodeSample,
+  InfluxError,
+  type InfluxWriter,
+  type WriteOutcome,
+} from '@pdm/influx';
 import type { Counter, Logger } from '@pdm/service-kit';
-import type { DeadLetter, OutboxBatch, SampleStore } from '@pdm/store';
+import type { DeadLetter, OutboxBatch, OutboxRow, OutboxTable, SampleStore } from '@pdm/store';
 
 export interface ForwarderOptions {
+  readonly table: OutboxTable;
   readonly batchLines: number;
   /** batches in flight at once */
   readonly concurrency: number;
-  /** forwarded samples older than this are pruned from the SQLite file */
+  /** forwarded rows older than this are pruned from the SQLite file */
   readonly retainMs: number;
 }
 
@@ -70,6 +80,7 @@ export class Forwarder {
     let backoff = BACKOFF_MIN_MS;
     let batchLines = this.#options.batchLines;
     let lastPrune = 0;
+    const table = this.#options.table;
     // Several batches in flight, answered in order: reading and encoding the next batches overlaps
     // with InfluxDB parsing the earlier ones. The cursor only ever moves past a batch whose every
     // predecessor was accepted, so a failure resends from there (a rewrite is harmless).
@@ -81,15 +92,15 @@ export class Forwarder {
     while (!this.#stopped) {
       if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
         lastPrune = Date.now();
-        const pruned = this.#store.pruneForwarded(Date.now() - this.#options.retainMs);
-        if (pruned > 0) this.#logger.info({ pruned }, 'pruned forwarded samples from the outbox');
+        const pruned = this.#store.pruneForwarded(Date.now() - this.#options.retainMs, table);
+        if (pruned > 0) this.#logger.info({ pruned }, 'pruned forwarded rows from the outbox');
       }
       while (inFlight.length < this.#options.concurrency) {
         const after = inFlight.at(-1)?.batch.lastId;
         const next =
           after === undefined
-            ? this.#store.nextOutboxBatch('samples', batchLines)
-            : this.#store.nextOutboxBatch('samples', batchLines, after);
+            ? this.#store.nextOutboxBatch(table, batchLines)
+            : this.#store.nextOutboxBatch(table, batchLines, after);
         if (!next) break;
         const batch = encodeBatch(next);
         inFlight.push({ batch, outcome: this.#writer.write(batch.lines) });
@@ -102,7 +113,7 @@ export class Forwarder {
       const { batch } = head;
       const outcome = await head.outcome;
       if (outcome.kind === 'ok') {
-        this.#store.markForwarded('samples', batch.lastId, batch.unencodable);
+        this.#store.markForwarded(table, batch.lastId, batch.unencodable);
         this.#metrics.forwarded.inc(batch.lines.length);
         if (this.#lastProblem) this.#logger.info('InfluxDB accepts writes again');
         this.#lastProblem = undefined;
@@ -117,7 +128,7 @@ export class Forwarder {
           { status: outcome.status, message: outcome.message, rows: batch.lines.length },
           'InfluxDB rejected a batch; dead-lettered',
         );
-        this.#store.markForwarded('samples', batch.lastId, {
+        this.#store.markForwarded(table, batch.lastId, {
           origin: 'influxdb',
           topic: null,
           reason: `influxdb_${outcome.status}`,
@@ -171,9 +182,16 @@ interface EncodedBatch {
   readonly unencodable: DeadLetter | undefined;
 }
 
+/** Line protocol for a row stored without its line (before STORE=influxdb was set). */
+function encodeRow(row: Exclude<OutboxRow, { line: string }>): string {
+  if ('sample' in row) return encodeSample(row.sample);
+  if ('prediction' in row) return encodePrediction(row.prediction);
+  return encodeAlert(row.alert);
+}
+
 /**
- * The batch's lines: stored ones as they are, and line protocol for samples stored without one; a sample
- * that cannot be encoded becomes part of one dead letter.
+ * The batch's lines: stored ones as they are, and line protocol for rows stored without one; a row that
+ * cannot be encoded becomes part of one dead letter.
  */
 function encodeBatch(batch: OutboxBatch): EncodedBatch {
   const lines: string[] = [];
@@ -183,12 +201,11 @@ function encodeBatch(batch: OutboxBatch): EncodedBatch {
       lines.push(row.line);
       continue;
     }
-    if (!('sample' in row)) continue;
     try {
-      lines.push(encodeSample(row.sample));
+      lines.push(encodeRow(row));
     } catch (err) {
       if (!(err instanceof InfluxError)) throw err;
-      bad.push(`${JSON.stringify(row.sample)} ${err.message}`);
+      bad.push(`${JSON.stringify(Object.values(row)[0])} ${err.message}`);
     }
   }
   if (bad.length === 0) return { lastId: batch.lastId, lines, unencodable: undefined };

@@ -16,6 +16,8 @@ runService(
         shareGroup: config.shareGroup,
         lanes: config.lanes,
         storeTelemetry: config.storeTelemetry,
+        storePredictions: config.storePredictions,
+        retainMs: config.retainDays * 86_400_000,
         sqlitePath: resolve(config.sqlitePath),
         durability: config.durability,
         maxBatch: config.maxBatch,

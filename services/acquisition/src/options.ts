@@ -14,10 +14,12 @@ import { z } from 'zod';
 export const program = {
   name: 'acquisition',
   summary:
-    'Subscribes to pdm/v1/training/+ (and, with --store-telemetry, pdm/v1/telemetry/+) with QoS 1 on a\n' +
-    'persistent session, validates every message and stores it in SQLite, acknowledging it only once it is on\n' +
-    'disk. With STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
-    'Invalid messages are dead-lettered with their reason.',
+    "Subscribes to pdm/v1/training/+, pdm/v1/telemetry/+ (unless --no-store-telemetry), and inference's\n" +
+    'pdm/v1/predictions/+ and pdm/v1/alerts/+ (unless --no-store-predictions) with QoS 1 on a persistent\n' +
+    'session, validates every message and stores it in SQLite, acknowledging it only once it is on disk.\n' +
+    'With STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
+    'Invalid messages are dead-lettered with their reason. In SQLite mode production rows older than\n' +
+    '--retain-days are deleted in small steps; labelled training samples are kept.',
 };
 
 export const options = {
@@ -47,12 +49,27 @@ export const options = {
     help: 'full: fsync each commit, survives power loss; normal: survives kill -9, fsync at checkpoints',
   },
   storeTelemetry: {
-    schema: booleanOption(false),
+    schema: booleanOption(true),
     flag: 'store-telemetry',
     env: 'STORE_TELEMETRY',
     boolean: true,
     negatable: true,
-    help: 'also store raw production telemetry (pdm/v1/telemetry/+)',
+    help: 'store raw production telemetry (pdm/v1/telemetry/+) beside the labelled training samples',
+  },
+  storePredictions: {
+    schema: booleanOption(true),
+    flag: 'store-predictions',
+    env: 'STORE_PREDICTIONS',
+    boolean: true,
+    negatable: true,
+    help: "store inference's predictions and alerts (pdm/v1/predictions/+, pdm/v1/alerts/+)",
+  },
+  retainDays: {
+    schema: numberOption(30, { min: 0 }),
+    flag: 'retain-days',
+    env: 'RETAIN_DAYS',
+    placeholder: 'D',
+    help: "SQLite mode: days production rows (telemetry, predictions, alerts, dead letters) are kept; 0 keeps them forever. Labelled training samples are never deleted. With STORE=influxdb the bucket's retention applies instead",
   },
   shareGroup: {
     schema: z
@@ -84,14 +101,14 @@ export const options = {
     flag: 'outbox-max-rows',
     env: 'OUTBOX_MAX_ROWS',
     placeholder: 'N',
-    help: 'InfluxDB backlog bound: warnings from 50 %; when full, intake pauses (the broker queues) rather than drop',
+    help: 'InfluxDB backlog bound, samples, predictions and alerts together: warnings from 50 %; when full, intake pauses (the broker queues) rather than drop',
   },
   outboxRetainH: {
     schema: numberOption(24, { min: 0 }),
     flag: 'outbox-retain-h',
     env: 'OUTBOX_RETAIN_H',
     placeholder: 'H',
-    help: 'hours forwarded samples stay in the SQLite file before they are pruned',
+    help: 'hours forwarded rows stay in the SQLite file before they are pruned',
   },
   httpPort: {
     schema: intOption(9101, { min: 0, max: 65_535 }),

@@ -319,6 +319,10 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
           {
             MQTT_CLIENT_ID: 'demo-acquisition',
             MQTT_SHARE_GROUP: 'demo',
+            // The live fleet's telemetry, predictions and alerts too, whatever a .env says: the dashboard
+            // shows them.
+            STORE_TELEMETRY: 'true',
+            STORE_PREDICTIONS: 'true',
           },
         );
         const port = acquisition.waitFor(/serving \/healthz/).then((l) => l.port as number);

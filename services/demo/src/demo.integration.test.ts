@@ -23,6 +23,9 @@ describe('pnpm demo, with nothing but Node.js (embedded broker, SQLite)', () => 
     expect(existsSync(join(dir, 'models/pump-state.onnx'))).toBe(true);
     const store = SampleStore.open(join(dir, 'pdm.sqlite'), { readonly: true });
     expect(store.count()).toBeGreaterThan(1000);
+    // the live fleet's telemetry and predictions are stored beside the training samples
+    expect(store.count() - store.count({ labelledOnly: true })).toBeGreaterThan(0);
+    expect(store.countPredictions()).toBeGreaterThan(0);
     store.close();
     const logs = readdirSync(join(dir, 'predictions'));
     expect(logs.some((f) => f.endsWith('.jsonl'))).toBe(true);

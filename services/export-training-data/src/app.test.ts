@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@pdm/service-kit';
+import { SampleStore } from '@pdm/store';
+import { alert, prediction } from '@pdm/store/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExport, type ExportSettings } from './app.ts';
 import { fillStore, labelledFleet } from './fixtures.ts';
@@ -63,6 +65,42 @@ describe('export', () => {
       );
     }
     expect(existsSync(join(dir, 'out', 'training.csv'))).toBe(false);
+  });
+
+  it('exports the same training set when the store also holds the fleet’s telemetry, predictions and alerts', async () => {
+    const fleet = [...labelledFleet({ pumps: 4, etaH: 30, seed: 6 })];
+    const labelledOnly = mkdtempSync(join(root, 'labelled-'));
+    fillStore(join(labelledOnly, 'pdm.sqlite'), fleet);
+    const everything = mkdtempSync(join(root, 'everything-'));
+    fillStore(join(everything, 'pdm.sqlite'), fleet);
+    // The production fleet's telemetry (its own pump ids: the export feeds a pump's every sample into
+    // its feature window, as inference does, so only another pump's rows can leave a training set as it
+    // was), and inference's predictions and alerts for the training pumps and the production ones.
+    const store = SampleStore.open(join(everything, 'pdm.sqlite'));
+    const production = fleet.map(({ state: _s, health_pct: _h, rul_h: _r, failure_mode: _f, ...t }) => ({
+      ...t,
+      pump_id: `pump-${t.pump_id}`,
+      vibration_rms: t.vibration_rms * 3,
+    }));
+    store.write({
+      samples: production.map((sample) => ({ sample, source: 'telemetry' as const })),
+      predictions: [...fleet, ...production].map((t) => ({
+        prediction: prediction(t.pump_id, t.ts, { seq: t.seq, state: 'BROKEN' }),
+      })),
+      alerts: production.filter((_, i) => i % 10 === 0).map((t) => ({ alert: alert(t.pump_id, t.ts) })),
+    });
+    expect(store.count()).toBe(2 * fleet.length);
+    store.close();
+
+    for (const balance of ['undersample', 'none'] as const) {
+      const a = await run(labelledOnly, { balance, out: join(labelledOnly, `${balance}.csv`) }).start();
+      const b = await run(everything, { balance, out: join(everything, `${balance}.csv`) }).start();
+      expect(b.written, balance).toBe(a.written);
+      expect(b.exported, balance).toEqual(a.exported);
+      expect(readFileSync(join(everything, `${balance}.csv`), 'utf8'), balance).toBe(
+        readFileSync(join(labelledOnly, `${balance}.csv`), 'utf8'),
+      );
+    }
   });
 
   it('counts states in the pass itself when it keeps every row, and reports the same as a count would', async () => {

@@ -40,6 +40,11 @@ export function alert(pumpId: string, ts: number, overrides: Partial<Alert> = {}
   };
 }
 
+/** The recovery that closes an alarm: back to HEALTHY from FAULTY. */
+export function recovery(pumpId: string, ts: number, overrides: Partial<Alert> = {}): Alert {
+  return alert(pumpId, ts, { kind: 'recovered', state: 'HEALTHY', previous_state: 'FAULTY', ...overrides });
+}
+
 /** Raw production telemetry (no ground truth), with values that vary by time. */
 export function telemetry(pumpId: string, ts: number): LabelledSample {
   const t = (ts - T0) / 1000;
