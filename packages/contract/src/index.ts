@@ -1,6 +1,7 @@
 export * from './channels.ts';
 export * from './daily-files.ts';
 export * from './fast-check.ts';
+export type * from './history-reads.ts';
 export * from './iso10816.ts';
 export * from './labelled-sample.ts';
 export * from './schemas.ts';

@@ -8,7 +8,7 @@
  * hold their input in memory, so every query here narrows to one pump, one field or a few rows first.
  */
 import {
-  type Alert,
+  type AlertFilter,
   type Channel,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
@@ -141,21 +141,11 @@ export function latestPredictionsFlux(bucket: string, query: { nowMs: number; lo
   ].join('\n');
 }
 
-export interface AlertsQuery {
-  readonly pumpId?: string | undefined;
-  readonly kind?: Alert['kind'] | undefined;
-  /** inclusive; the whole store when absent */
-  readonly fromMs?: number | undefined;
-  /** exclusive; the whole store when absent */
-  readonly toMs?: number | undefined;
-  readonly limit: number;
-}
-
 /**
  * Alerts matching the query, newest first (ties: by pump id, then seq, descending), at most `limit`.
  * As for the last predictions, tail() keeps each series' newest `limit` before the pivot.
  */
-export function alertsFlux(bucket: string, query: AlertsQuery): string {
+export function alertsFlux(bucket: string, query: AlertFilter): string {
   const limit = positiveInteger(query.limit, 'limit');
   const conditions = [is('_measurement', ALERT_MEASUREMENT)];
   if (query.pumpId !== undefined) conditions.push(is(TAG, query.pumpId));

@@ -4,16 +4,17 @@
  */
 import {
   type Alert,
+  type AlertFilter,
   alertSchema,
   type Channel,
   ISO_ZONES,
+  type ModelVersionSeen,
   PROBABILITY_FIELDS,
   type Prediction,
   PUMP_STATES,
 } from '@pdm/contract';
 import { type Column, RowCells } from './cells.ts';
 import {
-  type AlertsQuery,
   alertsFlux,
   lastPredictionsFlux,
   latestPredictionsFlux,
@@ -32,12 +33,6 @@ export interface DashboardReadOptions extends StreamFluxOptions {
 
 /** One stored sample: device time, then the channels in the order asked for. */
 export type SampleValues = readonly [ts: number, ...values: number[]];
-
-export interface ModelVersionSeen {
-  readonly version: string;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-}
 
 // The functions below return streamFlux's iterable itself rather than wrap it in a generator of their
 // own: a 24 h chart is 86,400 rows, and each generator layer costs every row a few microtasks. So an
@@ -85,7 +80,7 @@ export function queryLatestPredictions(
 /** Alerts matching the query, newest first; nothing is asked for an empty range or a limit below 1. */
 export function queryAlerts(
   target: InfluxReaderOptions,
-  query: AlertsQuery,
+  query: AlertFilter,
   options: DashboardReadOptions = {},
 ): AsyncIterable<Alert> {
   const emptyRange = query.fromMs !== undefined && query.toMs !== undefined && query.fromMs >= query.toMs;

@@ -1,7 +1,6 @@
 // the builders only: the measurement names there are line-protocol.ts's to export
 export {
   ALERT_COLUMNS,
-  type AlertsQuery,
   alertsFlux,
   DASHBOARD_LOOKBACK_MS,
   lastPredictionsFlux,

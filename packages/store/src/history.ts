@@ -4,29 +4,19 @@
  * the writer (WAL), and on a version-1 file, which has no predictions or alerts: those reads answer empty
  * until a writer upgrades the file.
  */
-import { type Alert, CHANNELS, type Channel, type Prediction } from '@pdm/contract';
+import {
+  type Alert,
+  type AlertFilter,
+  CHANNELS,
+  type Channel,
+  type ModelVersionSeen,
+  type Prediction,
+} from '@pdm/contract';
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
 import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
 import { V2_TABLES } from './schema.ts';
 import { Statements } from './statements.ts';
-
-export interface AlertFilter {
-  readonly pumpId?: string | undefined;
-  readonly kind?: Alert['kind'] | undefined;
-  /** epoch ms, inclusive */
-  readonly fromMs?: number | undefined;
-  /** epoch ms, exclusive */
-  readonly toMs?: number | undefined;
-  readonly limit: number;
-}
-
-export interface ModelVersionSeen {
-  readonly version: string;
-  /** device time of the first and last prediction or alert stored with it, epoch ms */
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-}
 
 export interface DeadLetterSummary {
   readonly byReason: { readonly origin: string; readonly reason: string; readonly count: number }[];

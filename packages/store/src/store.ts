@@ -5,10 +5,18 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Alert, Channel, LabelledSample, Prediction, PumpState } from '@pdm/contract';
+import type {
+  Alert,
+  AlertFilter,
+  Channel,
+  LabelledSample,
+  ModelVersionSeen,
+  Prediction,
+  PumpState,
+} from '@pdm/contract';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
-import { type AlertFilter, type DeadLetterSummary, HistoryReads, type ModelVersionSeen } from './history.ts';
+import { type DeadLetterSummary, HistoryReads } from './history.ts';
 import { OUTBOX_TABLES, Outbox, type OutboxBatch, type OutboxTable } from './outbox.ts';
 import { type PruneStep, Retention } from './retention.ts';
 import { SAMPLE_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';

@@ -3,37 +3,13 @@
  * or InfluxDB (QueryApi). Both adapters implement this port; the routes know nothing else of the store.
  * Rows come in the contract's own shapes (Prediction, Alert of @pdm/contract), decoded by the adapter.
  */
-import type { Alert, Channel, Prediction } from '@pdm/contract';
+import type { Alert, AlertFilter, Channel, ModelVersionSeen, Prediction } from '@pdm/contract';
+import type { DeadLetterSummary } from '@pdm/store';
+
+export type { AlertFilter, DeadLetterSummary, ModelVersionSeen };
 
 /** One stored sample: device time, then the channels in CHANNELS order. */
 export type SampleRow = readonly [ts: number, ...values: number[]];
-
-export interface AlertFilter {
-  readonly pumpId?: string | undefined;
-  readonly kind?: Alert['kind'] | undefined;
-  /** epoch ms, inclusive */
-  readonly fromMs?: number | undefined;
-  /** epoch ms, exclusive */
-  readonly toMs?: number | undefined;
-  readonly limit: number;
-}
-
-export interface ModelVersionSeen {
-  readonly version: string;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-}
-
-export interface DeadLetterSummary {
-  readonly byReason: readonly { readonly origin: string; readonly reason: string; readonly count: number }[];
-  readonly recent: readonly {
-    readonly receivedAt: number;
-    readonly origin: string;
-    readonly topic: string | null;
-    readonly reason: string;
-    readonly detail: string;
-  }[];
-}
 
 /**
  * The store cannot be read now (the SQLite file not created yet, InfluxDB unreachable): the routes answer
