@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
+import { environmentOf, serviceBlocks, volumesOf } from './compose-file.ts';
 import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES } from './secrets.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
@@ -29,52 +30,6 @@ const ON_DEMAND = ['training-simulator', 'export-training-data', 'train', 'tail-
 const NO_HEALTH_CHECK: Record<string, string> = {
   'production-simulator': 'serves no HTTP port; its retained MQTT status says whether it runs',
 };
-
-/** The blocks under `services:`, by name; works on the file and on `docker-compose config` output. */
-function serviceBlocks(yaml: string): Map<string, string> {
-  const blocks = new Map<string, string>();
-  const lines = yaml.split('\n');
-  let inServices = false;
-  let name: string | undefined;
-  let body: string[] = [];
-  const flush = () => {
-    if (name !== undefined) blocks.set(name, body.join('\n'));
-    name = undefined;
-    body = [];
-  };
-  for (const line of lines) {
-    if (/^\S/.test(line)) {
-      flush();
-      inServices = /^services:\s*$/.test(line);
-      continue;
-    }
-    if (!inServices) continue;
-    const header = /^ {2}([A-Za-z0-9_.-]+):\s*$/.exec(line);
-    if (header) {
-      flush();
-      name = header[1];
-    } else if (name !== undefined) body.push(line);
-  }
-  flush();
-  return blocks;
-}
-
-/** The `environment:` of a block of `docker-compose config` output, as a map. */
-function environmentOf(block: string): Map<string, string> {
-  const section = /^ {4}environment:\n((?: {6}.*\n?)+)/m.exec(block)?.[1] ?? '';
-  return new Map(
-    [...section.matchAll(/^ {6}([A-Z0-9_]+): (.*)$/gm)].map((m) => [
-      m[1] as string,
-      (m[2] as string).replace(/^'(.*)'$/, '$1'),
-    ]),
-  );
-}
-
-/** The `volumes:` of a block of `docker-compose config` output: `source:target:mode` lines. */
-function volumesOf(block: string): string[] {
-  const section = /^ {4}volumes:\n((?: {4}- .*\n?)+)/m.exec(block)?.[1] ?? '';
-  return [...section.matchAll(/^ {4}- (.*)$/gm)].map((m) => m[1] as string);
-}
 
 /** The compose command here: Debian's docker-compose, else the Docker CLI plugin, else none. */
 function findCompose(): readonly string[] | undefined {
