@@ -33,7 +33,9 @@ COPY . .
 RUN pnpm install --frozen-lockfile --offline
 # The dashboard's page, bundled by esbuild (a devDependency, so it exists in this stage only) into
 # services/dashboard/dist/web, which `pnpm deploy` below copies with the rest of that package: into the
-# dashboard's image, and no other.
+# dashboard's image, and no other. The page's sources (web/) are left out of that image: the dashboard
+# rebuilds the bundle on start where they are newer than it, as in a dev checkout, and the copies that
+# `pnpm deploy` makes are newer; without esbuild that would only fail, at every start.
 RUN pnpm --filter @pdm/dashboard build
 
 # Every folder under services/ but demo is deployed as /out/<folder>, the package @pdm/<folder>, with its
@@ -49,7 +51,8 @@ RUN set -e; \
       [ "$service" != demo ] || continue; \
       pnpm --filter "@pdm/${service}" deploy --prod --offline --config.inject-workspace-packages=true "/out/${service}"; \
     done; \
-    test -f /out/dashboard/dist/web/index.html || { echo 'the dashboard image would have no page' >&2; exit 1; }
+    test -f /out/dashboard/dist/web/index.html || { echo 'the dashboard image would have no page' >&2; exit 1; }; \
+    rm -rf /out/dashboard/web
 # onnxruntime-node carries binaries for every platform; keep this one's (about 220 MB less).
 RUN for bin in /out/*/node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-v*; do \
       [ -d "$bin" ] || continue; \

@@ -512,6 +512,9 @@ describe.skipIf(whyNot !== undefined)(
           MINUTE,
         );
         note(`dashboard: 401 without the login, the page and /api/fleet (${fleet.total} pumps) with it`);
+        // Nothing went wrong on the way, such as a page it could not build in the image.
+        const logs = await compose.run(['logs', '--no-color', 'dashboard']);
+        expect(logs.stdout.split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
       },
       5 * MINUTE,
     );
