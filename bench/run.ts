@@ -8,11 +8,13 @@ import { inferenceBenchmarks } from './inference.bench.ts';
 import { inferenceMemoryBenchmarks } from './inference-memory.bench.ts';
 import { mlBenchmarks } from './ml.bench.ts';
 import { simulatorBenchmarks } from './simulators.bench.ts';
+import { storeBenchmarks } from './store.bench.ts';
 import { type BenchRow, renderTable } from './table.ts';
 
 const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...simulatorBenchmarks,
   ...acquisitionBenchmarks,
+  ...storeBenchmarks,
   ...mlBenchmarks,
   ...inferenceBenchmarks,
   ...inferenceMemoryBenchmarks,

@@ -18,3 +18,11 @@ export type IsoZone = (typeof ISO_ZONES)[number];
 /** Chaos events the production simulator can inject; each is marked in the ground truth while active. */
 export const CHAOS_KINDS = ['vibration_glitch', 'heatwave', 'sensor_freeze', 'dropout', 'malformed'] as const;
 export type ChaosKind = (typeof CHAOS_KINDS)[number];
+
+/**
+ * The name a class probability is stored under, as an SQLite column and an InfluxDB field: p_healthy,
+ * p_warning, … One name per state, so both stores and their readers agree.
+ */
+export const PROBABILITY_FIELDS = Object.freeze(
+  Object.fromEntries(PUMP_STATES.map((s) => [s, `p_${s.toLowerCase()}`])),
+) as Readonly<{ [S in PumpState]: `p_${Lowercase<S>}` }>;

@@ -1,11 +1,16 @@
 /** The SQLite schema, versioned with PRAGMA user_version. */
-import { CHANNELS } from '@pdm/contract';
+import { CHANNELS, PROBABILITY_FIELDS, PUMP_STATES, SAMPLE_FIELDS } from '@pdm/contract';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 1: samples, dead letters, meta. 2: predictions and alerts, with their model versions. A version-1 file
+ * opened for writing gains the new tables in place; nothing else changes.
+ */
+export const SCHEMA_VERSION = 2;
 
 const channelColumns = CHANNELS.map((c) => `  ${c} REAL NOT NULL,`).join('\n');
+const probabilityColumns = PUMP_STATES.map((s) => `  ${PROBABILITY_FIELDS[s]} REAL,`).join('\n');
 
-export const SCHEMA_SQL = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS samples (
   -- insertion order: the InfluxDB forwarder's cursor walks it
   id INTEGER PRIMARY KEY,
@@ -46,3 +51,73 @@ CREATE TABLE IF NOT EXISTS meta (
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/*
+ * Predictions come at the rate of telemetry, so a row is kept small: states and zones as their index in
+ * PUMP_STATES and ISO_ZONES (SQLite stores 0 and 1 in no bytes and other small integers in one), the
+ * model version as an id into model_versions, each probability as a REAL of its own (0 and 1, the
+ * commonest, again in no bytes; NULL for a class the model does not know).
+ */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS model_versions (
+  id INTEGER PRIMARY KEY,
+  version TEXT NOT NULL UNIQUE,
+  -- device time of the first and last prediction or alert stored with this version
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS predictions (
+  -- insertion order: the InfluxDB forwarder's cursor walks it
+  id INTEGER PRIMARY KEY,
+  pump_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  -- index into PUMP_STATES: smoothed, and this sample's own
+  state INTEGER NOT NULL,
+  raw_state INTEGER NOT NULL,
+${probabilityColumns}
+  vibration_rms REAL NOT NULL,
+  -- index into ISO_ZONES, as inference graded it (its machine class is configurable)
+  iso_zone INTEGER NOT NULL,
+  model_version_id INTEGER NOT NULL REFERENCES model_versions (id),
+  latency_ms REAL NOT NULL,
+  received_at INTEGER NOT NULL,
+  -- with STORE=influxdb: the line of line protocol, encoded on arrival
+  outbox_line TEXT,
+  -- one prediction per pump and device time: a redelivery, or a prediction made again after a crash,
+  -- is stored once (the first wins)
+  UNIQUE (pump_id, ts)
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  pump_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  -- 'alarm' or 'recovered'
+  kind TEXT NOT NULL,
+  -- index into PUMP_STATES
+  state INTEGER NOT NULL,
+  previous_state INTEGER NOT NULL,
+  model_version_id INTEGER NOT NULL REFERENCES model_versions (id),
+  -- the alert's evidence as compact JSON
+  evidence TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  outbox_line TEXT,
+  UNIQUE (pump_id, ts, kind)
+);
+
+-- the alerts view reads the newest alerts of the whole fleet
+CREATE INDEX IF NOT EXISTS alerts_by_ts ON alerts (ts);
+-- the pipeline view counts dead letters by origin and reason
+CREATE INDEX IF NOT EXISTS dead_letters_by_reason ON dead_letters (origin, reason);
+`;
+
+export const SCHEMA_SQL = SCHEMA_V1 + SCHEMA_V2;
+
+/** The columns of a stored sample, in the order iterateValues() gives their values: the sample's fields. */
+export const SAMPLE_COLUMNS = SAMPLE_FIELDS;
+
+/** Tables a version-1 file lacks: a reader of such a file answers empty for them. */
+export const V2_TABLES = ['model_versions', 'predictions', 'alerts'] as const;

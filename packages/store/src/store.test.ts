@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type NewSample, SAMPLE_COLUMNS, SampleStore, StoreError } from './store.ts';
+import { type NewSample, SAMPLE_COLUMNS, SampleStore, StoreError } from './index.ts';
 
 const dirs: string[] = [];
 function tempPath(): string {
@@ -40,8 +40,10 @@ function sample(pump: string, ts: number, state: 'HEALTHY' | 'BROKEN' | null = '
 describe('SQLite store', () => {
   it('stores a sample once, however often it is redelivered', () => {
     const store = SampleStore.open(tempPath());
-    expect(store.write([sample('p1', 1), sample('p1', 2)])).toMatchObject({ inserted: 2 });
-    expect(store.write([sample('p1', 2), sample('p1', 3)])).toEqual({
+    expect(store.write({ samples: [sample('p1', 1), sample('p1', 2)] }).samples).toMatchObject({
+      inserted: 2,
+    });
+    expect(store.write({ samples: [sample('p1', 2), sample('p1', 3)] }).samples).toEqual({
       inserted: 1,
       duplicates: 1,
       conflicts: [],
@@ -53,7 +55,7 @@ describe('SQLite store', () => {
   it('dead-letters a different sample under a stored key, and tells it from a redelivery', () => {
     const store = SampleStore.open(tempPath());
     const raw = sample('p', 1, null);
-    store.write([raw, sample('p', 2)]);
+    store.write({ samples: [raw, sample('p', 2)] });
     const labelled = {
       ...sample('p', 1),
       topic: 'pdm/v1/training/p',
@@ -61,7 +63,7 @@ describe('SQLite store', () => {
     };
     const base = sample('p', 2);
     const altered = { ...base, sample: { ...base.sample, temperature: 51, seq: 7 } };
-    const result = store.write([raw, labelled, altered, sample('p', 3)]);
+    const result = store.write({ samples: [raw, labelled, altered, sample('p', 3)] }).samples;
     expect(result).toMatchObject({ inserted: 1, duplicates: 1 });
     expect(result.conflicts.map((c) => [c.kind, c.sample])).toEqual([
       ['other_source', labelled],
@@ -85,7 +87,7 @@ describe('SQLite store', () => {
   it('keeps what it wrote across a reopen, and reads it back by pump then time', () => {
     const path = tempPath();
     const writer = SampleStore.open(path);
-    writer.write([sample('b', 2), sample('a', 5), sample('b', 1), sample('a', 4, null)]);
+    writer.write({ samples: [sample('b', 2), sample('a', 5), sample('b', 1), sample('a', 4, null)] });
     const reader = SampleStore.open(path, { readonly: true });
     expect([...reader.iterate()].map((s) => `${s.pump_id}@${s.ts}`)).toEqual(['a@4', 'a@5', 'b@1', 'b@2']);
     expect([...reader.iterate({ labelledOnly: true, pumps: ['a'] })].map((s) => s.ts)).toEqual([5]);
@@ -103,9 +105,9 @@ describe('SQLite store', () => {
 
   it('records dead letters in the same transaction as the samples', () => {
     const store = SampleStore.open(tempPath());
-    store.write(
-      [sample('p', 1)],
-      [
+    store.write({
+      samples: [sample('p', 1)],
+      deadLetters: [
         {
           origin: 'mqtt',
           topic: 't',
@@ -115,7 +117,7 @@ describe('SQLite store', () => {
           payloadBytes: 1,
         },
       ],
-    );
+    });
     expect(store.deadLetters()).toMatchObject([
       { reason: 'not_json', payload: Buffer.from('{'), topic: 't' },
     ]);
@@ -124,26 +126,40 @@ describe('SQLite store', () => {
 
   it('hands out the outbox in insertion order, as stored lines, and forgets only what was marked forwarded', () => {
     const store = SampleStore.open(tempPath());
-    store.write([1, 2, 3, 4, 5].map((t) => ({ ...sample('p', t), outboxLine: `line ${t}` })));
+    store.write({ samples: [1, 2, 3, 4, 5].map((t) => ({ ...sample('p', t), outboxLine: `line ${t}` })) });
     expect(store.outboxBacklog()).toBe(5);
     const lines = (batch: ReturnType<SampleStore['nextOutboxBatch']>) =>
       batch?.rows.map((r) => ('line' in r ? r.line : '?'));
-    const first = store.nextOutboxBatch(2);
+    const first = store.nextOutboxBatch('samples', 2);
     expect(lines(first)).toEqual(['line 1', 'line 2']);
-    expect(lines(store.nextOutboxBatch(2))).toEqual(['line 1', 'line 2']);
-    store.markForwarded(first?.lastId as number);
+    expect(lines(store.nextOutboxBatch('samples', 2))).toEqual(['line 1', 'line 2']);
+    store.markForwarded('samples', first?.lastId as number);
     expect(store.outboxBacklog()).toBe(3);
-    expect(lines(store.nextOutboxBatch(10))).toEqual(['line 3', 'line 4', 'line 5']);
-    expect(lines(store.nextOutboxBatch(10, 4))).toEqual(['line 5']);
-    expect(store.pruneForwarded(Date.now() + 1)).toBe(2);
-    expect(store.count()).toBe(3);
+    expect(lines(store.nextOutboxBatch('samples', 10))).toEqual(['line 3', 'line 4', 'line 5']);
+    expect(lines(store.nextOutboxBatch('samples', 10, 4))).toEqual(['line 5']);
+    // The row at the cursor stays: an emptied table would count ids from 1 again, below the cursor.
+    expect(store.pruneForwarded(Date.now() + 1)).toBe(1);
+    expect(store.count()).toBe(4);
+    store.close();
+  });
+
+  it('forwards what arrives after everything was forwarded and pruned', () => {
+    const store = SampleStore.open(tempPath());
+    store.write({ samples: [1, 2].map((t) => ({ ...sample('p', t), outboxLine: `line ${t}` })) });
+    store.markForwarded('samples', store.nextOutboxBatch('samples', 10)?.lastId as number);
+    store.pruneForwarded(Date.now() + 1);
+    store.write({ samples: [{ ...sample('p', 3), outboxLine: 'line 3' }] });
+    expect(store.outboxBacklog()).toBe(1);
+    expect(store.nextOutboxBatch('samples', 10)?.rows).toEqual([{ line: 'line 3' }]);
     store.close();
   });
 
   it('hands a sample stored without a line out as the sample iterate() reads, no ground truth as undefined', () => {
     const store = SampleStore.open(tempPath());
-    store.write([sample('a', 1), { ...sample('a', 2, null), outboxLine: 'a2' }, sample('a', 3, null)]);
-    const batch = store.nextOutboxBatch(10);
+    store.write({
+      samples: [sample('a', 1), { ...sample('a', 2, null), outboxLine: 'a2' }, sample('a', 3, null)],
+    });
+    const batch = store.nextOutboxBatch('samples', 10);
     const stored = [...store.iterate()].map((s) =>
       Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? undefined])),
     );

@@ -1,78 +1,18 @@
 /**
- * The embedded SQLite store (better-sqlite3, WAL mode). Acquisition writes samples and dead letters
- * in group-committed transactions; the export CLI reads them back while it writes; in InfluxDB mode the
- * same file is the durable outbox the forwarder drains.
+ * The embedded SQLite store (better-sqlite3, WAL mode). Acquisition writes samples, predictions, alerts
+ * and dead letters in group-committed transactions; the export CLI and the dashboard read them back while
+ * it writes; in InfluxDB mode the same file is the durable outbox the forwarder drains.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type LabelledSample, type PumpState, SAMPLE_FIELDS } from '@pdm/contract';
+import type { Alert, Channel, LabelledSample, Prediction, PumpState } from '@pdm/contract';
 import Database from 'better-sqlite3';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
-
-/** The topic a sample came on: labelled from the training topic, raw from the telemetry topic. */
-export type SampleSource = 'training' | 'telemetry';
-
-export interface NewSample {
-  readonly sample: LabelledSample;
-  readonly source: SampleSource;
-  /** the line the InfluxDB forwarder will send, when there is one */
-  readonly outboxLine?: string | undefined;
-  /** the topic and payload it came in: its dead letter keeps them if it conflicts with a stored sample */
-  readonly topic?: string | undefined;
-  readonly payload?: Buffer | undefined;
-}
-
-/** Bytes of a payload kept in its dead letter: enough to see what it was. */
-export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
-
-/**
- * Why a sample whose key (pump_id + ts) is already stored was not a mere redelivery: it came on the
- * other topic (a labelled training sample after raw telemetry of the same pump and time, or the other
- * way round), or on the same one with other values.
- */
-export const CONFLICT_KINDS = ['other_source', 'other_values'] as const;
-export type ConflictKind = (typeof CONFLICT_KINDS)[number];
-
-export interface SampleConflict {
-  readonly kind: ConflictKind;
-  readonly sample: NewSample;
-  /** what differs, for the log and the dead letter */
-  readonly detail: string;
-}
-
-export interface WriteResult {
-  /** samples stored */
-  readonly inserted: number;
-  /** samples identical to the stored one with their key: redeliveries */
-  readonly duplicates: number;
-  /** samples not stored because another one with their key was; each is in the dead letters */
-  readonly conflicts: readonly SampleConflict[];
-}
-
-export interface DeadLetter {
-  readonly origin: 'mqtt' | 'influxdb';
-  readonly topic: string | null;
-  readonly reason: string;
-  readonly detail: string;
-  readonly payload: Buffer;
-  readonly payloadBytes: number;
-}
-
-/** fsync on every commit (survives power loss) or only at checkpoints (survives a process crash). */
-export type Durability = 'FULL' | 'NORMAL';
-
-export type StoreErrorCode = 'not_found' | 'not_a_store' | 'newer_schema' | 'io';
-
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
+import { StoreError } from './errors.ts';
+import { type AlertFilter, type DeadLetterSummary, HistoryReads, type ModelVersionSeen } from './history.ts';
+import { OUTBOX_TABLES, Outbox, type OutboxBatch, type OutboxTable } from './outbox.ts';
+import { type PruneStep, Retention } from './retention.ts';
+import { SAMPLE_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { BatchWriter, type DeadLetter, type WriteBatch, type WriteResult } from './writer.ts';
 
 export interface SampleFilter {
   /** epoch ms, inclusive */
@@ -84,49 +24,11 @@ export interface SampleFilter {
   readonly labelledOnly?: boolean | undefined;
 }
 
-/**
- * An outbox entry: its line when it was stored with one, else the sample to encode, with every field
- * present in SAMPLE_COLUMNS order (one shape for all) and no ground truth as undefined rather than null.
- */
-export type OutboxRow = { readonly line: string } | { readonly sample: LabelledSample };
-
-export interface OutboxBatch {
-  /** the last sample id in the batch: mark it forwarded after a 2xx */
-  readonly lastId: number;
-  readonly rows: OutboxRow[];
-}
-
-/** The columns of a stored sample, in the order iterateValues() gives their values: the sample's fields. */
-export const SAMPLE_COLUMNS = SAMPLE_FIELDS;
-
-/**
- * Runs the insert for one sample: its fields in SAMPLE_COLUMNS order (absent ground truth as null), then
- * source, received_at and outbox_line. Compiled once from the column list into one call with plain
- * property reads, as it would be written by hand: a loop over the names costs a keyed lookup a field,
- * which measured about 15 % of the CPU of an insert. The names come from SAMPLE_COLUMNS, never from input.
- */
-const insertSample = new Function(
-  'statement',
-  's',
-  'source',
-  'now',
-  'line',
-  `return statement.run(${SAMPLE_COLUMNS.map((column) => `s.${column} ?? null`).join(', ')}, source, now, line);`,
-) as (
-  statement: Database.Statement,
-  sample: LabelledSample,
-  source: SampleSource,
-  now: number,
-  line: string | null,
-) => Database.RunResult;
-
 /** One sample from iterateValues(): the values of SAMPLE_COLUMNS, in that order. */
 export type SampleValues = readonly (string | number | null)[];
 
-const OUTBOX_CURSOR = 'outbox_forwarded_id';
-
-/** What a redelivery must repeat exactly: everything but the key, then the topic kind (last). */
-const COMPARED_COLUMNS = [...SAMPLE_COLUMNS.filter((c) => c !== 'pump_id' && c !== 'ts'), 'source'] as const;
+/** fsync on every commit (survives power loss) or only at checkpoints (survives a process crash). */
+export type Durability = 'FULL' | 'NORMAL';
 
 export interface OpenOptions {
   readonly readonly?: boolean;
@@ -136,68 +38,23 @@ export interface OpenOptions {
 export class SampleStore {
   readonly path: string;
   readonly #db: Database.Database;
-  readonly #insertSample: Database.Statement;
-  readonly #insertDeadLetter: Database.Statement;
-  readonly #storedValues: Database.Statement;
-  #outboxLines: Database.Statement | undefined;
-  readonly #writeBatch: (
-    samples: readonly NewSample[],
-    deadLetters: readonly DeadLetter[],
-    now: number,
-  ) => WriteResult;
+  /** absent on a read-only store */
+  readonly #writer: BatchWriter | undefined;
+  readonly #history: HistoryReads;
+  #outbox: Outbox | undefined;
+  #retention: Retention | undefined;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, readonly: boolean) {
     this.path = path;
     this.#db = db;
-    const columns = [...SAMPLE_COLUMNS, 'source', 'received_at', 'outbox_line'];
-    this.#insertSample = db.prepare(
-      `INSERT OR IGNORE INTO samples (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    );
-    this.#insertDeadLetter = db.prepare(
-      'INSERT INTO dead_letters (received_at, origin, topic, reason, detail, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.#storedValues = db
-      .prepare(`SELECT ${COMPARED_COLUMNS.join(', ')} FROM samples WHERE pump_id = ? AND ts = ?`)
-      .raw(true);
-    this.#writeBatch = db.transaction(
-      (samples: readonly NewSample[], deadLetters: readonly DeadLetter[], now: number) => {
-        let inserted = 0;
-        let duplicates = 0;
-        const conflicts: SampleConflict[] = [];
-        for (const item of samples) {
-          const { sample: s, source, outboxLine } = item;
-          const { changes } = insertSample(this.#insertSample, s, source, now, outboxLine ?? null);
-          if (changes === 1) {
-            inserted += 1;
-            continue;
-          }
-          // Only a sample the insert ignored is compared: the common path stays one statement.
-          const conflict = this.#conflictOf(item);
-          if (!conflict) {
-            duplicates += 1;
-            continue;
-          }
-          conflicts.push(conflict);
-          const payload = item.payload ?? Buffer.from(JSON.stringify(s));
-          this.#insertDeadLetter.run(
-            now,
-            'mqtt',
-            item.topic ?? null,
-            'conflict',
-            conflict.detail,
-            payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
-            payload.length,
-          );
-        }
-        for (const d of deadLetters) {
-          this.#insertDeadLetter.run(now, d.origin, d.topic, d.reason, d.detail, d.payload, d.payloadBytes);
-        }
-        return { inserted, duplicates, conflicts };
-      },
-    );
+    this.#writer = readonly ? undefined : new BatchWriter(db);
+    this.#history = new HistoryReads(db);
   }
 
-  /** Opens (creating it for writing, if absent) the store at `path`. */
+  /**
+   * Opens (creating it for writing, if absent) the store at `path`. Opened for writing, a file of an
+   * older schema is upgraded in place; opened read-only, it is read as it is.
+   */
   static open(path: string, { readonly = false, durability = 'FULL' }: OpenOptions = {}): SampleStore {
     if (readonly && !existsSync(path)) throw new StoreError('not_found', `no SQLite store at ${path}`);
     let db: Database.Database;
@@ -224,12 +81,14 @@ export class SampleStore {
         );
       }
       if (!readonly) {
-        db.exec(SCHEMA_SQL);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        db.transaction(() => {
+          db.exec(SCHEMA_SQL);
+          db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        })();
       } else if (version === 0) {
         throw new StoreError('not_a_store', `${path} is not a pump-pdm store (no schema)`);
       }
-      return new SampleStore(path, db);
+      return new SampleStore(path, db, readonly);
     } catch (err) {
       db.close();
       if (err instanceof StoreError) throw err;
@@ -239,46 +98,22 @@ export class SampleStore {
     }
   }
 
-  /**
-   * Writes samples and dead letters in one transaction: when it returns, all of it is on disk.
-   * A sample is identified by pump_id + ts: one whose key is stored already is a redelivery when it
-   * equals the stored sample (source and values), and a conflict otherwise, dead-lettered with reason
-   * 'conflict' in the same transaction.
-   */
-  write(
-    samples: readonly NewSample[],
-    deadLetters: readonly DeadLetter[] = [],
-    now = Date.now(),
-  ): WriteResult {
-    return this.#writeBatch(samples, deadLetters, now);
+  /** the schema version of the file: 1 for a file no writer of version 2 has opened yet */
+  get schemaVersion(): number {
+    return this.#db.pragma('user_version', { simple: true }) as number;
   }
 
-  /** How a sample differs from the stored one with its key, if it does. */
-  #conflictOf(item: NewSample): SampleConflict | undefined {
-    const s = item.sample;
-    const stored = this.#storedValues.get(s.pump_id, s.ts) as (string | number | null)[] | undefined;
-    if (!stored) return undefined;
-    const at = `${s.pump_id} at ${new Date(s.ts).toISOString()}`;
-    const storedSource = stored[COMPARED_COLUMNS.length - 1];
-    if (storedSource !== item.source) {
-      return {
-        kind: 'other_source',
-        sample: item,
-        detail: `${at}: stored from ${storedSource}, this copy from ${item.source}`,
-      };
-    }
-    const differences: string[] = [];
-    for (let i = 0; i < COMPARED_COLUMNS.length - 1; i++) {
-      const column = COMPARED_COLUMNS[i] as (typeof COMPARED_COLUMNS)[number];
-      const value = (s as Record<string, unknown>)[column] ?? null;
-      if (value !== stored[i]) differences.push(`${column} ${stored[i]} → ${value}`);
-    }
-    if (differences.length === 0) return undefined;
-    return {
-      kind: 'other_values',
-      sample: item,
-      detail: `${at}: differs from the stored sample in ${differences.join(', ')}`.slice(0, 500),
-    };
+  /**
+   * Writes a batch in one transaction: when it returns, all of it is on disk.
+   * A sample is identified by pump_id + ts: one whose key is stored already is a redelivery when it
+   * equals the stored sample (source and values), and a conflict otherwise, dead-lettered with reason
+   * 'conflict' in the same transaction. A prediction is identified by pump_id + ts and an alert by
+   * pump_id + ts + kind: the first stored stays, and a later copy counts as a duplicate (inference may
+   * predict a sample again after a crash, with another latency).
+   */
+  write(batch: WriteBatch, now = Date.now()): WriteResult {
+    if (!this.#writer) throw new StoreError('readonly', `${this.path} is open read-only`);
+    return this.#writer.write(batch, now);
   }
 
   count(filter: SampleFilter = {}): number {
@@ -325,74 +160,112 @@ export class SampleStore {
     ).map((d) => ({ ...d, payload: Buffer.from(d.payload) }));
   }
 
-  // The InfluxDB outbox: samples with an id above the cursor are not yet forwarded.
+  // The dashboard's reads. On a version-1 file (no predictions or alerts yet) they answer empty. An
+  // iterator holds the connection until it is finished or returned: read it to the end before the next
+  // call on this store.
 
-  outboxBacklog(): number {
-    const { max } = this.#db.prepare('SELECT coalesce(max(id), 0) AS max FROM samples').get() as {
-      max: number;
-    };
-    return Math.max(0, max - this.#cursor());
+  /** The last prediction (by device time) of every pump that has one, by pump id. */
+  latestPredictions(): Prediction[] {
+    return this.#history.latestPredictions();
   }
 
   /**
-   * The next samples to forward, oldest first: after the cursor, or after `afterId` when the caller is
-   * already preparing the batch behind one in flight. A sample stored with its line comes as that line;
-   * one stored without (before STORE=influxdb was set) comes as a sample, one object literal of a fixed
-   * shape with no ground truth as `undefined`, for the caller to encode.
+   * One pump's samples in [fromMs, toMs), ascending by device time, each as `[ts, ...channels]` in the
+   * order of `channels` (a StoreError 'bad_request' for a name not in CHANNELS).
    */
-  nextOutboxBatch(limit: number, afterId = this.#cursor()): OutboxBatch | undefined {
-    this.#outboxLines ??= this.#db
-      .prepare('SELECT id, outbox_line FROM samples WHERE id > ? ORDER BY id LIMIT ?')
-      .raw(true);
-    const found = this.#outboxLines.all(afterId, limit) as [number, string | null][];
-    const last = found.at(-1);
-    if (!last) return undefined;
-    const missing = found.filter(([, line]) => line === null).map(([id]) => id);
-    const samples = missing.length > 0 ? this.#samplesById(missing) : undefined;
-    const rows = found.map(
-      ([id, line]): OutboxRow => (line === null ? { sample: samples?.get(id) as LabelledSample } : { line }),
-    );
-    return { lastId: last[0], rows };
+  iterateSampleValues(
+    pumpId: string,
+    fromMs: number,
+    toMs: number,
+    channels: readonly Channel[],
+  ): IterableIterator<number[]> {
+    return this.#history.iterateSampleValues(pumpId, fromMs, toMs, channels);
   }
 
-  #samplesById(ids: readonly number[]): Map<number, LabelledSample> {
-    const rows = this.#db
-      .prepare(
-        `SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id IN (${ids.map(() => '?').join(', ')})`,
-      )
-      .raw(true)
-      .all(...ids) as (number | string | null)[][];
-    return new Map(rows.map((r) => [r[0] as number, outboxSample(r)]));
+  /** One pump's predictions in [fromMs, toMs), ascending by device time. */
+  iteratePredictions(pumpId: string, fromMs: number, toMs: number): IterableIterator<Prediction> {
+    return this.#history.iteratePredictions(pumpId, fromMs, toMs);
   }
 
-  /** Marks every sample up to `lastId` forwarded; with a dead letter when the server refused them. */
-  markForwarded(lastId: number, rejected?: DeadLetter): void {
+  /** One pump's last `limit` predictions before `beforeMs`, newest first. */
+  lastPredictions(pumpId: string, beforeMs: number, limit: number): Prediction[] {
+    return this.#history.lastPredictions(pumpId, beforeMs, limit);
+  }
+
+  /** Alerts matching the filter, newest first (by device time, then arrival). */
+  alerts(filter: AlertFilter): Alert[] {
+    return this.#history.alerts(filter);
+  }
+
+  /** For each pump whose latest alert is an alarm, that alarm; newest first. */
+  openAlarms(): Alert[] {
+    return this.#history.openAlarms();
+  }
+
+  /** Model versions of the stored predictions and alerts, oldest first. */
+  modelVersions(): ModelVersionSeen[] {
+    return this.#history.modelVersions();
+  }
+
+  /** Dead letters counted by origin and reason (most first), and the `recent` newest ones. */
+  deadLetterSummary(recent: number): DeadLetterSummary {
+    return this.#history.deadLetterSummary(recent);
+  }
+
+  // The InfluxDB outbox: rows with an id above their table's cursor are not yet forwarded.
+
+  /** Rows waiting to be forwarded: in one table, or in all of them. */
+  outboxBacklog(table?: OutboxTable): number {
+    const outbox = this.#outboxTables();
+    if (table) return outbox.backlog(table);
+    return OUTBOX_TABLES.reduce((sum, t) => sum + outbox.backlog(t), 0);
+  }
+
+  /**
+   * A table's next rows to forward, oldest first: after its cursor, or after `afterId` when the caller is
+   * already preparing the batch behind one in flight. A row stored with its line comes as that line; one
+   * stored without (before STORE=influxdb was set) comes as its record, for the caller to encode.
+   */
+  nextOutboxBatch(table: OutboxTable, limit: number, afterId?: number): OutboxBatch | undefined {
+    const outbox = this.#outboxTables();
+    return outbox.nextBatch(table, limit, afterId ?? outbox.cursor(table));
+  }
+
+  /** Marks a table's rows up to `lastId` forwarded; with a dead letter when the server refused them. */
+  markForwarded(table: OutboxTable, lastId: number, rejected?: DeadLetter): void {
+    const outbox = this.#outboxTables();
     this.#db.transaction(() => {
-      if (rejected) this.write([], [rejected]);
-      this.#db
-        .prepare(
-          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        )
-        .run(OUTBOX_CURSOR, lastId);
+      if (rejected) this.write({ deadLetters: [rejected] });
+      outbox.setCursor(table, lastId);
     })();
   }
 
-  /** Deletes forwarded samples received before `beforeMs`; InfluxDB holds them now. */
+  /** Deletes forwarded rows of every outbox table received before `beforeMs`; InfluxDB holds them now. */
   pruneForwarded(beforeMs: number): number {
-    return this.#db
-      .prepare('DELETE FROM samples WHERE id <= ? AND received_at < ?')
-      .run(this.#cursor(), beforeMs).changes;
+    const outbox = this.#outboxTables();
+    return this.#db.transaction(() =>
+      OUTBOX_TABLES.reduce((sum, t) => sum + outbox.pruneForwarded(t, beforeMs), 0),
+    )();
+  }
+
+  /**
+   * One bounded step of RETAIN_DAYS: deletes telemetry samples, predictions, alerts and dead letters
+   * received before `cutoffMs`, looking at no more than `maxRows` rows of each table. Labelled training
+   * samples stay. `more` says whether to step again soon.
+   */
+  pruneExpired(cutoffMs: number, maxRows: number): PruneStep {
+    if (!this.#writer) throw new StoreError('readonly', `${this.path} is open read-only`);
+    this.#retention ??= new Retention(this.#db);
+    return this.#retention.step(cutoffMs, maxRows);
   }
 
   close(): void {
     if (this.#db.open) this.#db.close();
   }
 
-  #cursor(): number {
-    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(OUTBOX_CURSOR) as
-      | { value: number }
-      | undefined;
-    return row?.value ?? 0;
+  #outboxTables(): Outbox {
+    this.#outbox ??= new Outbox(this.#db);
+    return this.#outbox;
   }
 }
 
@@ -413,11 +286,4 @@ function whereClause(filter: SampleFilter): { where: string; params: (string | n
   }
   if (filter.labelledOnly) conditions.push('state IS NOT NULL');
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
-}
-
-/** A raw outbox row (id, then SAMPLE_COLUMNS) as a sample. */
-function outboxSample(r: (number | string | null)[]): LabelledSample {
-  const sample: Record<string, unknown> = {};
-  for (let i = 0; i < SAMPLE_COLUMNS.length; i++) sample[SAMPLE_COLUMNS[i] as string] = r[i + 1] ?? undefined;
-  return sample as LabelledSample;
 }

@@ -38,11 +38,11 @@ export async function benchForwarder(): Promise<ForwarderBenchResult> {
       // As acquisition stores them with STORE=influxdb: each sample with its line, encoded on arrival.
       batch.push({ sample: m.sample, source: 'training', outboxLine: encodeSample(m.sample) });
       if (batch.length === 10_000) {
-        store.write(batch);
+        store.write({ samples: batch });
         batch = [];
       }
     }
-    store.write(batch);
+    store.write({ samples: batch });
     const points = store.outboxBacklog();
     const registry = new MetricsRegistry();
     const forwarder = new Forwarder(

@@ -139,9 +139,9 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
       batchSize,
       onCommit: (_samples, result) => {
         commits.inc();
-        stored.inc(result.inserted);
-        duplicates.inc(result.duplicates);
-        for (const { kind, sample, detail } of result.conflicts) {
+        stored.inc(result.samples.inserted);
+        duplicates.inc(result.samples.duplicates);
+        for (const { kind, sample, detail } of result.samples.conflicts) {
           conflicts.inc(CONFLICT_LABELS[kind]);
           rateLimited.warn(
             'conflict',

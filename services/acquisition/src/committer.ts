@@ -110,7 +110,7 @@ export class GroupCommitter {
     this.#committing = true;
     const started = performance.now();
     try {
-      const result = this.#store.write(samples, deadLetters);
+      const result = this.#store.write({ samples, deadLetters });
       this.#samples = [];
       this.#deadLetters = [];
       this.#waiters = [];

@@ -88,8 +88,8 @@ export class Forwarder {
         const after = inFlight.at(-1)?.batch.lastId;
         const next =
           after === undefined
-            ? this.#store.nextOutboxBatch(batchLines)
-            : this.#store.nextOutboxBatch(batchLines, after);
+            ? this.#store.nextOutboxBatch('samples', batchLines)
+            : this.#store.nextOutboxBatch('samples', batchLines, after);
         if (!next) break;
         const batch = encodeBatch(next);
         inFlight.push({ batch, outcome: this.#writer.write(batch.lines) });
@@ -102,7 +102,7 @@ export class Forwarder {
       const { batch } = head;
       const outcome = await head.outcome;
       if (outcome.kind === 'ok') {
-        this.#store.markForwarded(batch.lastId, batch.unencodable);
+        this.#store.markForwarded('samples', batch.lastId, batch.unencodable);
         this.#metrics.forwarded.inc(batch.lines.length);
         if (this.#lastProblem) this.#logger.info('InfluxDB accepts writes again');
         this.#lastProblem = undefined;
@@ -117,7 +117,7 @@ export class Forwarder {
           { status: outcome.status, message: outcome.message, rows: batch.lines.length },
           'InfluxDB rejected a batch; dead-lettered',
         );
-        this.#store.markForwarded(batch.lastId, {
+        this.#store.markForwarded('samples', batch.lastId, {
           origin: 'influxdb',
           topic: null,
           reason: `influxdb_${outcome.status}`,
@@ -183,6 +183,7 @@ function encodeBatch(batch: OutboxBatch): EncodedBatch {
       lines.push(row.line);
       continue;
     }
+    if (!('sample' in row)) continue;
     try {
       lines.push(encodeSample(row.sample));
     } catch (err) {

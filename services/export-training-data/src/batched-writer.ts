@@ -31,7 +31,7 @@ export class BatchedWriter {
 
   flush(): void {
     if (this.#batch.length === 0) return;
-    const result = this.#store.write(this.#batch);
+    const result = this.#store.write({ samples: this.#batch }).samples;
     this.#batch = [];
     this.#inserted += result.inserted;
     this.#duplicates += result.duplicates;
