@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
+import { dashboardBenchmarks } from './dashboard.bench.ts';
 import { inferenceBenchmarks } from './inference.bench.ts';
 import { inferenceMemoryBenchmarks } from './inference-memory.bench.ts';
 import { mlBenchmarks } from './ml.bench.ts';
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...mlBenchmarks,
   ...inferenceBenchmarks,
   ...inferenceMemoryBenchmarks,
+  ...dashboardBenchmarks,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from './channels.ts';
-import { isTelemetry, isTrainingSample } from './fast-check.ts';
-import { telemetrySchema, trainingSampleSchema } from './schemas.ts';
+import { isGroundTruth, isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
+import { groundTruthSchema, predictionSchema, telemetrySchema, trainingSampleSchema } from './schemas.ts';
 
 const base = {
   pump_id: 'pump-00001',
@@ -89,5 +89,87 @@ describe('fast checks', () => {
   it('check every channel', () => {
     for (const c of CHANNELS) expect(isTelemetry({ ...base, [c]: 'x' })).toBe(false);
     expect(isTelemetry('not an object')).toBe(false);
+  });
+});
+
+/** Every field of `base` set to each probe in turn (and left out), plus `extra` whole messages. */
+function oneFieldChanged(
+  base: Record<string, unknown>,
+  probes: readonly unknown[],
+): Record<string, unknown>[] {
+  const cases: Record<string, unknown>[] = [base];
+  for (const field of Object.keys(base)) {
+    for (const probe of probes) {
+      const changed: Record<string, unknown> = { ...base, [field]: probe };
+      if (probe === undefined) delete changed[field];
+      cases.push(changed);
+    }
+  }
+  return cases;
+}
+
+describe('fast checks of the messages inference publishes and the simulator’s ground truth', () => {
+  const prediction = {
+    pump_id: 'pump-00001',
+    ts: 1_767_225_600_000,
+    seq: 3,
+    state: 'FAULTY',
+    raw_state: 'WARNING',
+    probabilities: { HEALTHY: 0.1, WARNING: 0.2, FAULTY: 0.6, BROKEN: 0.1 },
+    vibration_rms: 4.2,
+    iso_zone: 'C',
+    model_version: '2026-12-01T23:35:58.370Z#91630af6',
+    latency_ms: 1.5,
+  };
+  const groundTruth = {
+    pump_id: 'pump-00001',
+    ts: 1_767_225_600_000,
+    seq: 3,
+    state: 'WARNING',
+    health_pct: 55,
+    rul_h: 12,
+    failure_mode: 'CAVITATION',
+    lifecycle: 2,
+    chaos: ['heatwave'],
+  };
+  const structured: unknown[] = [
+    ...PROBES,
+    'A',
+    'E',
+    'heatwave',
+    [],
+    ['heatwave', 'dropout'],
+    ['heatwave', 'flood'],
+    [1],
+    {},
+    { HEALTHY: 1 },
+    { HEALTHY: 0.5, BROKEN: 0.5 },
+    { HEALTHY: 1.01 },
+    { HEALTHY: -0.01 },
+    { HEALTHY: '1' },
+    { HEALTHY: null },
+    { healthy: 1 },
+    { HEALTHY: 1, OTHER: 0 },
+  ];
+
+  it('agree with the zod schemas, one field changed at a time', () => {
+    for (const c of oneFieldChanged(prediction, structured))
+      expect(isPrediction(c), JSON.stringify(c)).toBe(predictionSchema.safeParse(c).success);
+    for (const c of oneFieldChanged(groundTruth, structured))
+      expect(isGroundTruth(c), JSON.stringify(c)).toBe(groundTruthSchema.safeParse(c).success);
+  });
+
+  it('may be stricter than zod, which then decides, but never more lenient', () => {
+    // zod skips a "__proto__" key in a record; the fast check refuses it, and validateMessage asks zod.
+    const odd = { ...prediction, probabilities: JSON.parse('{"__proto__": 1}') };
+    expect(isPrediction(odd)).toBe(false);
+    expect(predictionSchema.safeParse(odd).success).toBe(true);
+  });
+
+  it('accept the messages as the services send them', () => {
+    expect(isPrediction(prediction)).toBe(true);
+    expect(isGroundTruth(groundTruth)).toBe(true);
+    expect(isPrediction({ ...prediction, probabilities: { FAULTY: 1 } })).toBe(true);
+    expect(isGroundTruth({ ...groundTruth, chaos: [] })).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Allocation-free checks for the two high-volume messages, built from the same constants as the zod
- * schemas. They accept only what the schemas accept (fast-check.test.ts compares them on thousands of
+ * Allocation-free checks for the high-volume messages (telemetry and training samples, and, one per
+ * sample, predictions and ground truth), built from the same constants as the zod schemas. They accept only what the schemas accept (fast-check.test.ts compares them on thousands of
  * cases); on a failure the caller asks zod, which says precisely what is wrong. At 20,000 messages a
  * second, zod's copy of every object costs more than the check itself.
  */
@@ -9,21 +9,30 @@ import {
   CHANNEL_BOUNDS,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
+  type GroundTruth,
+  type Prediction,
   type Telemetry,
   type TrainingSample,
 } from './schemas.ts';
-import { FAILURE_MODES, PUMP_STATES } from './states.ts';
+import { CHAOS_KINDS, FAILURE_MODES, ISO_ZONES, PUMP_STATES } from './states.ts';
 import { ID_PATTERN } from './topics.ts';
 
 const BOUNDS = CHANNELS.map((c) => CHANNEL_BOUNDS[c]);
 
-export function isTelemetry(value: unknown): value is Telemetry {
+const STATES: readonly unknown[] = PUMP_STATES;
+
+/** pump_id, ts and seq, which every pump message starts with. */
+function hasPumpHeader(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  const { pump_id, ts, seq } = m;
+  const { pump_id, ts, seq } = value as Record<string, unknown>;
   if (typeof pump_id !== 'string' || !ID_PATTERN.test(pump_id)) return false;
   if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < EPOCH_MIN_MS || ts > EPOCH_MAX_MS) return false;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return false;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0;
+}
+
+export function isTelemetry(value: unknown): value is Telemetry {
+  if (!hasPumpHeader(value)) return false;
+  const m = value;
   for (let i = 0; i < CHANNELS.length; i++) {
     const v = m[CHANNELS[i] as string];
     const [min, max] = BOUNDS[i] as readonly [number, number];
@@ -46,5 +55,53 @@ export function isTrainingSample(value: unknown): value is TrainingSample {
     rul_h >= 0 &&
     rul_h <= Number.MAX_VALUE &&
     (FAILURE_MODES as readonly unknown[]).includes(failure_mode)
+  );
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Class probabilities: only state names as keys, each a number in [0, 1]. */
+function isProbabilities(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const p = record[key];
+    if (!STATES.includes(key) || typeof p !== 'number' || !(p >= 0 && p <= 1)) return false;
+  }
+  return true;
+}
+
+export function isPrediction(value: unknown): value is Prediction {
+  if (!hasPumpHeader(value)) return false;
+  const { state, raw_state, probabilities, vibration_rms, iso_zone, model_version, latency_ms } = value;
+  return (
+    STATES.includes(state) &&
+    STATES.includes(raw_state) &&
+    isProbabilities(probabilities) &&
+    isFiniteNumber(vibration_rms) &&
+    (ISO_ZONES as readonly unknown[]).includes(iso_zone) &&
+    typeof model_version === 'string' &&
+    isFiniteNumber(latency_ms) &&
+    latency_ms >= 0
+  );
+}
+
+export function isGroundTruth(value: unknown): value is GroundTruth {
+  if (!hasPumpHeader(value)) return false;
+  const { state, health_pct, rul_h, failure_mode, lifecycle, chaos } = value;
+  if (!Array.isArray(chaos)) return false;
+  for (const kind of chaos) if (!(CHAOS_KINDS as readonly unknown[]).includes(kind)) return false;
+  return (
+    STATES.includes(state) &&
+    isFiniteNumber(health_pct) &&
+    health_pct >= 0 &&
+    health_pct <= 100 &&
+    isFiniteNumber(rul_h) &&
+    rul_h >= 0 &&
+    (FAILURE_MODES as readonly unknown[]).includes(failure_mode) &&
+    typeof lifecycle === 'number' &&
+    Number.isSafeInteger(lifecycle) &&
+    lifecycle >= 0
   );
 }

@@ -3,8 +3,14 @@
  * list that says what was wrong. Services count, log and dead-letter by that reason.
  */
 import type { z } from 'zod';
-import { isTelemetry, isTrainingSample } from './fast-check.ts';
-import { MAX_PAYLOAD_BYTES, telemetrySchema, trainingSampleSchema } from './schemas.ts';
+import { isGroundTruth, isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
+import {
+  groundTruthSchema,
+  MAX_PAYLOAD_BYTES,
+  predictionSchema,
+  telemetrySchema,
+  trainingSampleSchema,
+} from './schemas.ts';
 import { clipTopic, type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
 
 export const INVALID_REASONS = [
@@ -34,6 +40,8 @@ export type Expectations<T> = Partial<Record<TopicKind, z.ZodType<T>>>;
 const FAST_CHECKS = new Map<z.ZodType, (value: unknown) => boolean>([
   [telemetrySchema, isTelemetry],
   [trainingSampleSchema, isTrainingSample],
+  [predictionSchema, isPrediction],
+  [groundTruthSchema, isGroundTruth],
 ]);
 
 const NON_FINITE_LITERAL = /(?<![\w"])(?:-?Infinity|NaN)(?![\w"])/;

@@ -18,17 +18,26 @@ export type TileState = (typeof TILE_STATES)[number];
 const epochMs = z.coerce.number().int().min(0).max(7_258_118_400_000);
 const pumpId = z.string().regex(ID_PATTERN, 'a pump id: letters, digits, "_", "-" or ".", at most 64');
 
+/** Why a range is refused, in the 400's problems (also when the server filled in a default). */
+export const RANGE_PROBLEMS = {
+  order: '`from` must be before `to`',
+  span: `the range may span at most ${MAX_RANGE_MS / 86_400_000} days`,
+} as const;
+
 /** A time range; `to` defaults to now and `from` to 15 minutes before it. */
 export const rangeQuery = z
   .object({
     from: epochMs.optional().describe('epoch ms, inclusive; default: 15 min before `to`'),
     to: epochMs.optional().describe('epoch ms, exclusive; default: now'),
   })
+  // The path names the parameter in the 400's problems.
   .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
-    message: '`from` must be before `to`',
+    message: RANGE_PROBLEMS.order,
+    path: ['from'],
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.to - q.from <= MAX_RANGE_MS, {
-    message: `the range may span at most ${MAX_RANGE_MS / 86_400_000} days`,
+    message: RANGE_PROBLEMS.span,
+    path: ['from'],
   });
 
 export const pumpParams = z.object({ id: pumpId });
@@ -160,13 +169,18 @@ export interface PredictionsResponse {
 }
 
 /** GET /api/alerts?pump&from&to&kind&limit */
-export const alertsQuery = z.object({
-  pump: pumpId.optional(),
-  kind: z.enum(['alarm', 'recovered']).optional(),
-  from: epochMs.optional(),
-  to: epochMs.optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(200),
-});
+export const alertsQuery = z
+  .object({
+    pump: pumpId.optional(),
+    kind: z.enum(['alarm', 'recovered']).optional(),
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(200),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    message: RANGE_PROBLEMS.order,
+    path: ['from'],
+  });
 
 export interface AlertRow {
   readonly pumpId: string;

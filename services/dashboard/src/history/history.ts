@@ -35,9 +35,22 @@ export interface DeadLetterSummary {
   }[];
 }
 
+/**
+ * The store cannot be read now (the SQLite file not created yet, InfluxDB unreachable): the routes answer
+ * 503 with this message rather than 500, and the live views go on.
+ */
+export class HistoryUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HistoryUnavailableError';
+  }
+}
+
 export interface History {
   /** what the adapter reads, for logs and /healthz: e.g. `sqlite data/pdm.sqlite` */
   readonly description: string;
+  /** for /healthz: 'ok', or why the store cannot be read now; absent where the adapter cannot tell */
+  availability?(): string;
   /** the last prediction of every pump that has one, to fill the fleet view on start */
   latestPredictions(): Promise<Prediction[]>;
   /** one pump's samples in [fromMs, toMs), ascending by device time; `channels` fixes the value order */
