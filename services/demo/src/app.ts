@@ -80,6 +80,8 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   /** what the view says about the dashboard while it has no address: starting, or why it has none */
   let dashboardNote = 'starting…';
   let stopping = false;
+  /** run() is stopping its programs: none may start any more */
+  let closing = false;
   let wake: (() => void) | undefined;
   const started = Date.now();
   const view = { phase: 'starting', lines: [] as string[] };
@@ -184,22 +186,22 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
    */
   async function openDashboard(metricsUrls: string): Promise<void> {
     try {
-      dashboard = await startDashboard(
-        (port) =>
-          start('dashboard', [], {
-            HTTP_HOST: '127.0.0.1',
-            HTTP_PORT: String(port),
-            MODEL_PATH: paths.model,
-            METRICS_URLS: metricsUrls,
-          }),
-        settings.dashboardPort,
-      );
+      dashboard = await startDashboard((port) => {
+        // A second try, on a free port, may come as the demo ends; it would outlive the demo.
+        if (closing) throw new Error('the demo is ending');
+        return start('dashboard', [], {
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+          MODEL_PATH: paths.model,
+          METRICS_URLS: metricsUrls,
+        });
+      }, settings.dashboardPort);
     } catch (err) {
-      if (stopping) return;
+      if (stopping || closing) return;
       dashboardNote = `did not start: ${(err as Error).message}`;
     }
-    // Without a terminal to redraw, the address goes out once, first.
-    if (!io.tty) io.write(`dashboard ${dashboardLine()}\n`);
+    // Without a terminal to redraw, the address goes out once.
+    if (!io.tty && !closing) io.write(`dashboard ${dashboardLine()}\n`);
   }
 
   async function trainingData(acquisitionPort: number): Promise<void> {
@@ -355,12 +357,12 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         });
         const portOf = (p: Program) => p.waitFor(/serving \/healthz/).then((l) => l.port as number);
         const [acquisitionPort, inferencePort] = await Promise.all([portOf(acquisition), portOf(inference)]);
+        // Not waited for: the pipeline does not need it, and on a busy machine its start would eat into the
+        // live phase. Its address shows up as soon as it serves, on a fast machine before training begins.
+        void openDashboard(
+          `acquisition=http://127.0.0.1:${acquisitionPort}/metrics,inference=http://127.0.0.1:${inferencePort}/metrics`,
+        );
         await acquisition.waitFor(/^subscribed$/);
-        if (!stopping) {
-          await openDashboard(
-            `acquisition=http://127.0.0.1:${acquisitionPort}/metrics,inference=http://127.0.0.1:${inferencePort}/metrics`,
-          );
-        }
         if (!stopping) await trainingData(acquisitionPort);
         if (!stopping) await exportAndTrain();
         if (!stopping) await live(inference);
@@ -369,6 +371,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         // Ctrl-C at any moment: a program that was stopped while the demo waited for it is no failure.
         if (!stopping) throw err;
       } finally {
+        closing = true;
         clearInterval(render);
         if (monitor) {
           summary.predictions = monitor.predictions;
