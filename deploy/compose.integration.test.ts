@@ -10,7 +10,7 @@ import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { environmentOf, serviceBlocks, volumesOf } from './compose-file.ts';
-import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES } from './secrets.ts';
+import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES, USER_SECRETS } from './secrets.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const compose = readFileSync(COMPOSE_FILE, 'utf8');
@@ -23,6 +23,7 @@ const LONG_RUNNING = [
   'acquisition',
   'inference',
   'production-simulator',
+  'notifier',
   'dashboard',
 ];
 const ON_DEMAND = ['training-simulator', 'export-training-data', 'train', 'tail-predictions'];
@@ -147,10 +148,14 @@ describe.skipIf(composeCommand === undefined)(
         );
       });
 
-      it('finds each service’s /metrics by its compose name and HTTP_PORT', () => {
+      it('finds every other service’s /metrics by its compose name and HTTP_PORT', () => {
         const blocks = resolved();
         const pairs = (environmentOf(blocks.get('dashboard') ?? '').get('METRICS_URLS') ?? '').split(',');
-        expect(pairs.map((p) => p.split('=')[0])).toEqual(['acquisition', 'inference']);
+        const serving = LONG_RUNNING.filter(
+          (name) => name !== 'dashboard' && environmentOf(blocks.get(name) ?? '').has('HTTP_PORT'),
+        );
+        expect(serving.length).toBeGreaterThan(1);
+        expect(pairs.map((p) => p.split('=')[0]).sort()).toEqual(serving.sort());
         for (const pair of pairs) {
           const [name, url] = pair.split('=') as [string, string];
           const { hostname, port, pathname } = new URL(url);
@@ -170,12 +175,22 @@ describe('docker-compose.yml', () => {
     .filter((line) => !/^\s*#/.test(line))
     .join('\n');
 
-  it('holds no literal secret: every password and token is a required variable from .env', () => {
+  it('holds no literal secret: every password and token is a required variable from .env, or one the user brings', () => {
     const secretLines = compose
       .split('\n')
       .filter((line) => /^\s+[A-Z0-9_]*(PASSWORD|TOKEN|SECRET)[A-Z0-9_]*:/.test(line));
     expect(secretLines.length).toBeGreaterThan(0);
-    for (const line of secretLines) expect(line).toMatch(/:\s\$\{[A-Z0-9_]+:\?[^}]+\}$/);
+    for (const line of secretLines) {
+      const brought = USER_SECRETS.find((name) => line.trim().startsWith(`${name}:`));
+      // A secret the user brings (the Telegram bot token) is optional: empty, the feature is off.
+      if (brought) expect(line).toMatch(new RegExp(`:\\s\\$\\{${brought}:-\\}$`));
+      else expect(line).toMatch(/:\s\$\{[A-Z0-9_]+:\?[^}]+\}$/);
+    }
+  });
+
+  it('documents each secret the user brings in .env.example, empty', () => {
+    const example = readDotenv(join(REPO_ROOT, ENV_TEMPLATE));
+    for (const name of USER_SECRETS) expect(example[name], name).toBe('');
   });
 
   it('requires exactly the secrets that setup-secrets writes', () => {

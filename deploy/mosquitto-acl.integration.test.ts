@@ -18,6 +18,7 @@ const WRITES: Record<MqttUser, readonly TopicKind[]> = {
   inference: ['predictions', 'alerts'],
   'production-simulator': ['telemetry', 'groundtruth'],
   'training-simulator': ['training'],
+  notifier: ['acks'],
   viewer: [],
   healthcheck: [],
 };
@@ -27,6 +28,7 @@ const SERVICES: readonly MqttUser[] = [
   'inference',
   'production-simulator',
   'training-simulator',
+  'notifier',
 ];
 
 let deployed: DeployedBroker;
@@ -181,6 +183,19 @@ describe('what each user receives', () => {
     expect(await publishReason(viewer, topics.predictions(PUMP))).toBe(NOT_AUTHORIZED);
   });
 
+  it('delivers alerts to the notifier, and its acks to the viewer', async () => {
+    const notifier = await as('notifier');
+    await notifier.subscribeAsync(topicFilter('alerts'), { qos: 1 });
+    const alert = nextMessage(notifier, topics.alerts(PUMP));
+    await (await as('inference')).publishAsync(topics.alerts(PUMP), 'a', { qos: 1 });
+    expect((await alert).toString()).toBe('a');
+    const viewer = await as('viewer');
+    await viewer.subscribeAsync(topicFilter('acks'), { qos: 1 });
+    const ack = nextMessage(viewer, topics.acks(PUMP));
+    await notifier.publishAsync(topics.acks(PUMP), 'ack', { qos: 1 });
+    expect((await ack).toString()).toBe('ack');
+  });
+
   it('lets the health check user read $SYS/broker/uptime, as the compose health check does', async () => {
     const healthcheck = await as('healthcheck');
     const uptime = nextMessage(healthcheck, '$SYS/broker/uptime');
@@ -214,6 +229,12 @@ describe('what each user receives', () => {
       filters: [topicFilter('telemetry')],
       publisher: 'production-simulator',
       topic: topics.telemetry(PUMP),
+    },
+    {
+      user: 'notifier',
+      filters: [topicFilter('predictions')],
+      publisher: 'inference',
+      topic: topics.predictions(PUMP),
     },
     {
       user: 'healthcheck',

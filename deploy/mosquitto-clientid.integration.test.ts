@@ -25,6 +25,8 @@ const OWN_IDS: Record<Service, readonly string[]> = {
   inference: ['inference', 'inference-0', 'inference-0-pub', 'inference-3', 'inference-3-pub'],
   'production-simulator': ['production-simulator', 'production-simulator-1'],
   'training-simulator': ['training-simulator', 'training-simulator-1'],
+  // One connection, `notifier`; a second notifier (another set of receivers) as `notifier-<name>`.
+  notifier: ['notifier', 'notifier-oncall'],
 };
 const SERVICES = Object.keys(OWN_IDS) as Service[];
 const USERS = MQTT_USERS.map((u) => u.user);

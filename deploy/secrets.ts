@@ -17,6 +17,7 @@ export const MQTT_USERS = [
   { user: 'inference', env: 'MQTT_PASSWORD_INFERENCE' },
   { user: 'production-simulator', env: 'MQTT_PASSWORD_PRODUCTION_SIMULATOR' },
   { user: 'training-simulator', env: 'MQTT_PASSWORD_TRAINING_SIMULATOR' },
+  { user: 'notifier', env: 'MQTT_PASSWORD_NOTIFIER' },
   { user: 'viewer', env: 'MQTT_PASSWORD_VIEWER' },
   { user: 'healthcheck', env: 'MQTT_PASSWORD_HEALTHCHECK' },
 ] as const;
@@ -30,7 +31,16 @@ export const SECRET_VARIABLES: readonly string[] = [
   'INFLUX_ADMIN_TOKEN',
   // the dashboard's login (HTTP Basic authentication), user DASHBOARD_USER
   'DASHBOARD_PASSWORD',
+  // the key of the notifier's webhook signatures; the receiving side gets the same value
+  'WEBHOOK_SECRET',
 ];
+
+/**
+ * Secrets the user brings, which setup-secrets cannot make: the Telegram bot token from BotFather. They
+ * are optional (the notifier runs without Telegram), so docker-compose.yml passes them as `${NAME:-}`,
+ * and .env.example documents where each comes from.
+ */
+export const USER_SECRETS: readonly string[] = ['TELEGRAM_BOT_TOKEN'];
 
 export const ENV_TEMPLATE = '.env.example';
 export const ENV_FILE = '.env';

@@ -58,7 +58,27 @@ const PROGRAMS: readonly Program[] = [
     args: ['--source', 'mqtt', '--json'],
     ready: /"subscribed"/,
   },
+  {
+    name: 'notifier',
+    args: ['--http-port', '0', '--group-wait-s', '0.1', '--group-by', 'pump'],
+    ready: /notifier running/,
+  },
 ];
+
+/** Publishes `count` copies of one message with QoS 1, for the programs that receive what inference sends. */
+async function publishMany(
+  broker: Mosquitto,
+  topic: (i: number) => string,
+  payload: (i: number) => string,
+  count: number,
+) {
+  const { default: mqtt } = await import('mqtt');
+  const publisher = await mqtt.connectAsync(broker.url);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => publisher.publishAsync(topic(i), payload(i), { qos: 1 })),
+  );
+  await publisher.endAsync();
+}
 
 /** Telemetry and predictions flowing on the bus, for the programs that only receive. */
 function loadGenerator(broker: Mosquitto): RunningService {
@@ -100,8 +120,6 @@ describe('SIGTERM stops every program within its deadline (real Mosquitto)', () 
         await load.waitForLine(/fleet running/, 60_000);
         if (program.name === 'tail-predictions') {
           // Predictions come from inference; here a stand-in publisher is enough to keep it busy.
-          const { default: mqtt } = await import('mqtt');
-          const publisher = await mqtt.connectAsync(broker.url);
           const payload = JSON.stringify({
             pump_id: 'pump-00001',
             ts: Date.now(),
@@ -114,12 +132,38 @@ describe('SIGTERM stops every program within its deadline (real Mosquitto)', () 
             model_version: 'v',
             latency_ms: 1,
           });
-          await Promise.all(
-            Array.from({ length: 2000 }, () =>
-              publisher.publishAsync(topics.predictions('pump-00001'), payload, { qos: 1 }),
-            ),
+          await publishMany(
+            broker,
+            () => topics.predictions('pump-00001'),
+            () => payload,
+            2000,
           );
-          await publisher.endAsync();
+        }
+        if (program.name === 'notifier') {
+          // Alarms of 500 pumps, one group each: notifications being written and sent as it stops.
+          const pump = (i: number) => `pump-${String(i).padStart(5, '0')}`;
+          await publishMany(
+            broker,
+            (i) => topics.alerts(pump(i)),
+            (i) =>
+              JSON.stringify({
+                pump_id: pump(i),
+                ts: Date.now(),
+                seq: 0,
+                kind: 'alarm',
+                state: 'FAULTY',
+                previous_state: 'WARNING',
+                model_version: 'v',
+                evidence: {
+                  raw_states: ['FAULTY'],
+                  probabilities: { FAULTY: 1 },
+                  vibration_rms: 6,
+                  iso_zone: 'C',
+                  temperature: 70,
+                },
+              }),
+            500,
+          );
         }
         if (condition === 'with the broker down') {
           load.signal('SIGKILL');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { groundTruthSchema, type Telemetry, telemetrySchema, trainingSampleSchema } from './schemas.ts';
+import {
+  ackSchema,
+  groundTruthSchema,
+  type Telemetry,
+  telemetrySchema,
+  trainingSampleSchema,
+} from './schemas.ts';
 
 const valid: Telemetry = {
   pump_id: 'pump-00001',
@@ -61,5 +67,29 @@ describe('telemetry schema', () => {
     };
     expect(groundTruthSchema.parse(truth)).toEqual(truth);
     expect(groundTruthSchema.safeParse({ ...truth, chaos: ['meteor'] }).success).toBe(false);
+  });
+});
+
+describe('ack schema', () => {
+  const ack = {
+    pump_id: 'pump-00001',
+    ts: 1_767_225_800_000,
+    alarm: { state: 'BROKEN', ts: 1_767_225_731_000, seq: 131 },
+    by: '@alice',
+    via: 'telegram',
+    user_id: '42',
+  };
+
+  it('accepts who acknowledged which alarm of which pump, and when', () => {
+    expect(ackSchema.parse(ack)).toEqual(ack);
+  });
+
+  it.each([
+    ['an alarm state that raises no alarm', { alarm: { ...ack.alarm, state: 'WARNING' } }],
+    ['nobody', { by: '' }],
+    ['an unknown source', { via: 'email' }],
+    ['a wildcard in the pump id', { pump_id: 'pump/+' }],
+  ])('rejects %s', (_, change) => {
+    expect(ackSchema.safeParse({ ...ack, ...change }).success).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 /** zod schemas and types of every message on the bus. */
 import { z } from 'zod';
 import { CHANNELS, type Channel } from './channels.ts';
-import { CHAOS_KINDS, FAILURE_MODES, ISO_ZONES, PUMP_STATES } from './states.ts';
+import { ALARM_STATE_NAMES, CHAOS_KINDS, FAILURE_MODES, ISO_ZONES, PUMP_STATES } from './states.ts';
 import { ID_PATTERN } from './topics.ts';
 
 /** Largest payload any service accepts; a telemetry message is about 300 bytes. */
@@ -133,3 +133,26 @@ export const alertSchema = z.object({
   }),
 });
 export type Alert = z.infer<typeof alertSchema>;
+
+/**
+ * A person acknowledged an alarm: it stops repeating. Published by the notifier once the ack is stored.
+ * Topic `pdm/v1/acks/<pump_id>`.
+ */
+export const ackSchema = z.object({
+  pump_id: pumpIdSchema,
+  /** when it was acknowledged, epoch ms (wall clock) */
+  ts: epochMsSchema,
+  /** the alarm it acknowledges: the alert that raised it, by its state and device time */
+  alarm: z.object({
+    state: z.enum(ALARM_STATE_NAMES),
+    ts: epochMsSchema,
+    seq: seqSchema,
+  }),
+  /** who: a display name, e.g. a Telegram user's `@name` or first name */
+  by: z.string().min(1).max(200),
+  /** where the ack came from */
+  via: z.enum(['telegram', 'api']),
+  /** the Telegram user id (or another stable id of the person), when there is one */
+  user_id: z.string().max(64).optional(),
+});
+export type Ack = z.infer<typeof ackSchema>;

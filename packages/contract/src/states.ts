@@ -4,8 +4,10 @@
 export const PUMP_STATES = ['HEALTHY', 'WARNING', 'FAULTY', 'BROKEN'] as const;
 export type PumpState = (typeof PUMP_STATES)[number];
 
-/** States that raise an alert when a pump enters them. */
-export const ALARM_STATES: readonly PumpState[] = ['FAULTY', 'BROKEN'];
+/** States that raise an alert when a pump enters them, as a tuple (for schemas) and as a list of states. */
+export const ALARM_STATE_NAMES = ['FAULTY', 'BROKEN'] as const;
+export type AlarmState = (typeof ALARM_STATE_NAMES)[number];
+export const ALARM_STATES: readonly PumpState[] = ALARM_STATE_NAMES;
 
 /** How a lifecycle ends. Each mode leaves its own signature on the channels (see @pdm/pump-physics). */
 export const FAILURE_MODES = ['BEARING_WEAR', 'IMPELLER_WEAR', 'CAVITATION', 'MISALIGNMENT'] as const;

@@ -4,6 +4,7 @@ import {
   MAX_LOGGED_TOPIC_CHARS,
   parseTopic,
   sharedFilter,
+  TOPIC_KINDS,
   topicFilter,
   topics,
 } from './topics.ts';
@@ -12,12 +13,13 @@ describe('topic layout', () => {
   it('puts a version segment in every topic', () => {
     expect(topics.training('p-1')).toBe('pdm/v1/training/p-1');
     expect(topics.status('acquisition')).toBe('pdm/v1/status/acquisition');
+    expect(topics.acks('pump-00042')).toBe('pdm/v1/acks/pump-00042');
     expect(topicFilter('telemetry')).toBe('pdm/v1/telemetry/+');
     expect(sharedFilter('acq', 'training')).toBe('$share/acq/pdm/v1/training/+');
   });
 
   it('parses what it builds', () => {
-    for (const kind of ['training', 'telemetry', 'groundtruth', 'predictions', 'alerts', 'status'] as const) {
+    for (const kind of TOPIC_KINDS) {
       expect(parseTopic(topics[kind]('pump-00042'))).toEqual({ kind, id: 'pump-00042' });
     }
   });

@@ -8,6 +8,7 @@ export const TOPIC_KINDS = [
   'groundtruth',
   'predictions',
   'alerts',
+  'acks',
   'status',
 ] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -21,6 +22,7 @@ export const topics = {
   groundtruth: (pumpId: string) => `${TOPIC_ROOT}/groundtruth/${pumpId}`,
   predictions: (pumpId: string) => `${TOPIC_ROOT}/predictions/${pumpId}`,
   alerts: (pumpId: string) => `${TOPIC_ROOT}/alerts/${pumpId}`,
+  acks: (pumpId: string) => `${TOPIC_ROOT}/acks/${pumpId}`,
   status: (service: string) => `${TOPIC_ROOT}/status/${service}`,
 } as const satisfies Record<TopicKind, (id: string) => string>;
 

@@ -1,5 +1,5 @@
 /** The operations endpoints every service exposes: GET /healthz and GET /metrics (Prometheus text). */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -20,9 +20,15 @@ export async function startOpsServer(options: {
   readonly registry: Registry;
   readonly health: () => Health;
   readonly logger: Logger;
+  /**
+   * A service's own routes beside the two (the notifier's silences API): returns true when it answers
+   * the request, false to leave it to /healthz, /metrics or a 404.
+   */
+  readonly handle?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (options.handle?.(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/healthz') {

@@ -45,6 +45,8 @@ export interface DemoSummary {
   readonly predictions: number;
   readonly liveAccuracy: number | undefined;
   readonly alarms: number;
+  /** messages the notifier's console receiver wrote */
+  readonly notifications: number;
   readonly paths: Readonly<Record<string, string>>;
   /** the dashboard's address while the demo ran */
   readonly dashboardUrl: string | undefined;
@@ -72,6 +74,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     model: join(dir, 'models', 'pump-state.onnx'),
     predictions: join(dir, 'predictions'),
     logs: join(dir, 'logs'),
+    notifier: join(dir, 'notifier.sqlite'),
   };
   const programs: Program[] = [];
   let broker: EmbeddedBroker | undefined;
@@ -79,6 +82,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   let dashboard: DemoDashboard | undefined;
   /** what the view says about the dashboard while it has no address: starting, or why it has none */
   let dashboardNote = 'starting…';
+  let notifier: Program | undefined;
   let stopping = false;
   /** run() is stopping its programs: none may start any more */
   let closing = false;
@@ -93,6 +97,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     predictions: 0,
     liveAccuracy: undefined as number | undefined,
     alarms: 0,
+    notifications: 0,
   };
 
   const show = (phase: string, lines: string[]) => {
@@ -109,6 +114,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     lines: view.lines,
     monitor,
     dashboard: dashboardLine(),
+    notifications: notifier ? notificationsOf(notifier) : undefined,
   });
   const dashboardLine = (): string => {
     if (!dashboard) return dashboardNote;
@@ -163,6 +169,9 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       'pdm.sqlite',
       'pdm.sqlite-wal',
       'pdm.sqlite-shm',
+      'notifier.sqlite',
+      'notifier.sqlite-wal',
+      'notifier.sqlite-shm',
       'training.csv',
       'models',
       'predictions',
@@ -294,6 +303,15 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         to: { file: join(paths.logs, 'monitor.log') },
       }),
     });
+    // The console receiver, and Telegram too when TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set. The fleet
+    // fails within minutes, so groups wait seconds rather than Alertmanager's defaults.
+    notifier = start('notifier', ['--console'], {
+      MQTT_CLIENT_ID: 'demo-notifier',
+      NOTIFIER_DB_PATH: paths.notifier,
+      GROUP_WAIT_S: '5',
+      GROUP_INTERVAL_S: '20',
+    });
+    await notifier.waitFor(/notifier running/);
     const fleet = start(
       'production-simulator',
       [
@@ -379,6 +397,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
           summary.alarms = monitor.alarms;
           await monitor.close();
         }
+        if (notifier) summary.notifications = notificationsOf(notifier).length;
         await Promise.all([...programs].reverse().map((p) => p.stop()));
         await broker?.close();
       }
@@ -400,6 +419,11 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       for (const p of programs) void p.stop();
     },
   };
+}
+
+/** What the notifier's console receiver wrote, oldest first: one text per message. */
+function notificationsOf(notifier: Program): string[] {
+  return notifier.logs.filter((l) => l.msg === 'notification').map((l) => String(l.text ?? ''));
 }
 
 function metricValue(text: string, name: string): number {

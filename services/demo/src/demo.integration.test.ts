@@ -83,6 +83,8 @@ describe('pnpm demo, with nothing but Node.js (embedded broker, SQLite)', () => 
       expect(out).toContain('3 of 3: live predictions');
       expect(out).toContain('Demo complete.');
       expect(out).toMatch(/live accuracy\s+0\.\d{3}/);
+      // The notifier ran beside inference, with its console receiver.
+      expect(out).toMatch(/notifications\s+\d+ \(grouped/);
       expect(out).toContain(`dashboard    was on ${dashboard.url}; to look back at this run: SQLITE_PATH=`);
       expect(existsSync(join(dir, 'models/pump-state.onnx'))).toBe(true);
       const store = SampleStore.open(join(dir, 'pdm.sqlite'), { readonly: true });

@@ -11,6 +11,8 @@ export interface ViewState {
   readonly monitor: FleetMonitor | undefined;
   /** the dashboard's address, or what keeps it from having one */
   readonly dashboard: string;
+  /** the notifier's messages so far (console receiver), oldest first */
+  readonly notifications?: readonly string[] | undefined;
 }
 
 const COLOURS: Record<PumpState, string> = {
@@ -59,6 +61,20 @@ export function renderScreen(view: ViewState, colour: boolean, width = 100): str
       );
     }
   }
+  const notes = view.notifications ?? [];
+  if (notes.length > 0) {
+    out.push(
+      '',
+      `${paint('\u001b[1m', 'notifications')} ${number(notes.length)} (notifier, console receiver); the latest:`,
+    );
+    // Its first lines: the headline and the first pumps.
+    out.push(
+      ...(notes.at(-1) ?? '')
+        .split('\n')
+        .slice(0, 4)
+        .map((l) => `  ${l}`),
+    );
+  }
   return out.join('\n');
 }
 
@@ -68,7 +84,8 @@ export function renderLine(view: ViewState): string {
   const live = m
     ? ` | predictions ${m.predictions}, accuracy ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'}, alarms ${m.alarms}, now ${PUMP_STATES.map((s) => `${s} ${m.counts()[s]}`).join(' ')}`
     : '';
-  return `[${clock(view.elapsedS)}] ${view.phase}${live}`;
+  const notes = view.notifications === undefined ? '' : `, notifications ${view.notifications.length}`;
+  return `[${clock(view.elapsedS)}] ${view.phase}${live}${notes}`;
 }
 
 /** The closing report: what the run did and where it left things. */
@@ -82,6 +99,7 @@ export function renderSummary(s: DemoSummary): string {
     `  live predictions          ${number(s.predictions)}`,
     `  live accuracy             ${s.liveAccuracy === undefined ? '—' : s.liveAccuracy.toFixed(3)} (smoothed state against the ground truth)`,
     `  alarms raised             ${number(s.alarms)}`,
+    `  notifications             ${number(s.notifications)} (grouped; the notifier's console receiver, in logs/notifier.log)`,
     '',
     `  store        ${s.paths.store}`,
     `  model        ${s.paths.model}`,

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_INHIBIT_RULES } from './config.ts';
+import { isInhibited } from './inhibit.ts';
+
+describe('inhibition', () => {
+  const faulty = { pumpId: 'pump-1', state: 'FAULTY' } as const;
+  const broken = { pumpId: 'pump-1', state: 'BROKEN' } as const;
+  const otherFaulty = { pumpId: 'pump-2', state: 'FAULTY' } as const;
+  const firing = [faulty, broken, otherFaulty];
+
+  it('mutes FAULTY while the same pump is BROKEN', () => {
+    expect(isInhibited(faulty, firing, DEFAULT_INHIBIT_RULES)).toBe(true);
+  });
+
+  it('never mutes BROKEN itself', () => {
+    expect(isInhibited(broken, firing, DEFAULT_INHIBIT_RULES)).toBe(false);
+  });
+
+  it('leaves another pump’s FAULTY alone', () => {
+    expect(isInhibited(otherFaulty, firing, DEFAULT_INHIBIT_RULES)).toBe(false);
+  });
+
+  it('mutes nothing without rules', () => {
+    expect(isInhibited(faulty, firing, [])).toBe(false);
+  });
+});

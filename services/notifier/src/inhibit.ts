@@ -1,0 +1,22 @@
+/** Inhibition, as Alertmanager does it: a firing alarm of one state mutes another state's of the same pump. */
+import type { AlarmState } from '@pdm/contract';
+import type { InhibitRule } from './config.ts';
+
+export interface PumpAlarm {
+  readonly pumpId: string;
+  readonly state: AlarmState;
+}
+
+/** Whether `alarm` is muted by another firing alarm of its pump (BROKEN mutes FAULTY by default). */
+export function isInhibited(
+  alarm: PumpAlarm,
+  firing: readonly PumpAlarm[],
+  rules: readonly InhibitRule[],
+): boolean {
+  return rules.some(
+    (rule) =>
+      rule.target === alarm.state &&
+      rule.source !== rule.target &&
+      firing.some((f) => f.pumpId === alarm.pumpId && f.state === rule.source),
+  );
+}
