@@ -5,6 +5,8 @@ export default defineConfig({
     include: [
       'packages/*/src/**/*.test.ts',
       'services/*/src/**/*.test.ts',
+      // the dashboard's page: its modules without a DOM, and its build
+      'services/*/web/**/*.test.ts',
       'bench/**/*.test.ts',
       'deploy/**/*.test.ts',
     ],

@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
 import { dashboardBenchmarks } from './dashboard.bench.ts';
+import { dashboardBrowserBenchmarks } from './dashboard-browser.bench.ts';
 import { inferenceBenchmarks } from './inference.bench.ts';
 import { inferenceMemoryBenchmarks } from './inference-memory.bench.ts';
 import { mlBenchmarks } from './ml.bench.ts';
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...inferenceBenchmarks,
   ...inferenceMemoryBenchmarks,
   ...dashboardBenchmarks,
+  ...dashboardBrowserBenchmarks,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

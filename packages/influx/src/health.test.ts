@@ -2,9 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { InfluxError } from './errors.ts';
 import { pingInflux } from './health.ts';
 import type { InfluxTarget } from './http.ts';
+import { influxFailure } from './testing/index.ts';
 
 let fake: FakeInflux;
 let target: InfluxTarget;
@@ -18,15 +18,6 @@ afterEach(async () => {
   await fake.stop();
 });
 
-async function failure(promise: Promise<unknown>): Promise<InfluxError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InfluxError);
-  return err as InfluxError;
-}
-
 describe('pingInflux', () => {
   it('resolves with the version when the server is ready and the token sees the bucket', async () => {
     expect(await pingInflux(target)).toEqual({ version: 'v2.8.0' });
@@ -34,34 +25,34 @@ describe('pingInflux', () => {
 
   it('tells an unreachable URL apart, and names it', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const err = await failure(pingInflux({ ...target, url }));
+    const err = await influxFailure(pingInflux({ ...target, url }));
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(url);
   });
 
   it('tells a refused token apart', async () => {
-    const err = await failure(pingInflux({ ...target, token: 'wrong' }));
+    const err = await influxFailure(pingInflux({ ...target, token: 'wrong' }));
     expect(err).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(err.message).toContain('refused the token');
   });
 
   it('tells a missing org and a missing bucket apart, by name', async () => {
-    const noOrg = await failure(pingInflux({ ...target, org: 'acme' }));
+    const noOrg = await influxFailure(pingInflux({ ...target, org: 'acme' }));
     expect(noOrg.code).toBe('not_found');
     expect(noOrg.message).toContain('has no org "acme"');
-    const noBucket = await failure(pingInflux({ ...target, bucket: 'archive' }));
+    const noBucket = await influxFailure(pingInflux({ ...target, bucket: 'archive' }));
     expect(noBucket.code).toBe('not_found');
     expect(noBucket.message).toContain('no bucket "archive"');
   });
 
   it('reports a server that is not ready as unavailable', async () => {
     fake.failNext(1, { status: 503 });
-    expect((await failure(pingInflux(target))).code).toBe('unavailable');
+    expect((await influxFailure(pingInflux(target))).code).toBe('unavailable');
   });
 
   it('reports a timeout when the server does not answer', async () => {
     fake.delayNext(1, 60_000);
-    expect((await failure(pingInflux(target, 200))).code).toBe('timeout');
+    expect((await influxFailure(pingInflux(target, 200))).code).toBe('timeout');
   });
 
   it('reports something that is not InfluxDB 2.x as bad_response', async () => {
@@ -70,7 +61,7 @@ describe('pingInflux', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const err = await failure(pingInflux({ ...target, url }));
+    const err = await influxFailure(pingInflux({ ...target, url }));
     expect(err.code).toBe('bad_response');
     expect(err.message).toContain('GET /health answered 404');
   });

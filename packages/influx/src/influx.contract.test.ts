@@ -1,14 +1,18 @@
 /**
- * The round trip of reader.test.ts against a real InfluxDB 2.x, to keep the fake honest. Runs only when
- * INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG are set (INFLUX_BUCKET defaults to `telemetry`); see README.md.
- * Tests write pumps named `rt-<random>-…` and delete them afterwards.
+ * The round trip of reader.test.ts and the dashboard's queries of dashboard-reader.test.ts against a real
+ * InfluxDB 2.x, to keep the fake honest. Runs only when INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG are set
+ * (INFLUX_BUCKET defaults to `telemetry`); see README.md. Tests write pumps named `rt-<random>-…` and
+ * `db-<random>-…` and delete them afterwards.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { dashboardSuite } from './dashboard.suite.ts';
+import { ALERT_MEASUREMENT, PREDICTION_MEASUREMENT } from './dashboard-queries.ts';
 import { InfluxError } from './errors.ts';
 import { pingInflux } from './health.ts';
 import { apiUrl, type InfluxTarget } from './http.ts';
-import { encodeSample } from './line-protocol.ts';
-import { roundTripSuite, sample } from './round-trip.suite.ts';
+import { encodeSample, MEASUREMENT } from './line-protocol.ts';
+import { roundTripSuite } from './round-trip.suite.ts';
+import { sample } from './testing/fixtures.ts';
 import { createInfluxWriter } from './writer.ts';
 
 const { INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET } = process.env;
@@ -36,10 +40,18 @@ describe.skipIf(!target)(
     });
 
     const { pumpIds } = roundTripSuite(() => real);
+    const dashboard = dashboardSuite(() => real);
 
     afterAll(async () => {
-      // Leave the bucket as we found it. A delete predicate knows only = and AND, so one call per pump.
-      for (const id of pumpIds) {
+      // Leave the bucket as we found it. A delete predicate knows only = and AND, so one call per
+      // measurement and pump.
+      const written = [
+        ...[...pumpIds].map((id) => [MEASUREMENT, id] as const),
+        ...[...dashboard.pumpIds].flatMap((id) =>
+          [MEASUREMENT, PREDICTION_MEASUREMENT, ALERT_MEASUREMENT].map((m) => [m, id] as const),
+        ),
+      ];
+      for (const [measurement, id] of written) {
         const response = await fetch(
           apiUrl(real.url, '/api/v2/delete', { org: real.org, bucket: real.bucket }),
           {
@@ -48,12 +60,14 @@ describe.skipIf(!target)(
             body: JSON.stringify({
               start: '1970-01-01T00:00:00Z',
               stop: new Date(Date.now() + 86_400_000).toISOString(),
-              predicate: `_measurement="pump_telemetry" AND pump_id=${JSON.stringify(id)}`,
+              predicate: `_measurement=${JSON.stringify(measurement)} AND pump_id=${JSON.stringify(id)}`,
             }),
           },
         );
         if (!response.ok)
-          console.warn(`could not delete pump ${id}: ${response.status} ${await response.text()}`);
+          console.warn(
+            `could not delete ${measurement} of pump ${id}: ${response.status} ${await response.text()}`,
+          );
       }
     });
 

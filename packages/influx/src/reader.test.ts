@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { LabelledSample } from '@pdm/contract';
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { InfluxError } from './errors.ts';
 import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
-import { fluxString, queryTelemetry, type TelemetryQuery } from './reader.ts';
-import { roundTripSuite, sample } from './round-trip.suite.ts';
+import { fluxString } from './query.ts';
+import { queryTelemetry, type TelemetryQuery } from './reader.ts';
+import { roundTripSuite } from './round-trip.suite.ts';
+import { influxFailure, sample } from './testing/index.ts';
 import { createInfluxWriter } from './writer.ts';
 
 let fake: FakeInflux;
@@ -26,15 +27,6 @@ async function collect(query: TelemetryQuery = {}, from: InfluxTarget = target):
   const rows: LabelledSample[] = [];
   for await (const row of queryTelemetry(from, query)) rows.push(row);
   return rows;
-}
-
-async function failure(promise: Promise<unknown>): Promise<InfluxError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InfluxError);
-  return err as InfluxError;
 }
 
 describe('queryTelemetry against the fake InfluxDB', () => {
@@ -65,25 +57,25 @@ describe('queryTelemetry against the fake InfluxDB', () => {
 
   it('refuses an until that is not after since before asking the server', async () => {
     const at = new Date('2024-01-01T00:00:00Z');
-    const err = await failure(collect({ since: at, until: at }));
+    const err = await influxFailure(collect({ since: at, until: at }));
     expect(err.code).toBe('invalid_argument');
     expect(fake.requests()).toEqual([]);
   });
 
   it('reports a refused token as unauthorized, with the status', async () => {
-    const err = await failure(collect({}, { ...target, token: 'wrong' }));
+    const err = await influxFailure(collect({}, { ...target, token: 'wrong' }));
     expect(err).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(err.message).toContain('unauthorized access');
   });
 
   it('reports an unknown bucket as not_found', async () => {
-    const err = await failure(collect({}, { ...target, bucket: 'nope' }));
+    const err = await influxFailure(collect({}, { ...target, bucket: 'nope' }));
     expect(err).toMatchObject({ code: 'not_found', status: 404 });
   });
 
   it('reports a server that is not there as unreachable, naming the URL', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const err = await failure(collect({}, { ...target, url }));
+    const err = await influxFailure(collect({}, { ...target, url }));
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(url);
     expect(err.cause).toBeDefined();
@@ -91,7 +83,7 @@ describe('queryTelemetry against the fake InfluxDB', () => {
 
   it('reports a 503 as unavailable', async () => {
     fake.failNext(1, { status: 503 });
-    expect((await failure(collect())).code).toBe('unavailable');
+    expect((await influxFailure(collect())).code).toBe('unavailable');
   });
 
   it('refuses a row whose state is not one of PUMP_STATES', async () => {
@@ -100,7 +92,7 @@ describe('queryTelemetry against the fake InfluxDB', () => {
       ',state="NAPPING" 1700000000000',
     );
     await createInfluxWriter({ ...target, timeoutMs: 5_000 }).write([line]);
-    const err = await failure(collect());
+    const err = await influxFailure(collect());
     expect(err.code).toBe('bad_response');
     expect(err.message).toContain('NAPPING');
   });
@@ -125,7 +117,7 @@ describe('queryTelemetry when a query fails after the answer started', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const err = await failure(collect({}, { url, token: 't', org: 'o', bucket: 'b' }));
+    const err = await influxFailure(collect({}, { url, token: 't', org: 'o', bucket: 'b' }));
     expect(err.code).toBe('query_failed');
     expect(err.message).toContain('runtime error: out of memory');
   });

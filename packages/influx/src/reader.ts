@@ -1,27 +1,18 @@
 /**
- * Reads samples back out of InfluxDB, one object per sample, for the export CLI. Rows are streamed:
- * memory stays constant however long the range, and a slow consumer slows the socket down.
- *
- * Queries go through @influxdata/influxdb-client's QueryApi.iterateRows: it parses InfluxDB's
- * annotated CSV incrementally and applies backpressure, which is the part worth not rewriting.
+ * Reads samples back out of InfluxDB, one object per sample, for the export CLI, streamed (query.ts).
  */
-import {
-  type FluxTableMetaData,
-  HttpError,
-  InfluxDB,
-  RequestTimedOutError,
-} from '@influxdata/influxdb-client';
+
 import {
   CHANNELS,
-  type Channel,
   FAILURE_MODES,
   GROUND_TRUTH_FIELDS,
   type LabelledSample,
   PUMP_STATES,
 } from '@pdm/contract';
-import { codeForStatus, InfluxError } from './errors.ts';
-import type { InfluxTarget } from './http.ts';
+import { RowCells } from './cells.ts';
+import { InfluxError } from './errors.ts';
 import { MEASUREMENT, REQUIRED_FIELDS, TAG } from './line-protocol.ts';
+import { fluxString, fluxStrings, type InfluxReaderOptions, streamFlux } from './query.ts';
 
 export interface TelemetryQuery {
   /** inclusive; from the epoch when absent */
@@ -32,40 +23,13 @@ export interface TelemetryQuery {
   readonly pumps?: readonly string[];
 }
 
-export interface InfluxReaderOptions extends InfluxTarget {
-  /** longest silence on the socket, also while InfluxDB sorts before its first byte; 60 s by default */
-  readonly timeoutMs?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 60_000;
-
 /** Rows sorted by pump_id, then time. */
 export async function* queryTelemetry(
   options: InfluxReaderOptions,
   query: TelemetryQuery = {},
 ): AsyncIterable<LabelledSample> {
   if (query.pumps?.length === 0) return;
-  const flux = buildTelemetryFlux(options.bucket, query);
-  const client = new InfluxDB({
-    url: options.url,
-    token: options.token,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
-  const rows = client.getQueryApi(options.org).iterateRows(flux);
-  let columns: RowColumns | undefined;
-  let columnsOf: FluxTableMetaData | undefined;
-  try {
-    for await (const { values, tableMeta } of rows) {
-      // The parser makes one metadata object per annotated table header, so this runs once per table.
-      if (tableMeta !== columnsOf) {
-        columns = locateColumns(tableMeta);
-        columnsOf = tableMeta;
-      }
-      yield toRow(values, columns as RowColumns);
-    }
-  } catch (err) {
-    throw toInfluxError(err, options.url);
-  }
+  yield* streamFlux(options, buildTelemetryFlux(options.bucket, query), sampleDecoder);
 }
 
 /**
@@ -93,98 +57,39 @@ export function buildTelemetryFlux(bucket: string, query: TelemetryQuery): strin
   }
   lines.push(
     '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")',
-    `  |> keep(columns: ${JSON.stringify(['_time', TAG, ...REQUIRED_FIELDS, ...GROUND_TRUTH_FIELDS])})`,
+    `  |> keep(columns: ${fluxStrings(['_time', TAG, ...REQUIRED_FIELDS, ...GROUND_TRUTH_FIELDS])})`,
     '  |> group()',
-    `  |> sort(columns: ["${TAG}", "_time"])`,
+    `  |> sort(columns: ${fluxStrings([TAG, '_time'])})`,
   );
   return lines.join('\n');
 }
 
-/** A Flux string literal: backslash, double quote and the interpolation opener `${` are escaped. */
-export function fluxString(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\$\{/g, '\\${')}"`;
-}
-
-interface RowColumns {
-  readonly time: number;
-  readonly pump: number;
-  readonly seq: number;
-  readonly channels: readonly (readonly [Channel, number])[];
-  readonly state: number;
-  readonly healthPct: number;
-  readonly rulH: number;
-  readonly failureMode: number;
-  /** a table InfluxDB writes when the query fails after the 200 was sent */
-  readonly error: number;
-}
-
-function locateColumns(meta: FluxTableMetaData): RowColumns {
-  const labels = meta.columns.map((c) => c.label);
-  const at = (label: string) => labels.indexOf(label);
-  return {
-    time: at('_time'),
-    pump: at(TAG),
-    seq: at('seq'),
-    channels: CHANNELS.map((c) => [c, at(c)] as const),
-    state: at('state'),
-    healthPct: at('health_pct'),
-    rulH: at('rul_h'),
-    failureMode: at('failure_mode'),
-    error: at('error'),
+/** A decoder for one table of the answer: its columns are located once, then each row is read. */
+function sampleDecoder(labels: readonly string[]): (values: readonly string[]) => LabelledSample {
+  const cells = new RowCells(labels);
+  const time = cells.column('_time');
+  const pump = cells.column(TAG);
+  const seq = cells.column('seq');
+  const channels = CHANNELS.map((c) => [c, cells.column(c)] as const);
+  const state = cells.column('state');
+  const healthPct = cells.column('health_pct');
+  const rulH = cells.column('rul_h');
+  const failureMode = cells.column('failure_mode');
+  return (values) => {
+    cells.row(values);
+    const row = {
+      pump_id: cells.requiredText(pump),
+      ts: cells.time(time),
+      seq: cells.requiredNumber(seq),
+    } as LabelledSample;
+    for (const [channel, column] of channels) row[channel] = cells.requiredNumber(column);
+    // Absent ground truth stays absent, as it was written.
+    if (cells.text(state) !== undefined) row.state = cells.member(PUMP_STATES, state);
+    const health = cells.number(healthPct);
+    if (health !== undefined) row.health_pct = health;
+    const rul = cells.number(rulH);
+    if (rul !== undefined) row.rul_h = rul;
+    if (cells.text(failureMode) !== undefined) row.failure_mode = cells.member(FAILURE_MODES, failureMode);
+    return row;
   };
-}
-
-function toRow(values: readonly string[], c: RowColumns): LabelledSample {
-  if (c.error >= 0) throw new InfluxError('query_failed', `query failed on the server: ${values[c.error]}`);
-  const pumpId = values[c.pump] ?? '';
-  const time = values[c.time] ?? '';
-  const ts = Date.parse(time);
-  if (pumpId === '' || Number.isNaN(ts)) {
-    throw new InfluxError('bad_response', `row without ${TAG} or _time: ${JSON.stringify(values)}`);
-  }
-  const required = (column: number, name: string): number => {
-    const text = values[column] ?? '';
-    const value = Number(text);
-    if (text === '' || Number.isNaN(value)) {
-      throw new InfluxError('bad_response', `${pumpId} at ${time} has no number in field "${name}"`);
-    }
-    return value;
-  };
-  const row = { pump_id: pumpId, ts, seq: required(c.seq, 'seq') } as LabelledSample;
-  for (const [channel, column] of c.channels) row[channel] = required(column, channel);
-  const state = values[c.state];
-  if (state) row.state = member(PUMP_STATES, state, 'state', pumpId, time);
-  const healthPct = values[c.healthPct];
-  if (healthPct) row.health_pct = Number(healthPct);
-  const rulH = values[c.rulH];
-  if (rulH) row.rul_h = Number(rulH);
-  const failureMode = values[c.failureMode];
-  if (failureMode) row.failure_mode = member(FAILURE_MODES, failureMode, 'failure_mode', pumpId, time);
-  return row;
-}
-
-function member<T extends string>(
-  allowed: readonly T[],
-  value: string,
-  field: string,
-  pumpId: string,
-  time: string,
-): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new InfluxError('bad_response', `${pumpId} at ${time} has unknown ${field} ${JSON.stringify(value)}`);
-}
-
-function toInfluxError(err: unknown, url: string): InfluxError {
-  if (err instanceof InfluxError) return err;
-  if (err instanceof HttpError) {
-    return new InfluxError(codeForStatus(err.statusCode), `InfluxDB at ${url}: ${err.message}`, {
-      cause: err,
-      status: err.statusCode,
-    });
-  }
-  if (err instanceof RequestTimedOutError) {
-    return new InfluxError('timeout', `InfluxDB at ${url} went silent mid-query`, { cause: err });
-  }
-  const detail = err instanceof Error ? err.message : String(err);
-  return new InfluxError('unreachable', `cannot reach InfluxDB at ${url}: ${detail}`, { cause: err });
 }

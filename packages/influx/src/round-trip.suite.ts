@@ -9,27 +9,11 @@ import { expect, it } from 'vitest';
 import type { InfluxTarget } from './http.ts';
 import { encodeSample } from './line-protocol.ts';
 import { queryTelemetry, type TelemetryQuery } from './reader.ts';
+import { sample } from './testing/fixtures.ts';
 import { createInfluxWriter } from './writer.ts';
 
-/** A telemetry sample at wire resolution; the numbers depend on `ts` so rows are told apart. */
-export function sample(pumpId: string, ts: number, extra: Partial<LabelledSample> = {}): LabelledSample {
-  const k = (ts / 1000) % 1000;
-  return {
-    pump_id: pumpId,
-    ts,
-    seq: Math.floor(ts / 1000),
-    vibration_x: 1.5 + k / 1000,
-    vibration_y: 2.25,
-    vibration_z: 0.125,
-    vibration_rms: 1.812,
-    temperature: 55.12,
-    pressure: 6.1,
-    flow: 120 + k,
-    current: 41.23,
-    rpm: 2950.1,
-    ...extra,
-  };
-}
+// line-protocol.test.ts takes the sample from here, as it did before the fixtures moved to testing/
+export { sample };
 
 const TRUTH = { state: 'WARNING', health_pct: 61.25, rul_h: 1234.567, failure_mode: 'CAVITATION' } as const;
 

@@ -1,7 +1,7 @@
 import { type FakeInflux, freePort, startFakeInflux } from '@pdm/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeSample } from './line-protocol.ts';
-import { sample } from './round-trip.suite.ts';
+import { sample } from './testing/fixtures.ts';
 import { createInfluxWriter, type InfluxWriterOptions } from './writer.ts';
 
 let fake: FakeInflux;

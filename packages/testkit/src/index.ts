@@ -1,4 +1,5 @@
 export * from './bad-input.ts';
+export * from './chromium.ts';
 export * from './fake-influx/index.ts';
 export * from './fake-telegram/index.ts';
 export * from './manual-clock.ts';

@@ -2,7 +2,6 @@
  * Query answers in annotated CSV, byte for byte as flux/csv encodes them, and the request's `dialect`
  * that shapes them.
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Cell, ColumnType, FluxResult } from './flux.ts';
 import { formatRfc3339Nano } from './rfc3339.ts';
@@ -65,8 +64,19 @@ export async function writeAnnotatedCsv(
     if (buffer === '' || res.destroyed) return;
     const ok = res.write(buffer);
     buffer = '';
-    // a client that goes away never drains
-    if (!ok) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    // a client that goes away never drains; each wait removes both of its listeners, as a long answer
+    // waits thousands of times (events.once would leave the loser's behind every time)
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
   };
   const withDefault = dialect.annotations.includes('default');
   let lastSchema: string | undefined;

@@ -341,8 +341,9 @@ const COLUMN_TYPE: Readonly<Record<FieldType, ColumnType>> = {
 
 /**
  * Runs the pipeline after from(): range (required first), filter (==, !=, <, <=, >, >= on columns and
- * literals, with and, or, not), pivot, keep, drop, group (by or except), sort, limit and yield. Tables
- * come from storage by series key then field, as InfluxDB reads them; group() orders its tables by key.
+ * literals, with and, or, not), pivot, keep, drop, group (by or except), sort, limit, tail, the
+ * selectors last, min and max, and yield. Tables come from storage by series key then field, as
+ * InfluxDB reads them; group() orders its tables by key.
  */
 export function runFlux(
   pipeline: Pipeline,
@@ -410,10 +411,10 @@ export function runFlux(
         const desc = call.args.get('desc');
         if (desc !== undefined && desc.kind !== 'bool')
           throw new FluxError('sort() desc must be true or false');
-        const sign = desc?.value ? -1 : 1;
+        const descending = desc?.value ?? false;
         tables = tables.map((t) => ({
           ...t,
-          rows: [...t.rows].sort((a, b) => sign * compareRows(a, b, columns)),
+          rows: [...t.rows].sort((a, b) => compareRows(a, b, columns, descending)),
         }));
         break;
       }
@@ -424,6 +425,31 @@ export function runFlux(
         tables = tables
           .map((t) => ({ ...t, rows: t.rows.slice(offset, offset + n) }))
           .filter((t) => t.rows.length);
+        break;
+      }
+      case 'tail': {
+        checkArgs(call, ['n', 'offset']);
+        const n = Number(intArgument(call, 'n'));
+        const offset = call.args.has('offset') ? Number(intArgument(call, 'offset')) : 0;
+        tables = tables
+          .map((t) => {
+            const end = Math.max(0, t.rows.length - offset);
+            return { ...t, rows: t.rows.slice(Math.max(0, end - n), end) };
+          })
+          .filter((t) => t.rows.length);
+        break;
+      }
+      case 'last':
+      case 'min':
+      case 'max': {
+        checkArgs(call, ['column']);
+        const column = call.args.has('column') ? stringArgument(call, 'column') : '_value';
+        const selected: Table[] = [];
+        for (const table of tables) {
+          const row = select(call.name, table, column);
+          if (row) selected.push({ ...table, rows: [row] });
+        }
+        tables = selected;
         break;
       }
       case 'yield':
@@ -594,13 +620,50 @@ function cellsId(cells: readonly Cell[]): string {
   return cells.map((c) => `${typeof c}:${String(c)}`).join('\u0000');
 }
 
-/** Ascending by the listed columns; nulls first, as Flux sorts them. */
-function compareRows(a: Row, b: Row, columns: readonly string[]): number {
+/**
+ * By the listed columns, ascending or descending, nulls first either way: what Flux's sort() does
+ * (arrowutil.Compare and CompareDesc in influxdata/flux; the documentation says nulls come last when
+ * ascending, the code puts them first). Array.prototype.sort is stable, as Flux's sort.SliceStable.
+ */
+function compareRows(a: Row, b: Row, columns: readonly string[], descending = false): number {
   for (const column of columns) {
-    const order = compareCells(a[column] ?? null, b[column] ?? null);
-    if (order !== 0) return order;
+    const x = a[column] ?? null;
+    const y = b[column] ?? null;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? -1 : 1;
+      continue;
+    }
+    const order = compareCells(x, y);
+    if (order !== 0) return descending ? -order : order;
   }
   return 0;
+}
+
+const ORDERED_TYPES: ReadonlySet<ColumnType> = new Set([
+  'double',
+  'long',
+  'unsignedLong',
+  'dateTime:RFC3339',
+]);
+
+/**
+ * The row a selector keeps from one table, undefined when it keeps none (the table is then dropped, as
+ * Flux does): last() the last row whose `column` is not null, whatever its type; min() and max() the
+ * first row holding the smallest or largest value of a numeric or time column, nulls skipped.
+ */
+function select(name: string, table: Table, column: string): Row | undefined {
+  const type = table.columns.find((c) => c.label === column)?.type;
+  if (type === undefined) throw new FluxError(`${name}(): no column "${column}" exists`);
+  if (name === 'last') return table.rows.findLast((row) => (row[column] ?? null) !== null);
+  if (!ORDERED_TYPES.has(type)) throw new FluxError(`${name}(): unsupported column type ${type}`);
+  const sign = name === 'min' ? -1 : 1;
+  let best: Row | undefined;
+  for (const row of table.rows) {
+    const value = row[column] ?? null;
+    if (value === null) continue;
+    if (best === undefined || sign * compareCells(value, best[column] as Cell) > 0) best = row;
+  }
+  return best;
 }
 
 function compareCells(a: Cell, b: Cell): number {

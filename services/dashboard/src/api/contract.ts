@@ -3,17 +3,16 @@
  * input) and every response's shape. The page (web/) imports the response types from here, so the server
  * and the page cannot drift apart; the OpenAPI document is generated from the same schemas.
  */
-import { type CHANNELS, ID_PATTERN, type ISO_ZONES, PUMP_STATES } from '@pdm/contract';
+import { type CHANNELS, ID_PATTERN, type ISO_ZONES, type PUMP_STATES } from '@pdm/contract';
 import { z } from 'zod';
+import { TILE_STATES, type TileState } from './tile-states.ts';
 
 /** Longest range one request may ask for: 31 days. */
 export const MAX_RANGE_MS = 31 * 24 * 3_600_000;
 /** Most points one series sends to the browser; the server downsamples above it (min/max per bucket). */
 export const MAX_POINTS = 2000;
 
-/** A pump's tile state: its smoothed prediction, or how long it has been silent. */
-export const TILE_STATES = [...PUMP_STATES, 'STALE', 'OFFLINE'] as const;
-export type TileState = (typeof TILE_STATES)[number];
+export { TILE_STATES, type TileState } from './tile-states.ts';
 
 const epochMs = z.coerce.number().int().min(0).max(7_258_118_400_000);
 const pumpId = z.string().regex(ID_PATTERN, 'a pump id: letters, digits, "_", "-" or ".", at most 64');

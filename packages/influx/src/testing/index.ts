@@ -1,0 +1,3 @@
+/** What tests of InfluxDB writers and readers share, here and in the services (@pdm/influx/testing). */
+export * from './fixtures.ts';
+export * from './helpers.ts';
