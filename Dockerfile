@@ -2,10 +2,11 @@
 #   docker build --build-arg SERVICE=acquisition -t pump-pdm/acquisition .
 # (docker-compose.yml does this for every service). SERVICE is a folder under services/.
 #
-# The build stage installs the whole workspace from the lockfile and deploys every service (but demo) into
-# /out/<service> with its production dependencies only; it has no SERVICE argument, so BuildKit builds it
-# once for all images (and a builder without BuildKit, such as Podman's, takes it from its layer cache after
-# the first). The runtime stage copies one of them onto the slim image and runs it as `node`.
+# The build stage installs the whole workspace from the lockfile, bundles the dashboard's page, and deploys
+# every service (but demo) into /out/<service> with its production dependencies only; it has no SERVICE
+# argument, so BuildKit builds it once for all images (and a builder without BuildKit, such as Podman's,
+# takes it from its layer cache after the first). The runtime stage copies one of them onto the slim image
+# and runs it as `node`.
 
 # Node 24 LTS, the Node .ci/run tests on (it reads the version from this line); both stages on Debian
 # bookworm, so that the native addons compiled in the build stage (better-sqlite3) load in the runtime stage.
@@ -30,6 +31,12 @@ RUN pnpm fetch
 
 COPY . .
 RUN pnpm install --frozen-lockfile --offline
+# The dashboard's page, bundled by esbuild (a devDependency, so it exists in this stage only) into
+# services/dashboard/dist/web, which `pnpm deploy` below copies with the rest of that package: into the
+# dashboard's image, and no other. The page's sources (web/) are left out of that image: the dashboard
+# rebuilds the bundle on start where they are newer than it, as in a dev checkout, and the copies that
+# `pnpm deploy` makes are newer; without esbuild that would only fail, at every start.
+RUN pnpm --filter @pdm/dashboard build
 
 # Every folder under services/ but demo is deployed as /out/<folder>, the package @pdm/<folder>, with its
 # production dependencies only. (The demo starts the other services from their source folders, so it runs
@@ -43,7 +50,9 @@ RUN set -e; \
       service="$(basename "$dir")"; \
       [ "$service" != demo ] || continue; \
       pnpm --filter "@pdm/${service}" deploy --prod --offline --config.inject-workspace-packages=true "/out/${service}"; \
-    done
+    done; \
+    test -f /out/dashboard/dist/web/index.html || { echo 'the dashboard image would have no page' >&2; exit 1; }; \
+    rm -rf /out/dashboard/web
 # onnxruntime-node carries binaries for every platform; keep this one's (about 220 MB less).
 RUN for bin in /out/*/node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-v*; do \
       [ -d "$bin" ] || continue; \

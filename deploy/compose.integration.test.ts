@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
+import { environmentOf, serviceBlocks, volumesOf } from './compose-file.ts';
 import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES, USER_SECRETS } from './secrets.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
@@ -23,41 +24,13 @@ const LONG_RUNNING = [
   'inference',
   'production-simulator',
   'notifier',
+  'dashboard',
 ];
 const ON_DEMAND = ['training-simulator', 'export-training-data', 'train', 'tail-predictions'];
 /** Long-running services with no health check, and why. */
 const NO_HEALTH_CHECK: Record<string, string> = {
   'production-simulator': 'serves no HTTP port; its retained MQTT status says whether it runs',
 };
-
-/** The blocks under `services:`, by name; works on the file and on `docker-compose config` output. */
-function serviceBlocks(yaml: string): Map<string, string> {
-  const blocks = new Map<string, string>();
-  const lines = yaml.split('\n');
-  let inServices = false;
-  let name: string | undefined;
-  let body: string[] = [];
-  const flush = () => {
-    if (name !== undefined) blocks.set(name, body.join('\n'));
-    name = undefined;
-    body = [];
-  };
-  for (const line of lines) {
-    if (/^\S/.test(line)) {
-      flush();
-      inServices = /^services:\s*$/.test(line);
-      continue;
-    }
-    if (!inServices) continue;
-    const header = /^ {2}([A-Za-z0-9_.-]+):\s*$/.exec(line);
-    if (header) {
-      flush();
-      name = header[1];
-    } else if (name !== undefined) body.push(line);
-  }
-  flush();
-  return blocks;
-}
 
 /** The compose command here: Debian's docker-compose, else the Docker CLI plugin, else none. */
 function findCompose(): readonly string[] | undefined {
@@ -134,6 +107,64 @@ describe.skipIf(composeCommand === undefined)(
         if (!(name in NO_HEALTH_CHECK)) expect(block, name).toMatch(/^ {4}healthcheck:$/m);
       }
     });
+
+    describe('the dashboard', () => {
+      const resolved = () => serviceBlocks(runCompose(['config'], dummySecrets).stdout);
+
+      it('listens on every interface of its container, published on the host’s loopback only, behind a login', () => {
+        const blocks = resolved();
+        const dashboard = blocks.get('dashboard') ?? '';
+        const env = environmentOf(dashboard);
+        expect(env.get('HTTP_HOST')).toBe('0.0.0.0');
+        expect(dashboard).toMatch(
+          new RegExp(`^ {4}- 127\\.0\\.0\\.1:8080:${env.get('HTTP_PORT')}/tcp$`, 'm'),
+        );
+        expect(env.get('DASHBOARD_USER')).toBe('admin');
+        expect(env.get('DASHBOARD_PASSWORD')).toBe(dummySecrets.DASHBOARD_PASSWORD);
+      });
+
+      it('reads the store acquisition writes: the same InfluxDB bucket, or its SQLite file in its volume', () => {
+        const blocks = resolved();
+        const dashboard = environmentOf(blocks.get('dashboard') ?? '');
+        const acquisition = environmentOf(blocks.get('acquisition') ?? '');
+        for (const name of ['STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET']) {
+          expect(dashboard.get(name), name).toBe(acquisition.get(name));
+        }
+        // acquisition's default SQLITE_PATH, data/pdm.sqlite, in the volume both mount at /app/data
+        expect(dashboard.get('SQLITE_PATH')).toBe(acquisition.get('SQLITE_PATH') ?? 'data/pdm.sqlite');
+        expect(volumesOf(blocks.get('acquisition') ?? '')).toContain('acquisition-data:/app/data:rw');
+        // read-write, so that SQLite can map the WAL index beside acquisition (docker-compose.yml says why)
+        expect(volumesOf(blocks.get('dashboard') ?? '')).toContain('acquisition-data:/app/data:rw');
+      });
+
+      it('reads the report of the model inference serves, from the same folder, read-only', () => {
+        const blocks = resolved();
+        const models = (name: string) =>
+          volumesOf(blocks.get(name) ?? '').find((v) => v.endsWith(':/app/models:ro'));
+        expect(models('dashboard')).toBeDefined();
+        expect(models('dashboard')).toBe(models('inference'));
+        expect(environmentOf(blocks.get('dashboard') ?? '').get('MODEL_PATH')).toBe(
+          environmentOf(blocks.get('inference') ?? '').get('MODEL_PATH'),
+        );
+      });
+
+      it('finds every other service’s /metrics by its compose name and HTTP_PORT', () => {
+        const blocks = resolved();
+        const pairs = (environmentOf(blocks.get('dashboard') ?? '').get('METRICS_URLS') ?? '').split(',');
+        const serving = LONG_RUNNING.filter(
+          (name) => name !== 'dashboard' && environmentOf(blocks.get(name) ?? '').has('HTTP_PORT'),
+        );
+        expect(serving.length).toBeGreaterThan(1);
+        expect(pairs.map((p) => p.split('=')[0]).sort()).toEqual(serving.sort());
+        for (const pair of pairs) {
+          const [name, url] = pair.split('=') as [string, string];
+          const { hostname, port, pathname } = new URL(url);
+          expect(hostname, name).toBe(name);
+          expect(port, name).toBe(environmentOf(blocks.get(name) ?? '').get('HTTP_PORT'));
+          expect(pathname, name).toBe('/metrics');
+        }
+      });
+    });
   },
 );
 
@@ -198,6 +229,15 @@ describe('docker-compose.yml', () => {
       expect(password, name).toBe(known?.env);
     }
     for (const { name, user } of services_) expect(user, name).toBe(name);
+  });
+
+  it('publishes every port on PUBLISH_ADDRESS, 127.0.0.1 unless .env says otherwise', () => {
+    const published = [...withoutComments.matchAll(/^ {4}ports:\n((?: {6}- .*\n?)+)/gm)].flatMap((m) =>
+      (m[1] as string).trimEnd().split('\n'),
+    );
+    expect(published.length).toBeGreaterThan(0);
+    for (const line of published)
+      expect(line).toMatch(/^ {6}- "\$\{PUBLISH_ADDRESS:-127\.0\.0\.1\}:\d+:\d+"$/);
   });
 
   it('waits for a healthy broker before starting anything that connects to it', () => {

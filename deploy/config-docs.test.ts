@@ -39,4 +39,15 @@ describe('configuration docs', () => {
     expect(names.filter((n) => !new RegExp(`^#? ?${n}=`, 'm').test(example))).toEqual([]);
     expect(names.filter((n) => !readme.includes(`\`${n}\``))).toEqual([]);
   });
+
+  it('lists in .env.example every variable docker-compose.yml takes from .env', () => {
+    const example = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8');
+    const compose = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*#/.test(line))
+      .join('\n');
+    const used = [...new Set([...compose.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string))];
+    expect(used).toContain('DASHBOARD_USER');
+    expect(used.filter((n) => !new RegExp(`^#? ?${n}=`, 'm').test(example))).toEqual([]);
+  });
 });

@@ -29,6 +29,8 @@ export const SECRET_VARIABLES: readonly string[] = [
   ...MQTT_USERS.map((u) => u.env),
   'INFLUX_ADMIN_PASSWORD',
   'INFLUX_ADMIN_TOKEN',
+  // the dashboard's login (HTTP Basic authentication), user DASHBOARD_USER
+  'DASHBOARD_PASSWORD',
   // the key of the notifier's webhook signatures; the receiving side gets the same value
   'WEBHOOK_SECRET',
 ];
@@ -103,14 +105,66 @@ export function fillTemplate(template: string, secrets: Readonly<Record<string, 
   return lines.join('\n');
 }
 
+/** The names of a .env file's variables that have a value (a line `NAME=value`, quotes around it or not). */
+export function definedVariables(env: string): Set<string> {
+  const defined = new Set<string>();
+  for (const line of env.split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    const value = (match?.[2] ?? '').replace(/^(["'])(.*)\1$/, '$2');
+    if (match?.[1] !== undefined && value !== '') defined.add(match[1]);
+  }
+  return defined;
+}
+
+/**
+ * An existing .env with the secrets it lacks added: an empty `NAME=` line is filled in where it is, any
+ * other secret is appended with the comment that precedes it in the template. Every other line stays as it
+ * was, so that values InfluxDB or the broker already hold are never replaced.
+ */
+export function addSecrets(env: string, template: string, secrets: Readonly<Record<string, string>>): string {
+  const filled = new Set<string>();
+  const lines = env.split('\n').map((line) => {
+    const name = /^([A-Z0-9_]+)=\s*(?:""|'')?\s*$/.exec(line)?.[1];
+    if (name === undefined || !(name in secrets) || filled.has(name)) return line;
+    filled.add(name);
+    return `${name}=${secrets[name]}`;
+  });
+  const templateLines = template.split('\n');
+  const appended = Object.keys(secrets)
+    .filter((name) => !filled.has(name))
+    .flatMap((name) => [...templateComment(templateLines, name), `${name}=${secrets[name]}`]);
+  if (appended.length === 0) return lines.join('\n');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return [
+    ...lines,
+    '',
+    `# added by pnpm setup-secrets (${ENV_TEMPLATE} has grown since this file was written)`,
+    ...appended,
+    '',
+  ].join('\n');
+}
+
+/** The comment lines above a variable's line in the template, past the other variables of its group. */
+function templateComment(lines: readonly string[], name: string): string[] {
+  const at = lines.findIndex((line) => line.startsWith(`${name}=`));
+  let first = at;
+  while (first > 0 && /^[A-Z0-9_]+=/.test(lines[first - 1] ?? '')) first--;
+  let top = first;
+  while (top > 0 && (lines[top - 1] ?? '').startsWith('#')) top--;
+  return at < 0 ? [] : lines.slice(top, first);
+}
+
 export type SetupResult =
   | { readonly kind: 'written'; readonly files: readonly string[]; readonly backup?: string }
+  | { readonly kind: 'added'; readonly names: readonly string[]; readonly files: readonly string[] }
   | { readonly kind: 'exists'; readonly files: readonly string[] };
 
 /**
  * Writes `.env` (from `.env.example`, every secret random and distinct) and `mosquitto/passwd` to match,
- * both mode 600. Without `force`, an existing `.env` or password file is left alone and reported; with it,
- * both are replaced and the old `.env` is kept as `.env.bak`.
+ * both mode 600. With `force`, both are replaced and the old `.env` is kept as `.env.bak`. Without it,
+ * existing files keep every value they have: when both exist and `.env` lacks secrets that a newer
+ * `.env.example` lists (the dashboard's password, after an update), those alone are added, to both files;
+ * otherwise an existing `.env` or password file is left alone and reported.
  */
 export async function setupSecrets(dir: string, { force = false } = {}): Promise<SetupResult> {
   const envPath = join(dir, ENV_FILE);
@@ -118,6 +172,7 @@ export async function setupSecrets(dir: string, { force = false } = {}): Promise
   const existing = (
     await Promise.all([ENV_FILE, PASSWORD_FILE].map(async (f) => ((await exists(join(dir, f))) ? f : '')))
   ).filter((f) => f !== '');
+  if (existing.length === 2 && !force) return addMissingSecrets(dir);
   if (existing.length > 0 && !force) return { kind: 'exists', files: existing };
 
   const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, randomSecret()]));
@@ -133,6 +188,33 @@ export async function setupSecrets(dir: string, { force = false } = {}): Promise
   await writePrivate(passwdPath, passwd);
   await writePrivate(envPath, env);
   return { kind: 'written', files: [ENV_FILE, PASSWORD_FILE], ...(backup ? { backup } : {}) };
+}
+
+/** The secrets an existing `.env` lacks, added to it (and the broker users' to the password file). */
+async function addMissingSecrets(dir: string): Promise<SetupResult> {
+  const envPath = join(dir, ENV_FILE);
+  const passwdPath = join(dir, PASSWORD_FILE);
+  const env = await readFile(envPath, 'utf8');
+  const defined = definedVariables(env);
+  const missing = SECRET_VARIABLES.filter((name) => !defined.has(name));
+  if (missing.length === 0) return { kind: 'exists', files: [ENV_FILE, PASSWORD_FILE] };
+
+  const secrets = Object.fromEntries(missing.map((name) => [name, randomSecret()]));
+  const newUsers = MQTT_USERS.filter((u) => u.env in secrets);
+  if (newUsers.length > 0) {
+    // A user's old line, if any, goes: its password in .env was empty, so nothing could log in with it.
+    const kept = (await readFile(passwdPath, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '' && !newUsers.some((u) => line.startsWith(`${u.user}:`)));
+    const added = passwordFile(newUsers.map((u) => ({ user: u.user, password: secrets[u.env] as string })));
+    await writePrivate(passwdPath, `${kept.map((line) => `${line}\n`).join('')}${added}`);
+  }
+  await writePrivate(envPath, addSecrets(env, await readFile(join(dir, ENV_TEMPLATE), 'utf8'), secrets));
+  return {
+    kind: 'added',
+    names: missing,
+    files: newUsers.length > 0 ? [ENV_FILE, PASSWORD_FILE] : [ENV_FILE],
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

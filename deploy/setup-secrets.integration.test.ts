@@ -1,5 +1,5 @@
 /** `pnpm setup-secrets` as a user runs it, in a scratch copy of the repository's .env.example. */
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDotenv } from '@pdm/service-kit';
@@ -96,6 +96,59 @@ describe('pnpm setup-secrets', () => {
     const now = readDotenv(join(dir, ENV_FILE));
     for (const name of SECRET_VARIABLES) expect(now[name]).not.toBe(old[name]);
     expect(await read(PASSWORD_FILE)).not.toBe(firstPasswd);
+  });
+
+  it('adds the secrets that a .env from an older .env.example lacks, and keeps every value it has', async () => {
+    await setupSecrets();
+    const passwd = await read(PASSWORD_FILE);
+    // An older .env: no dashboard password (nor its comment), and a setting of the user's own at its end.
+    const older = (await read(ENV_FILE))
+      .split('\n')
+      .filter((line) => !/^DASHBOARD_PASSWORD=|^# Password of the dashboard/.test(line))
+      .concat('PUMPS=7', '')
+      .join('\n');
+    await writeFile(join(dir, ENV_FILE), older, { mode: 0o600 });
+
+    const { code, stdout } = await setupSecrets();
+    expect(code).toBe(0);
+    expect(stdout).toContain('Added DASHBOARD_PASSWORD to .env;');
+    const now = await read(ENV_FILE);
+    expect(now.startsWith(older.trimEnd())).toBe(true);
+    expect(readDotenv(join(dir, ENV_FILE)).DASHBOARD_PASSWORD).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(now).toMatch(/^# Password of the dashboard's login.*\nDASHBOARD_PASSWORD=/m);
+    expect(await read(PASSWORD_FILE)).toBe(passwd);
+    expect(await mode(ENV_FILE)).toBe(0o600);
+
+    // Run again: nothing left to add, so nothing is written.
+    const again = await setupSecrets();
+    expect(again.code).toBe(1);
+    expect(await read(ENV_FILE)).toBe(now);
+  });
+
+  it('fills an empty secret where it stands, and gives a broker user that lacked one a password-file entry', async () => {
+    await setupSecrets();
+    const env = (await read(ENV_FILE)).replace(/^MQTT_PASSWORD_VIEWER=.*$/m, 'MQTT_PASSWORD_VIEWER=');
+    await writeFile(join(dir, ENV_FILE), env, { mode: 0o600 });
+    const passwd = (await read(PASSWORD_FILE)).split('\n').filter((l) => l !== '');
+    await writeFile(join(dir, PASSWORD_FILE), passwd.filter((l) => !l.startsWith('viewer:')).join('\n'), {
+      mode: 0o600,
+    });
+
+    const { code, stdout } = await setupSecrets();
+    expect(code).toBe(0);
+    expect(stdout).toContain('Added MQTT_PASSWORD_VIEWER to .env and mosquitto/passwd;');
+    expect(stdout).toContain('--force-recreate mosquitto');
+    const now = (await read(ENV_FILE)).split('\n');
+    const before = env.split('\n');
+    expect(now).toHaveLength(before.length);
+    now.forEach((line, i) => {
+      if (!line.startsWith('MQTT_PASSWORD_VIEWER=')) expect(line).toBe(before[i]);
+    });
+    expect(readDotenv(join(dir, ENV_FILE)).MQTT_PASSWORD_VIEWER).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const lines = (await read(PASSWORD_FILE)).trimEnd().split('\n');
+    expect(lines.slice(0, -1)).toEqual(passwd.filter((l) => !l.startsWith('viewer:')));
+    expect(lines.at(-1)).toMatch(/^viewer:\$7\$101\$/);
+    expect(await mode(PASSWORD_FILE)).toBe(0o600);
   });
 
   it('exits with 2 on an unknown flag, writing nothing', async () => {

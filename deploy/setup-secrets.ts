@@ -16,12 +16,17 @@ Writes ${ENV_FILE} from ${ENV_TEMPLATE} with a random value for each of ${SECRET
 and ${PASSWORD_FILE} (Mosquitto's PBKDF2-SHA512 format) for the users ${MQTT_USERS.map((u) => u.user).join(', ')}.
 Both files get mode 600. Run it in the repository root.
 
+When both files exist, it keeps every value in them and adds only the secrets that ${ENV_FILE} lacks (an
+update may bring new ones, such as the dashboard's password), to ${ENV_FILE} and, for a new broker user, to
+${PASSWORD_FILE}; with nothing to add it writes nothing.
+
   --force   replace an existing ${ENV_FILE} and ${PASSWORD_FILE} with new secrets; the old ${ENV_FILE} is kept
             as .env.bak. InfluxDB keeps the admin password and token it was first set up with: on a running
             deployment, copy the INFLUX_ADMIN_* lines back from .env.bak (see docs/deploy-ec2.md).
   --help    show this help
 
-Exit codes: 0 written; 1 a file exists (without --force) or could not be written; 2 invalid flags.`;
+Exit codes: 0 written or added; 1 a file exists with nothing to add (without --force), or a file could not
+be written; 2 invalid flags.`;
 
 let force: boolean;
 try {
@@ -48,6 +53,15 @@ setupSecrets(process.cwd(), { force }).then(
           'Run with --force to replace them with new secrets (see --help first).',
       );
       process.exit(1);
+    }
+    if (result.kind === 'added') {
+      console.log(
+        [
+          `Added ${result.names.join(', ')} to ${result.files.join(' and ')}; every other value is as it was.`,
+          `Next: docker compose up -d --build${result.files.includes(PASSWORD_FILE) ? '   (and docker compose up -d --force-recreate mosquitto, which reads the password file when it starts)' : ''}`,
+        ].join('\n'),
+      );
+      return;
     }
     console.log(
       [

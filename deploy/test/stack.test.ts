@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@pdm/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { serviceBlocks } from '../compose-file.ts';
 import { Compose } from './compose.ts';
 import {
   type HealthChecks,
@@ -30,15 +31,13 @@ import { run, tail } from './exec.ts';
 import { prepareBaseImages } from './stand-ins.ts';
 
 const MINUTE = 60_000;
-/** `docker compose up -d` starts these; production-simulator has no health check (no HTTP port). */
-const LONG_RUNNING = [
-  'mosquitto',
-  'influxdb',
-  'acquisition',
-  'inference',
-  'production-simulator',
-  'notifier',
-] as const;
+const composeServices = serviceBlocks(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'));
+/** `docker compose up -d` starts these, the services without a profile; production-simulator has no health check (no HTTP port). */
+const LONG_RUNNING = [...composeServices]
+  .filter(([, block]) => !/^ {4}profiles:/m.test(block))
+  .map(([name]) => name);
+/** the images docker-compose.yml builds (every service but influxdb, which is pulled) */
+const IMAGES_BUILT = [...composeServices.values()].filter((block) => /^ {4}build:/m.test(block)).length;
 /** stop_grace_period in docker-compose.yml */
 const GRACE_MS = 30_000;
 /** A small, fast fleet: about 9,000 labelled samples in a second or two. */
@@ -287,7 +286,7 @@ describe.skipIf(whyNot !== undefined)(
           timeoutMs: 25 * MINUTE,
         });
         buildOutput = build.stdout;
-        note(`docker-compose build (the eight images built here): ${seconds(build.ms)}`);
+        note(`docker-compose build (the ${IMAGES_BUILT} images built here): ${seconds(build.ms)}`);
         const images = JSON.parse(
           (await run('podman', ['images', '--format', 'json', '--filter', `reference=${project}_*`])).stdout,
         ) as { Names?: string[]; Size: number }[];
@@ -322,7 +321,7 @@ describe.skipIf(whyNot !== undefined)(
           const over = image.Size - (name === 'mosquitto' ? mosquittoBase.Size : base.Size);
           note(`  image ${name}: ${mb(image.Size)} (${mb(over)} over its base image)`);
         }
-        expect(images.length).toBe(8);
+        expect(images.length).toBe(IMAGES_BUILT);
       },
       30 * MINUTE,
     );
@@ -460,6 +459,80 @@ describe.skipIf(whyNot !== undefined)(
       5 * MINUTE,
     );
 
+    /** Samples in acquisition's SQLite file, read read-only from inside a service's container. */
+    const sqliteRows = async (service: 'acquisition' | 'dashboard' = 'acquisition') => {
+      const count = await compose.run([
+        'exec',
+        '-T',
+        service,
+        'node',
+        '--no-warnings',
+        '-e',
+        "const{DatabaseSync}=require('node:sqlite');const d=new DatabaseSync('data/pdm.sqlite',{readOnly:true});console.log(d.prepare('SELECT count(*) AS n FROM samples').get().n)",
+      ]);
+      return Number(count.stdout.trim());
+    };
+    it(
+      'serves the dashboard behind its login, with the password from .env, and the fleet it sees live',
+      async () => {
+        const env = readFileSync(join(dir, '.env'), 'utf8');
+        const password = /^DASHBOARD_PASSWORD=(.*)$/m.exec(env)?.[1] ?? '';
+        expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        const login = (user: string, pass: string) => ({
+          authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+        });
+        const get = (path: string, headers: Record<string, string> = {}) =>
+          fetch(url(8080, path), { headers });
+
+        const anonymous = await get('/');
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+        expect((await get('/api/fleet')).status).toBe(401);
+        expect((await get('/', login('admin', `${password}x`))).status).toBe(401);
+        // The health check needs no login.
+        expect((await get('/healthz')).status).toBe(200);
+
+        const page = await get('/', login('admin', password));
+        expect(page.status).toBe(200);
+        // The page's script, bundled in the image's build stage, is served by the dashboard itself.
+        const script = /<script[^>]+src="([^"]+)"/.exec(await page.text())?.[1];
+        expect(script, 'a script on the page').toBeDefined();
+        expect(
+          (await get(new URL(script as string, url(8080, '/')).pathname, login('admin', password))).status,
+        ).toBe(200);
+
+        // The production simulator's pumps, predicted by inference, as the dashboard sees them over MQTT.
+        const fleet = await waitFor(
+          'the dashboard’s fleet to list the production simulator’s pumps',
+          async () => {
+            const response = await get('/api/fleet', login('admin', password));
+            const body = (await response.json()) as { total: number };
+            return response.status === 200 && body.total > 0 ? body : undefined;
+          },
+          MINUTE,
+        );
+        note(`dashboard: 401 without the login, the page and /api/fleet (${fleet.total} pumps) with it`);
+        // Nothing went wrong on the way, such as a page it could not build in the image.
+        const logs = await compose.run(['logs', '--no-color', 'dashboard']);
+        expect(logs.stdout.split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+      },
+      5 * MINUTE,
+    );
+
+    it(
+      'lets the dashboard read acquisition’s SQLite file read-only beside acquisition, as STORE=sqlite does',
+      async () => {
+        // The dashboard's container, as the node user, opens the file read-only while acquisition writes to
+        // it: its read-write mount of the volume lets SQLite map the WAL index (docker-compose.yml says why).
+        // Read first, so that acquisition, which may store more meanwhile, has at least as many rows.
+        const dashboard = await sqliteRows('dashboard');
+        expect(dashboard).toBeGreaterThanOrEqual(acknowledged);
+        expect(dashboard).toBeLessThanOrEqual(await sqliteRows('acquisition'));
+        note(`dashboard container: ${dashboard} samples in acquisition's SQLite file, read read-only`);
+      },
+      5 * MINUTE,
+    );
+
     let predictionsDir = '';
     const newestLog = () =>
       readdirSync(predictionsDir)
@@ -547,18 +620,6 @@ describe.skipIf(whyNot !== undefined)(
     );
 
     const before = { rows: 0, firstLine: '', lines: 0, file: '', csv: '' };
-    const sqliteRows = async () => {
-      const count = await compose.run([
-        'exec',
-        '-T',
-        'acquisition',
-        'node',
-        '--no-warnings',
-        '-e',
-        "const{DatabaseSync}=require('node:sqlite');const d=new DatabaseSync('data/pdm.sqlite',{readOnly:true});console.log(d.prepare('SELECT count(*) AS n FROM samples').get().n)",
-      ]);
-      return Number(count.stdout.trim());
-    };
     it(
       'stops every service on SIGTERM well within its grace period with docker-compose stop',
       async () => {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createLogger } from '@pdm/service-kit';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker.ts';
+import { type DemoDashboard, startDashboard } from './dashboard.ts';
 import { FleetMonitor } from './monitor.ts';
 import { type Host, type Program, startProgram } from './processes.ts';
 import { renderLine, renderScreen, type ViewState } from './view.ts';
@@ -22,8 +23,10 @@ export interface DemoSettings {
   readonly externalMqtt: string | undefined;
   readonly mqttUsername: string | undefined;
   readonly mqttPassword: string | undefined;
-  /** INFLUX_* passed through to acquisition and the export */
+  /** INFLUX_* passed through to acquisition, the export and the dashboard */
   readonly influxEnv: Readonly<Record<string, string | undefined>>;
+  /** the dashboard's port on 127.0.0.1; when taken, any free one. 0: any free one */
+  readonly dashboardPort: number;
 }
 
 export interface DemoIo extends Host {
@@ -45,6 +48,10 @@ export interface DemoSummary {
   /** messages the notifier's console receiver wrote */
   readonly notifications: number;
   readonly paths: Readonly<Record<string, string>>;
+  /** the dashboard's address while the demo ran */
+  readonly dashboardUrl: string | undefined;
+  /** the command that shows this run's store and model in the dashboard afterwards */
+  readonly lookBack: string;
 }
 
 /** STRESS mode's clock on the training simulator: mean life 150 s at one sample a second. */
@@ -72,8 +79,13 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   const programs: Program[] = [];
   let broker: EmbeddedBroker | undefined;
   let monitor: FleetMonitor | undefined;
+  let dashboard: DemoDashboard | undefined;
+  /** what the view says about the dashboard while it has no address: starting, or why it has none */
+  let dashboardNote = 'starting…';
   let notifier: Program | undefined;
   let stopping = false;
+  /** run() is stopping its programs: none may start any more */
+  let closing = false;
   let wake: (() => void) | undefined;
   const started = Date.now();
   const view = { phase: 'starting', lines: [] as string[] };
@@ -101,8 +113,22 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     durationS: settings.durationS,
     lines: view.lines,
     monitor,
+    dashboard: dashboardLine(),
     notifications: notifier ? notificationsOf(notifier) : undefined,
   });
+  const dashboardLine = (): string => {
+    if (!dashboard) return dashboardNote;
+    const { program, url, portTaken } = dashboard;
+    if (program.child.exitCode !== null || program.child.signalCode !== null) {
+      return stopping ? `${url} (stopped)` : `stopped unexpectedly; see ${rel(program.logFile)}`;
+    }
+    const taken = portTaken === undefined ? '' : `   (port ${portTaken} is taken, so a free one)`;
+    return `${url}${taken}${loginHint()}`;
+  };
+  const loginHint = () =>
+    io.env.DASHBOARD_PASSWORD
+      ? `   login ${io.env.DASHBOARD_USER || 'admin'} / DASHBOARD_PASSWORD of .env or the environment`
+      : '';
   const rel = (p: string) => relative(io.cwd, p) || '.';
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -161,7 +187,33 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     }
   }
 
-  async function trainingData(acquisitionPort: () => number | undefined): Promise<void> {
+  /**
+   * The dashboard, from the start: the user can open it while the model is being made and watch the
+   * training run arrive (the pipeline view), then the fleet as soon as predictions flow. It reads the
+   * demo's store, broker and model, and the two services' /metrics on the ports they took. Not needed by
+   * the pipeline, so a failure to start is shown, not fatal.
+   */
+  async function openDashboard(metricsUrls: string): Promise<void> {
+    try {
+      dashboard = await startDashboard((port) => {
+        // A second try, on a free port, may come as the demo ends; it would outlive the demo.
+        if (closing) throw new Error('the demo is ending');
+        return start('dashboard', [], {
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+          MODEL_PATH: paths.model,
+          METRICS_URLS: metricsUrls,
+        });
+      }, settings.dashboardPort);
+    } catch (err) {
+      if (stopping || closing) return;
+      dashboardNote = `did not start: ${(err as Error).message}`;
+    }
+    // Without a terminal to redraw, the address goes out once.
+    if (!io.tty && !closing) io.write(`dashboard ${dashboardLine()}\n`);
+  }
+
+  async function trainingData(acquisitionPort: number): Promise<void> {
     show('1 of 3: simulating whole pump lifecycles into acquisition', [
       `broker  ${mqttUrl}${broker ? ' (embedded aedes)' : ''}`,
       `store   ${rel(paths.store)}${settings.store === 'influxdb' ? ` → InfluxDB ${settings.influxEnv.INFLUX_URL ?? ''}` : ''}`,
@@ -185,13 +237,10 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     summary.trainingSamples = run?.acknowledged ?? 0;
     // Wait until acquisition has stored (and, with InfluxDB, forwarded) every acknowledged sample.
     for (;;) {
-      const port = acquisitionPort();
-      const metrics = port
-        ? await fetch(`http://127.0.0.1:${port}/metrics`).then(
-            (r) => r.text(),
-            () => '',
-          )
-        : '';
+      const metrics = await fetch(`http://127.0.0.1:${acquisitionPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       const stored = metricValue(metrics, 'pdm_acquisition_stored_total');
       const backlog = metricValue(metrics, 'pdm_acquisition_backlog_rows');
       show('1 of 3: simulating whole pump lifecycles into acquisition', [
@@ -239,12 +288,8 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     }
   }
 
-  async function live(): Promise<void> {
-    const inference = start('inference', [], {
-      MODEL_PATH: paths.model,
-      PREDICTIONS_DIR: paths.predictions,
-      MQTT_CLIENT_ID: 'demo-inference',
-    });
+  async function live(inference: Program): Promise<void> {
+    // Started with the others, it has waited for this model, and loads it as soon as the trainer writes it.
     await inference.waitFor(/inference running/);
     monitor = new FleetMonitor();
     await monitor.connect({
@@ -325,17 +370,30 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
             STORE_PREDICTIONS: 'true',
           },
         );
-        const port = acquisition.waitFor(/serving \/healthz/).then((l) => l.port as number);
-        let acquisitionPort: number | undefined;
-        void port.then((p) => {
-          acquisitionPort = p;
+        // Inference from the start too, as in a deployment: it serves /healthz and /metrics at once (so the
+        // dashboard knows its port) and waits for a model before it consumes anything.
+        const inference = start('inference', [], {
+          MODEL_PATH: paths.model,
+          PREDICTIONS_DIR: paths.predictions,
+          MQTT_CLIENT_ID: 'demo-inference',
         });
+        const portOf = (p: Program) => p.waitFor(/serving \/healthz/).then((l) => l.port as number);
+        const [acquisitionPort, inferencePort] = await Promise.all([portOf(acquisition), portOf(inference)]);
+        // Not waited for: the pipeline does not need it, and on a busy machine its start would eat into the
+        // live phase. Its address shows up as soon as it serves, on a fast machine before training begins.
+        void openDashboard(
+          `acquisition=http://127.0.0.1:${acquisitionPort}/metrics,inference=http://127.0.0.1:${inferencePort}/metrics`,
+        );
         await acquisition.waitFor(/^subscribed$/);
-        if (!stopping) await trainingData(() => acquisitionPort);
+        if (!stopping) await trainingData(acquisitionPort);
         if (!stopping) await exportAndTrain();
-        if (!stopping) await live();
+        if (!stopping) await live(inference);
         summary.completed = !stopping;
+      } catch (err) {
+        // Ctrl-C at any moment: a program that was stopped while the demo waited for it is no failure.
+        if (!stopping) throw err;
       } finally {
+        closing = true;
         clearInterval(render);
         if (monitor) {
           summary.predictions = monitor.predictions;
@@ -347,7 +405,16 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         await Promise.all([...programs].reverse().map((p) => p.stop()));
         await broker?.close();
       }
-      return { ...summary, paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, rel(v)])) };
+      return {
+        ...summary,
+        paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, rel(v)])),
+        dashboardUrl: dashboard?.url,
+        lookBack: [
+          ...(settings.store === 'sqlite' ? [`SQLITE_PATH=${rel(paths.store)}`] : ['STORE=influxdb']),
+          `MODEL_PATH=${rel(paths.model)}`,
+          'pnpm dashboard',
+        ].join(' '),
+      };
     },
     /** Ends the demo early: running programs stop cleanly, and run() resolves with what was done. */
     stop() {

@@ -21,6 +21,7 @@ runProgram(
         externalMqtt: config.externalMqtt,
         mqttUsername: config.mqttUsername,
         mqttPassword: config.mqttPassword,
+        dashboardPort: config.dashboardPort,
         influxEnv: {
           INFLUX_URL: env.INFLUX_URL,
           INFLUX_TOKEN: env.INFLUX_TOKEN,

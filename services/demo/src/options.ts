@@ -8,8 +8,9 @@ export const program = {
     'Runs the whole pipeline on this machine with nothing but Node.js: an embedded MQTT broker (aedes) and an\n' +
     'SQLite store. 1) the training simulator (chaos on) into acquisition; 2) export and train; 3) the\n' +
     'production simulator (STRESS, chaos on) into inference with the new model, with a live view of every\n' +
-    'pump, message counts and live accuracy against the ground truth. Ends with a summary; Ctrl-C stops it\n' +
-    'cleanly at any moment. Everything it makes stays in --dir, which the next run starts afresh.',
+    'pump, message counts and live accuracy against the ground truth. The dashboard runs throughout, its\n' +
+    'address at the top. Ends with a summary; Ctrl-C stops it cleanly at any moment. Everything it makes\n' +
+    'stays in --dir, which the next run starts afresh.',
 };
 
 export const options = {
@@ -63,6 +64,13 @@ export const options = {
     env: 'DEMO_MQTT_URL',
     placeholder: 'URL',
     help: 'use this broker instead of the embedded one (with MQTT_USERNAME / MQTT_PASSWORD)',
+  },
+  dashboardPort: {
+    schema: intOption(8080, { min: 0, max: 65_535 }),
+    flag: 'dashboard-port',
+    env: 'DEMO_DASHBOARD_PORT',
+    placeholder: 'PORT',
+    help: 'port of the dashboard on 127.0.0.1; when it is taken, a free one (and the demo says so); 0: any free port',
   },
   mqttUsername: sharedOptions.mqttUsername,
   mqttPassword: sharedOptions.mqttPassword,

@@ -9,6 +9,8 @@ export interface ViewState {
   readonly durationS: number;
   readonly lines: readonly string[];
   readonly monitor: FleetMonitor | undefined;
+  /** the dashboard's address, or what keeps it from having one */
+  readonly dashboard: string;
   /** the notifier's messages so far (console receiver), oldest first */
   readonly notifications?: readonly string[] | undefined;
 }
@@ -34,6 +36,7 @@ export function renderScreen(view: ViewState, colour: boolean, width = 100): str
   const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
   const out = [
     `${paint('\u001b[1m', 'pump-pdm demo')}  ·  ${view.phase}  ·  ${clock(view.elapsedS)} / ${clock(view.durationS)}   ${paint(DIM, 'Ctrl-C stops')}`,
+    `dashboard  ${paint('\u001b[1;4m', view.dashboard)}`,
     '',
     ...view.lines,
   ];
@@ -102,6 +105,7 @@ export function renderSummary(s: DemoSummary): string {
     `  model        ${s.paths.model}`,
     `  predictions  ${s.paths.predictions}/   (pnpm tail-predictions --dir ${s.paths.predictions})`,
     `  service logs ${s.paths.logs}/`,
+    `  dashboard    ${s.dashboardUrl === undefined ? '' : `was on ${s.dashboardUrl}; `}to look back at this run: ${s.lookBack}`,
     '',
   ].join('\n');
 }
