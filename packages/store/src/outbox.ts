@@ -12,8 +12,12 @@ import { Statements } from './statements.ts';
 export const OUTBOX_TABLES = ['samples', 'predictions', 'alerts'] as const;
 export type OutboxTable = (typeof OUTBOX_TABLES)[number];
 
-/** The samples' key is the one version 1 used, so an outbox from before keeps its place. */
-const CURSOR_KEYS: Readonly<Record<OutboxTable, string>> = {
+/**
+ * Each table's cursor, the key of its row in `meta`: rows with a higher id are not forwarded yet (the
+ * deployment test reads it to know when a training run is all in InfluxDB). The samples' key is the one
+ * version 1 used, so an outbox from before keeps its place.
+ */
+export const OUTBOX_CURSOR_KEYS: Readonly<Record<OutboxTable, string>> = {
   samples: 'outbox_forwarded_id',
   predictions: 'outbox_forwarded_id:predictions',
   alerts: 'outbox_forwarded_id:alerts',
@@ -66,11 +70,11 @@ export class Outbox {
   }
 
   cursor(table: OutboxTable): number {
-    return (this.#cursorOf.get(CURSOR_KEYS[table]) as number | undefined) ?? 0;
+    return (this.#cursorOf.get(OUTBOX_CURSOR_KEYS[table]) as number | undefined) ?? 0;
   }
 
   setCursor(table: OutboxTable, lastId: number): void {
-    this.#setCursor.run(CURSOR_KEYS[table], lastId);
+    this.#setCursor.run(OUTBOX_CURSOR_KEYS[table], lastId);
   }
 
   backlog(table: OutboxTable): number {
