@@ -5,7 +5,14 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isoZone, type Prediction, PUMP_STATES, type PumpState, type Telemetry } from '@pdm/contract';
+import {
+  CHANNELS,
+  isoZone,
+  type Prediction,
+  PUMP_STATES,
+  type PumpState,
+  type Telemetry,
+} from '@pdm/contract';
 import { trainingFleet } from '@pdm/pump-physics';
 import { type NewPrediction, type NewSample, SampleStore } from '@pdm/store';
 import Database from 'better-sqlite3';
@@ -113,17 +120,12 @@ async function storeDiskCost(): Promise<BenchRow[]> {
       const t = performance.now();
       const cpu = process.cpuUsage();
       read = 0;
-      for (const _row of reader.iterateSampleValues('pump-00003', START_MS, START_MS + DAY_S * 1000, [
-        'vibration_x',
-        'vibration_y',
-        'vibration_z',
-        'vibration_rms',
-        'temperature',
-        'pressure',
-        'flow',
-        'current',
-        'rpm',
-      ]))
+      for (const _row of reader.iterateSampleValues(
+        'pump-00003',
+        START_MS,
+        START_MS + DAY_S * 1000,
+        CHANNELS,
+      ))
         read += 1;
       readTimes.push(performance.now() - t);
       const used = process.cpuUsage(cpu);
