@@ -17,6 +17,7 @@ import { StoreError } from './errors.ts';
 import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
 import { V2_TABLES } from './schema.ts';
 import { Statements } from './statements.ts';
+import { whereOf } from './where.ts';
 
 export interface DeadLetterSummary {
   readonly byReason: { readonly origin: string; readonly reason: string; readonly count: number }[];
@@ -114,25 +115,12 @@ export class HistoryReads {
 
   alerts(filter: AlertFilter): Alert[] {
     if (!this.#predictionTables()) return [];
-    const conditions: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.pumpId !== undefined) {
-      conditions.push('a.pump_id = ?');
-      params.push(filter.pumpId);
-    }
-    if (filter.kind !== undefined) {
-      conditions.push('a.kind = ?');
-      params.push(filter.kind);
-    }
-    if (filter.fromMs !== undefined) {
-      conditions.push('a.ts >= ?');
-      params.push(filter.fromMs);
-    }
-    if (filter.toMs !== undefined) {
-      conditions.push('a.ts < ?');
-      params.push(filter.toMs);
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const { where, params } = whereOf([
+      filter.pumpId === undefined ? undefined : ['a.pump_id = ?', [filter.pumpId]],
+      filter.kind === undefined ? undefined : ['a.kind = ?', [filter.kind]],
+      filter.fromMs === undefined ? undefined : ['a.ts >= ?', [filter.fromMs]],
+      filter.toMs === undefined ? undefined : ['a.ts < ?', [filter.toMs]],
+    ]);
     return this.#raw(
       `SELECT ${ALERT_SELECT} FROM ${ALERTS_WITH_VERSION} ${where} ORDER BY a.ts DESC, a.id DESC LIMIT ?`,
     )

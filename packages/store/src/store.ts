@@ -20,6 +20,7 @@ import { type DeadLetterSummary, HistoryReads } from './history.ts';
 import { OUTBOX_TABLES, Outbox, type OutboxBatch, type OutboxTable } from './outbox.ts';
 import { type PruneStep, Retention } from './retention.ts';
 import { SAMPLE_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { type SqlValue, whereOf } from './where.ts';
 import { BatchWriter, type DeadLetter, type WriteBatch, type WriteResult } from './writer.ts';
 
 export interface SampleFilter {
@@ -291,21 +292,12 @@ export class SampleStore {
   }
 }
 
-function whereClause(filter: SampleFilter): { where: string; params: (string | number)[] } {
-  const conditions: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.sinceMs !== undefined) {
-    conditions.push('ts >= ?');
-    params.push(filter.sinceMs);
-  }
-  if (filter.untilMs !== undefined) {
-    conditions.push('ts < ?');
-    params.push(filter.untilMs);
-  }
-  if (filter.pumps && filter.pumps.length > 0) {
-    conditions.push(`pump_id IN (${filter.pumps.map(() => '?').join(', ')})`);
-    params.push(...filter.pumps);
-  }
-  if (filter.labelledOnly) conditions.push('state IS NOT NULL');
-  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+function whereClause(filter: SampleFilter): { where: string; params: SqlValue[] } {
+  const pumps = filter.pumps ?? [];
+  return whereOf([
+    filter.sinceMs === undefined ? undefined : ['ts >= ?', [filter.sinceMs]],
+    filter.untilMs === undefined ? undefined : ['ts < ?', [filter.untilMs]],
+    pumps.length === 0 ? undefined : [`pump_id IN (${pumps.map(() => '?').join(', ')})`, pumps],
+    filter.labelledOnly ? ['state IS NOT NULL', []] : undefined,
+  ]);
 }
