@@ -39,6 +39,18 @@ const LONG_RUNNING = [...composeServices]
   .map(([name]) => name);
 /** the images docker-compose.yml builds (every service but influxdb, which is pulled) */
 const IMAGES_BUILT = [...composeServices.values()].filter((block) => /^ {4}build:/m.test(block)).length;
+/** `down` for the whole project, profiles included: containers, networks, volumes and the images it built. */
+const DOWN_EVERYTHING = [
+  '--profile',
+  'training',
+  '--profile',
+  'tools',
+  'down',
+  '--volumes',
+  '--rmi',
+  'local',
+  '--remove-orphans',
+];
 /** stop_grace_period in docker-compose.yml */
 const GRACE_MS = 30_000;
 /** A small, fast fleet: about 9,000 labelled samples in a second or two. */
@@ -197,22 +209,9 @@ describe.skipIf(whyNot !== undefined)(
       await health?.stop();
       if (compose) {
         await compose
-          .run(
-            [
-              '--profile',
-              'training',
-              '--profile',
-              'tools',
-              'down',
-              '--volumes',
-              '--rmi',
-              'local',
-              '--remove-orphans',
-            ],
-            {
-              allowFailure: true,
-            },
-          )
+          .run(DOWN_EVERYTHING, {
+            allowFailure: true,
+          })
           .catch(() => undefined);
         // Whatever down left (a container of an interrupted `run`): by the project's label, and only those.
         const left = await projectContainers(project).catch(() => []);
@@ -694,20 +693,7 @@ describe.skipIf(whyNot !== undefined)(
     it(
       'removes every container, network and volume with down -v',
       async () => {
-        const down = await compose.run(
-          [
-            '--profile',
-            'training',
-            '--profile',
-            'tools',
-            'down',
-            '--volumes',
-            '--rmi',
-            'local',
-            '--remove-orphans',
-          ],
-          { timeoutMs: 5 * MINUTE },
-        );
+        const down = await compose.run(DOWN_EVERYTHING, { timeoutMs: 5 * MINUTE });
         note(`docker-compose down -v: ${seconds(down.ms)}`);
         expect(await projectContainers(project)).toEqual([]);
         const volumes = await run('podman', [
