@@ -120,6 +120,8 @@ describe('fast checks of the messages inference publishes and the simulator’s 
     iso_zone: 'C',
     model_version: '2026-12-01T23:35:58.370Z#91630af6',
     latency_ms: 1.5,
+    rul_h: 3.25,
+    rul_model_version: '2026-12-02T04:00:00.000Z#0c1d2e3f',
   };
   const groundTruth = {
     pump_id: 'pump-00001',
@@ -170,6 +172,8 @@ describe('fast checks of the messages inference publishes and the simulator’s 
     expect(isPrediction(prediction)).toBe(true);
     expect(isGroundTruth(groundTruth)).toBe(true);
     expect(isPrediction({ ...prediction, probabilities: { FAULTY: 1 } })).toBe(true);
+    const { rul_h: _rul, rul_model_version: _version, ...withoutRul } = prediction;
+    expect(isPrediction(withoutRul), 'a prediction made with no RUL model').toBe(true);
     expect(isGroundTruth({ ...groundTruth, chaos: [] })).toBe(true);
   });
 });

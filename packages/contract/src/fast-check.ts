@@ -75,7 +75,10 @@ function isProbabilities(value: unknown): boolean {
 export function isPrediction(value: unknown): value is Prediction {
   if (!hasPumpHeader(value)) return false;
   const { state, raw_state, probabilities, vibration_rms, iso_zone, model_version, latency_ms } = value;
+  const { rul_h, rul_model_version } = value;
   return (
+    (rul_h === undefined || (isFiniteNumber(rul_h) && rul_h >= 0)) &&
+    (rul_model_version === undefined || typeof rul_model_version === 'string') &&
     STATES.includes(state) &&
     STATES.includes(raw_state) &&
     isProbabilities(probabilities) &&

@@ -108,18 +108,31 @@ export const predictionSchema = z.object({
   model_version: z.string(),
   /** from receipt of the telemetry to publishing this prediction */
   latency_ms: z.number().min(0),
+  /**
+   * Remaining useful life in hours, smoothed over the pump's recent samples; never negative. Present only
+   * while a RUL model serves (inference's RUL_MODEL_PATH).
+   */
+  rul_h: z.number().min(0).optional(),
+  /** the RUL model that made rul_h; present exactly when rul_h is */
+  rul_model_version: z.string().optional(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 
+/** What an alert says happened; see alertSchema. */
+export const ALERT_KINDS = ['alarm', 'recovered', 'rul_low'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
 /**
- * Raised when a pump's smoothed state enters FAULTY or BROKEN (`alarm`), and when it returns to
- * HEALTHY from there (`recovered`). Topic `pdm/v1/alerts/<pump_id>`.
+ * Raised when a pump's smoothed state enters FAULTY or BROKEN (`alarm`), when it returns to HEALTHY from
+ * there (`recovered`), and when its smoothed remaining useful life falls below inference's ALERT_RUL_H
+ * (`rul_low`: plan the repair now; `state` and `previous_state` are then both the pump's current state).
+ * Topic `pdm/v1/alerts/<pump_id>`.
  */
 export const alertSchema = z.object({
   pump_id: pumpIdSchema,
   ts: epochMsSchema,
   seq: seqSchema,
-  kind: z.enum(['alarm', 'recovered']),
+  kind: z.enum(ALERT_KINDS),
   state: z.enum(PUMP_STATES),
   previous_state: z.enum(PUMP_STATES),
   model_version: z.string(),
@@ -130,6 +143,8 @@ export const alertSchema = z.object({
     vibration_rms: z.number(),
     iso_zone: z.enum(ISO_ZONES),
     temperature: z.number(),
+    /** the smoothed remaining useful life when the alert was raised, where a RUL model serves */
+    rul_h: z.number().min(0).optional(),
   }),
 });
 export type Alert = z.infer<typeof alertSchema>;

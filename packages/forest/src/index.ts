@@ -14,6 +14,7 @@ export {
   ONNX_INPUT,
   ONNX_OUTPUT_LABEL,
   ONNX_OUTPUT_PROBABILITY,
+  ONNX_OUTPUT_VARIABLE,
   type OutputLayout,
   type TwoClassLeaves,
 } from './onnx/export.ts';
@@ -27,8 +28,10 @@ export {
 export {
   hashTrainingData,
   MODEL_FORMAT,
+  MODEL_TASKS,
   type ModelCard,
   type ModelMetadata,
+  type ModelTask,
   propsToCard,
   readOnnxMetadata,
 } from './onnx/metadata.ts';

@@ -18,12 +18,12 @@ const STATE_STYLE: Readonly<Record<PumpState, string>> = {
 };
 /** ISO 10816: A new, B unrestricted (left plain), C restricted, D damage occurs. */
 const ZONE_STYLE: Readonly<Record<IsoZone, string>> = { A: '32', B: '', C: '33', D: '31' };
-const ALERT_STYLE = { alarm: '1;7;31', recovered: '1;7;32' } as const;
+const ALERT_STYLE = { alarm: '1;7;31', recovered: '1;7;32', rul_low: '1;7;33' } as const;
 const DIM = '2';
 
 const STATE_WIDTH = Math.max(...PUMP_STATES.map((s) => s.length));
 const RAW_WIDTH = 'raw '.length + STATE_WIDTH;
-const ALERT_LABEL = { alarm: 'ALARM', recovered: 'RECOVERED' } as const;
+const ALERT_LABEL = { alarm: 'ALARM', recovered: 'RECOVERED', rul_low: 'RUL LOW' } as const;
 const ALERT_WIDTH = Math.max(...Object.values(ALERT_LABEL).map((l) => l.length));
 const TRANSITION_WIDTH = STATE_WIDTH * 2 + ' → '.length;
 /** Wide enough for `pump-00042`; longer ids widen the column for the rest of the run. */

@@ -58,8 +58,8 @@ describe('the exported file', () => {
           results[classes] = run.stdout.trim();
         }
         expect(results).toEqual({
-          2: 'Scaler TreeEnsembleClassifier 11',
-          3: 'Scaler TreeEnsembleClassifier 11',
+          2: 'Scaler TreeEnsembleClassifier 12',
+          3: 'Scaler TreeEnsembleClassifier 12',
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });

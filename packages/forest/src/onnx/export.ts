@@ -14,6 +14,8 @@ import { ProtoWriter } from './protobuf-writer.ts';
 export const ONNX_INPUT = 'features';
 export const ONNX_OUTPUT_LABEL = 'output_label';
 export const ONNX_OUTPUT_PROBABILITY = 'output_probability';
+/** a regressor's float32 [N, 1] output, named as skl2onnx names it */
+export const ONNX_OUTPUT_VARIABLE = 'variable';
 
 /** IR 8 with opset 17 and ai.onnx.ml 3: loaded by onnxruntime 1.30 and accepted by onnx ≥ 1.12's checker. */
 const IR_VERSION = 8;
@@ -45,6 +47,7 @@ export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCar
   return {
     ...metadata,
     format: MODEL_FORMAT,
+    task: 'classification',
     classes: model.classes,
     hyperparameters: model.forest.params,
     featureImportances: Object.fromEntries(metadata.featureNames.map((name, f) => [name, importances[f]!])),

@@ -11,6 +11,10 @@ import { ProtoReader } from './protobuf-reader.ts';
 /** Bumped when the meaning of a metadata key or of the graph changes. */
 export const MODEL_FORMAT = 'pdm-forest/1';
 
+/** What a model predicts: a state (a class label) or a number such as the remaining useful life. */
+export const MODEL_TASKS = ['classification', 'regression'] as const;
+export type ModelTask = (typeof MODEL_TASKS)[number];
+
 /** Facts only the trainer knows; the exporter adds the ones the model knows (see ModelCard). */
 export interface ModelMetadata {
   /** column order of the `features` input */
@@ -31,8 +35,16 @@ export interface ModelMetadata {
 
 export interface ModelCard extends ModelMetadata {
   readonly format: string;
-  /** label strings, in the column order of output_probability */
+  /** absent in files written before regression existed, which are classifiers */
+  readonly task: ModelTask;
+  /** label strings, in the column order of output_probability; empty for a regressor */
   readonly classes: readonly string[];
+  /** regression: the column the model learned to predict, e.g. 'rul_h' */
+  readonly target?: string;
+  /** regression: the target's unit, e.g. 'h' */
+  readonly targetUnit?: string;
+  /** regression: the target was clipped to at most this while training (piecewise-linear RUL), or null */
+  readonly labelMax?: number | null;
   readonly hyperparameters: ForestParams;
   readonly featureImportances: Readonly<Record<string, number>>;
 }
@@ -42,6 +54,10 @@ type Codec = 'string' | 'json' | 'integer';
 /** metadata_props key and encoding of each card field: the one place the on-disk names are defined */
 const FIELDS = {
   format: ['format', 'string'],
+  task: ['task', 'string'],
+  target: ['target', 'string'],
+  targetUnit: ['target_unit', 'string'],
+  labelMax: ['label_max', 'json'],
   featureNames: ['feature_names', 'json'],
   featureUnits: ['feature_units', 'json'],
   classes: ['classes', 'json'],
@@ -54,6 +70,9 @@ const FIELDS = {
   featureImportances: ['feature_importances', 'json'],
   notes: ['notes', 'json'],
 } as const satisfies Record<keyof ModelCard, readonly [string, Codec]>;
+
+/** Keys a file may lack: notes, and those that came with regression (an older file is a classifier). */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['notes', 'task', 'target', 'targetUnit', 'labelMax']);
 
 export function cardToProps(card: ModelCard): Record<string, string> {
   const props: Record<string, string> = {};
@@ -77,7 +96,7 @@ export function propsToCard(props: Readonly<Record<string, string>>): ModelCard 
   for (const [field, [key, codec]] of Object.entries(FIELDS)) {
     const raw = props[key];
     if (raw === undefined) {
-      if (field === 'notes') continue;
+      if (OPTIONAL_FIELDS.has(field)) continue;
       throw new ForestError('invalid-metadata', `metadata key "${key}" is missing`);
     }
     try {
@@ -86,7 +105,14 @@ export function propsToCard(props: Readonly<Record<string, string>>): ModelCard 
       throw new ForestError('invalid-metadata', `metadata key "${key}" is not valid JSON`, { cause });
     }
   }
+  card.task ??= 'classification';
   const parsed = card as unknown as ModelCard;
+  if (!(MODEL_TASKS as readonly string[]).includes(parsed.task)) {
+    throw new ForestError(
+      'invalid-metadata',
+      `task "${parsed.task}" is neither ${MODEL_TASKS.join(' nor ')}`,
+    );
+  }
   const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
   if (!isStrings(parsed.featureNames) || !isStrings(parsed.featureUnits) || !isStrings(parsed.classes)) {
     throw new ForestError(

@@ -3,7 +3,14 @@
  * input) and every response's shape. The page (web/) imports the response types from here, so the server
  * and the page cannot drift apart; the OpenAPI document is generated from the same schemas.
  */
-import { type CHANNELS, ID_PATTERN, type ISO_ZONES, type PUMP_STATES } from '@pdm/contract';
+import {
+  ALERT_KINDS,
+  type AlertKind,
+  type CHANNELS,
+  ID_PATTERN,
+  type ISO_ZONES,
+  type PUMP_STATES,
+} from '@pdm/contract';
 import { z } from 'zod';
 import { TILE_STATES, type TileState } from './tile-states.ts';
 
@@ -171,7 +178,7 @@ export interface PredictionsResponse {
 export const alertsQuery = z
   .object({
     pump: pumpId.optional(),
-    kind: z.enum(['alarm', 'recovered']).optional(),
+    kind: z.enum(ALERT_KINDS).optional(),
     from: epochMs.optional(),
     to: epochMs.optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(200),
@@ -185,7 +192,7 @@ export interface AlertRow {
   readonly pumpId: string;
   readonly ts: number;
   readonly seq: number;
-  readonly kind: 'alarm' | 'recovered';
+  readonly kind: AlertKind;
   readonly state: (typeof PUMP_STATES)[number];
   readonly previousState: (typeof PUMP_STATES)[number];
   readonly modelVersion: string;
