@@ -165,3 +165,93 @@ describe('the fake Flux row functions', () => {
     expect(grouped).toHaveLength(new Set([...SAMPLE_INT.t1, ...SAMPLE_INT.t2]).size);
   });
 });
+
+describe('the fake Flux aggregates and row functions that the Grafana dashboards use', () => {
+  it('aggregateWindow(fn: mean) averages epoch-aligned windows and stamps each with its stop', () => {
+    // the documentation's example: sampledata.int() |> aggregateWindow(every: 20s, fn: mean)
+    expect(run('|> aggregateWindow(every: 20s, fn: mean, createEmpty: false)')).toEqual([
+      [
+        ['t1', '00:00:20', 4],
+        ['t1', '00:00:40', 12],
+        ['t1', '00:01:00', 9.5],
+      ],
+      [
+        ['t2', '00:00:20', 11.5],
+        ['t2', '00:00:40', 8],
+        ['t2', '00:01:00', 7],
+      ],
+    ]);
+  });
+
+  it('aggregateWindow(fn: last, count, sum) selects, counts and sums per window; a Go duration like 0m30s is understood', () => {
+    expect(run('|> aggregateWindow(every: 0m30s, fn: last, createEmpty: false)')[0]).toEqual([
+      ['t1', '00:00:30', 7],
+      ['t1', '00:01:00', 4],
+    ]);
+    expect(run('|> aggregateWindow(every: 30s, fn: count, createEmpty: false)')[1]).toEqual([
+      ['t2', '00:00:30', 3],
+      ['t2', '00:01:00', 3],
+    ]);
+    expect(run('|> aggregateWindow(every: 30s, fn: sum, createEmpty: false)')[1]).toEqual([
+      ['t2', '00:00:30', 20],
+      ['t2', '00:01:00', 33],
+    ]);
+  });
+
+  it('aggregateWindow clips the last window at the range stop, and refuses createEmpty: true', () => {
+    const bucket = emptyBucket();
+    writeBatch(bucket, Buffer.from(sampleLines().join('\n')), 'ms', new LineScanner(), true);
+    const flux = `from(bucket: "b") |> range(start: 2021-01-01T00:00:00Z, stop: 2021-01-01T00:00:45Z)
+      |> filter(fn: (r) => r.tag == "t1") |> aggregateWindow(every: 30s, fn: count, createEmpty: false)`;
+    const [table] = runFlux(parseFlux(flux), bucket.series).tables;
+    expect(table?.rows.map((r) => [formatRfc3339Nano(r._time as bigint).slice(11, 19), r._value])).toEqual([
+      ['00:00:30', 3n],
+      ['00:00:45', 2n],
+    ]);
+    expect(() => run('|> aggregateWindow(every: 30s, fn: mean, createEmpty: true)')).toThrow(FluxError);
+  });
+
+  it('count() and sum() reduce each table to one row of its group key and the column', () => {
+    expect(run('|> count()')).toEqual([[['t1', null, 6]], [['t2', null, 6]]]);
+    expect(run('|> sum()')).toEqual([[['t1', null, 51]], [['t2', null, 53]]]);
+    expect(run('|> group() |> count(column: "tag")', undefined, ['tag'])).toEqual([[[12]]]);
+  });
+
+  it('duplicate() copies a column and distinct() lists its values once each, in order of appearance', () => {
+    const lines = ['sample,tag=t1 s="a" 1609459200000', 'sample,tag=t2 s="b" 1609459210000'];
+    lines.push('sample,tag=t1 s="a" 1609459220000');
+    expect(run('|> duplicate(column: "_value", as: "copy")', lines, ['copy'])).toEqual([
+      [['a'], ['a']],
+      [['b']],
+    ]);
+    expect(run('|> group() |> distinct(column: "tag")', lines, ['_value'])).toEqual([[['t1'], ['t2']]]);
+  });
+
+  it('map() extends rows with arithmetic, conversions, now() and if/then/else, and filter() knows exists', () => {
+    const mapped = run(
+      `|> map(fn: (r) => ({ r with half: float(v: r._value) / 2.0, age: (int(v: 2021-01-01T00:01:00Z) - int(v: r._time)) / 1000000000,
+          big: if r._value > 10 then "yes" else "no" }))
+       |> filter(fn: (r) => exists r.half and r.tag == "t1")`,
+      undefined,
+      ['half', 'age', 'big'],
+    );
+    expect(mapped).toEqual([
+      [
+        [-1, 60, 'no'],
+        [5, 50, 'no'],
+        [3.5, 40, 'no'],
+        [8.5, 30, 'yes'],
+        [7.5, 20, 'yes'],
+        [2, 10, 'no'],
+      ],
+    ]);
+    expect(() => run('|> map(fn: (r) => ({ r with x: r._value + 1.5 }))')).toThrow(/type error/);
+    expect(run('|> map(fn: (r) => ({ v: r._value * 2 })) |> last(column: "v")', undefined, ['v'])).toEqual([
+      [[8], [2]]
+        .flat()
+        .map((v) => [v])
+        .slice(0, 1),
+      [[2]],
+    ]);
+  });
+});

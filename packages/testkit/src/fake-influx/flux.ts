@@ -18,17 +18,33 @@ type Literal =
   | { readonly kind: 'bool'; readonly value: boolean }
   | { readonly kind: 'now' };
 
-type Operand = Literal | { readonly kind: 'column'; readonly name: string };
-
-type Predicate =
-  | { readonly kind: 'and' | 'or'; readonly left: Predicate; readonly right: Predicate }
-  | { readonly kind: 'not'; readonly operand: Predicate }
-  | { readonly kind: 'compare'; readonly op: string; readonly left: Operand; readonly right: Operand };
+/**
+ * An expression inside a function body: filter's predicate, map's record. Columns are read from the
+ * function's one parameter (`r.x` or `r["x"]`).
+ */
+type Expr =
+  | Literal
+  | { readonly kind: 'column'; readonly name: string }
+  | { readonly kind: 'and' | 'or'; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'not'; readonly operand: Expr }
+  | { readonly kind: 'exists'; readonly operand: Expr }
+  | { readonly kind: 'compare'; readonly op: string; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'arithmetic'; readonly op: string; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'convert'; readonly to: 'int' | 'float'; readonly operand: Expr }
+  | { readonly kind: 'if'; readonly test: Expr; readonly then: Expr; readonly otherwise: Expr }
+  | {
+      readonly kind: 'record';
+      /** `{ r with … }`: the row's columns, then these */
+      readonly extendsRow: boolean;
+      readonly properties: readonly (readonly [string, Expr])[];
+    };
 
 type Argument =
   | Literal
   | { readonly kind: 'array'; readonly items: readonly Literal[] }
-  | { readonly kind: 'function'; readonly body: Predicate };
+  | { readonly kind: 'function'; readonly body: Expr }
+  /** a function passed by name, as aggregateWindow's fn: last */
+  | { readonly kind: 'identifier'; readonly name: string };
 
 interface Call {
   readonly name: string;
@@ -186,59 +202,121 @@ export function parseFlux(source: string): Pipeline {
     throw new FluxError(`unsupported expression ${JSON.stringify(token.text)} at ${token.pos}`);
   };
 
-  const predicate = (param: string): Predicate => {
-    const operand = (): Operand => {
-      if (peek().type === 'ident' && peek().text === param) {
+  const expression = (param: string): Expr => {
+    const isWord = (word: string) => peek().type === 'ident' && peek().text === word;
+    const column = (): Expr => {
+      next();
+      if (isPunct('.')) {
         next();
-        if (isPunct('.')) {
-          next();
-          const name = next();
-          if (name.type !== 'ident') throw new FluxError(`expected a column name at ${name.pos}`);
-          return { kind: 'column', name: name.text };
-        }
-        expect('[');
         const name = next();
-        if (name.type !== 'string') throw new FluxError(`expected a column name string at ${name.pos}`);
-        expect(']');
+        if (name.type !== 'ident') throw new FluxError(`expected a column name at ${name.pos}`);
         return { kind: 'column', name: name.text };
       }
-      return literal();
+      expect('[');
+      const name = next();
+      if (name.type !== 'string') throw new FluxError(`expected a column name string at ${name.pos}`);
+      expect(']');
+      return { kind: 'column', name: name.text };
     };
-    const comparison = (): Predicate => {
+    const record = (): Expr => {
+      expect('{');
+      let extendsRow = false;
+      if (isWord(param) && peek(1).type === 'ident' && peek(1).text === 'with') {
+        at += 2;
+        extendsRow = true;
+      }
+      const properties: [string, Expr][] = [];
+      while (!isPunct('}')) {
+        const key = next();
+        if (key.type !== 'ident' && key.type !== 'string')
+          throw new FluxError(`expected a property name at ${key.pos}`);
+        expect(':');
+        properties.push([key.text, any()]);
+        if (!isPunct('}')) expect(',');
+      }
+      next();
+      return { kind: 'record', extendsRow, properties };
+    };
+    const primary = (): Expr => {
       if (isPunct('(')) {
         next();
-        const inner = or();
+        const inner = isPunct('{') ? record() : any();
         expect(')');
         return inner;
       }
-      if (peek().type === 'ident' && peek().text === 'not') {
-        next();
-        return { kind: 'not', operand: comparison() };
+      if (isPunct('{')) return record();
+      if (isWord(param)) return column();
+      // int(v: …) and float(v: …): the conversions the dashboards' arithmetic needs
+      if ((isWord('int') || isWord('float')) && isPunct('(', 1)) {
+        const to = next().text as 'int' | 'float';
+        expect('(');
+        const key = next();
+        if (key.text !== 'v') throw new FluxError(`${to}() takes v:, not ${key.text}`);
+        expect(':');
+        const operand = any();
+        expect(')');
+        return { kind: 'convert', to, operand };
       }
-      const left = operand();
-      const op = next();
-      if (op.type !== 'punct' || !['==', '!=', '<', '<=', '>', '>='].includes(op.text)) {
-        throw new FluxError(`unsupported operator ${JSON.stringify(op.text)} at ${op.pos}`);
-      }
-      return { kind: 'compare', op: op.text, left, right: operand() };
+      return literal();
     };
-    const and = (): Predicate => {
-      let left = comparison();
-      while (peek().type === 'ident' && peek().text === 'and') {
-        next();
-        left = { kind: 'and', left, right: comparison() };
+    const binary = (operand: () => Expr, ops: readonly string[]) => (): Expr => {
+      let left = operand();
+      while (peek().type === 'punct' && ops.includes(peek().text)) {
+        const op = next().text;
+        left = { kind: 'arithmetic', op, left, right: operand() };
       }
       return left;
     };
-    const or = (): Predicate => {
+    const multiplicative = binary(primary, ['*', '/']);
+    const additive = binary(multiplicative, ['+', '-']);
+    const comparison = (): Expr => {
+      const left = additive();
+      const op = peek();
+      if (op.type === 'punct' && (op.text === '=~' || op.text === '!~'))
+        throw new FluxError(`unsupported operator ${JSON.stringify(op.text)} at ${op.pos}`);
+      if (op.type !== 'punct' || !['==', '!=', '<', '<=', '>', '>='].includes(op.text)) return left;
+      next();
+      return { kind: 'compare', op: op.text, left, right: additive() };
+    };
+    const unary = (): Expr => {
+      if (isWord('not')) {
+        next();
+        return { kind: 'not', operand: unary() };
+      }
+      if (isWord('exists')) {
+        next();
+        return { kind: 'exists', operand: primary() };
+      }
+      return comparison();
+    };
+    const and = (): Expr => {
+      let left = unary();
+      while (isWord('and')) {
+        next();
+        left = { kind: 'and', left, right: unary() };
+      }
+      return left;
+    };
+    const or = (): Expr => {
       let left = and();
-      while (peek().type === 'ident' && peek().text === 'or') {
+      while (isWord('or')) {
         next();
         left = { kind: 'or', left, right: and() };
       }
       return left;
     };
-    return or();
+    const any = (): Expr => {
+      if (!isWord('if')) return or();
+      next();
+      const test = any();
+      if (!isWord('then')) throw new FluxError(`expected then at ${peek().pos}`);
+      next();
+      const then = any();
+      if (!isWord('else')) throw new FluxError(`expected else at ${peek().pos}`);
+      next();
+      return { kind: 'if', test, then, otherwise: any() };
+    };
+    return any();
   };
 
   const argument = (): Argument => {
@@ -257,7 +335,11 @@ export function parseFlux(source: string): Pipeline {
       const param = next().text;
       next();
       next();
-      return { kind: 'function', body: predicate(param) };
+      return { kind: 'function', body: expression(param) };
+    }
+    // a function by name, as in aggregateWindow(fn: mean); true, false and now() stay literals
+    if (peek().type === 'ident' && !['true', 'false', 'now'].includes(peek().text)) {
+      return { kind: 'identifier', name: next().text };
     }
     return literal();
   };
@@ -341,9 +423,11 @@ const COLUMN_TYPE: Readonly<Record<FieldType, ColumnType>> = {
 
 /**
  * Runs the pipeline after from(): range (required first), filter (==, !=, <, <=, >, >= on columns and
- * literals, with and, or, not), pivot, keep, drop, group (by or except), sort, limit, tail, the
- * selectors last, min and max, and yield. Tables come from storage by series key then field, as
- * InfluxDB reads them; group() orders its tables by key.
+ * literals, with and, or, not, exists), pivot, keep, drop, group (by or except), sort, limit, tail, the
+ * selectors last, min and max, the aggregates count, sum and mean, aggregateWindow, duplicate, distinct,
+ * map (a record, `{ r with … }` or new, of columns, literals, now(), int(), float(), + - * / and
+ * if/then/else), and yield. Tables come from storage by series key then field, as InfluxDB reads them;
+ * group() orders its tables by key.
  */
 export function runFlux(
   pipeline: Pipeline,
@@ -452,6 +536,46 @@ export function runFlux(
         tables = selected;
         break;
       }
+      case 'count':
+      case 'sum':
+      case 'mean': {
+        checkArgs(call, ['column']);
+        const column = call.args.has('column') ? stringArgument(call, 'column') : '_value';
+        tables = tables.map((t) => aggregateTable(t, call.name, column));
+        break;
+      }
+      case 'aggregateWindow':
+        checkArgs(call, ['every', 'fn', 'createEmpty', 'column']);
+        tables = aggregateWindow(tables, call);
+        break;
+      case 'duplicate': {
+        checkArgs(call, ['column', 'as']);
+        const column = stringArgument(call, 'column');
+        const as = stringArgument(call, 'as');
+        tables = tables.map((t) => {
+          const source = t.columns.find((c) => c.label === column);
+          if (!source) throw new FluxError(`duplicate: column "${column}" does not exist`);
+          const columns = [...t.columns.filter((c) => c.label !== as), { label: as, type: source.type }];
+          const key = new Set([...t.key].filter((k) => k !== as));
+          return { columns, key, rows: t.rows.map((row) => ({ ...row, [as]: row[column] ?? null })) };
+        });
+        break;
+      }
+      case 'distinct': {
+        checkArgs(call, ['column']);
+        const column = call.args.has('column') ? stringArgument(call, 'column') : '_value';
+        tables = tables.map((t) => distinct(t, column));
+        break;
+      }
+      case 'map': {
+        checkArgs(call, ['fn']);
+        const fn = call.args.get('fn');
+        if (fn?.kind !== 'function' || fn.body.kind !== 'record')
+          throw new FluxError('map() needs fn: (r) => ({ … })');
+        const body = fn.body;
+        tables = tables.map((t) => mapTable(t, body, now));
+        break;
+      }
       case 'yield':
         checkArgs(call, ['name']);
         if (index !== calls.length - 1)
@@ -463,6 +587,157 @@ export function runFlux(
     }
   });
   return { name, tables };
+}
+
+const AGGREGATE_TYPES: ReadonlySet<ColumnType> = new Set(['double', 'long', 'unsignedLong']);
+
+/**
+ * count(), sum() or mean() of one table: one row of the group key's columns and the aggregated column,
+ * as Flux's aggregates (every other column is dropped). count() counts non-null cells of any type and
+ * is a long; sum() keeps the column's type; mean() is a double. sum() and mean() skip nulls.
+ */
+function aggregateTable(table: Table, fn: string, column: string): Table {
+  const source = table.columns.find((c) => c.label === column);
+  if (!source) throw new FluxError(`${fn}(): column "${column}" does not exist`);
+  if (fn !== 'count' && !AGGREGATE_TYPES.has(source.type))
+    throw new FluxError(`${fn}(): unsupported column type ${source.type}`);
+  const values = table.rows.map((row) => row[column] ?? null).filter((v) => v !== null);
+  const type: ColumnType = fn === 'count' ? 'long' : fn === 'mean' ? 'double' : source.type;
+  const keyColumns = table.columns.filter((c) => table.key.has(c.label) && c.label !== column);
+  const row: Row = {};
+  for (const c of keyColumns) row[c.label] = table.rows[0]?.[c.label] ?? null;
+  row[column] = aggregate(fn, values, type);
+  return { columns: [...keyColumns, { label: column, type }], key: table.key, rows: [row] };
+}
+
+function aggregate(fn: string, values: readonly Cell[], type: ColumnType): Cell {
+  if (fn === 'count') return BigInt(values.length);
+  if (values.length === 0) return null;
+  if (type === 'double') {
+    const sum = values.reduce<number>((total, v) => total + Number(v), 0);
+    return fn === 'mean' ? sum / values.length : sum;
+  }
+  return values.reduce<bigint>((total, v) => total + (v as bigint), 0n);
+}
+
+const WINDOW_FUNCTIONS: ReadonlySet<string> = new Set([
+  'last',
+  'first',
+  'min',
+  'max',
+  'count',
+  'sum',
+  'mean',
+]);
+
+/**
+ * aggregateWindow(every, fn, createEmpty: false): per table, the rows cut into windows of `every` aligned
+ * to the Unix epoch and clipped to the row's _start and _stop, `fn` applied to each, and `_time` set to
+ * the window's (clipped) stop, as Flux's default timeSrc "_stop". Selectors (last, first, min, max) keep
+ * the selected row; aggregates keep the group key, _start, _stop, _time and the column. createEmpty must
+ * be false: the fake makes no rows for empty windows. Windows come out in time order.
+ */
+function aggregateWindow(tables: readonly Table[], call: Call): Table[] {
+  const every = call.args.get('every');
+  if (every?.kind !== 'duration' || every.ns <= 0n)
+    throw new FluxError('aggregateWindow() needs every: as a positive duration');
+  const fn = call.args.get('fn');
+  if (fn?.kind !== 'identifier' || !WINDOW_FUNCTIONS.has(fn.name))
+    throw new FluxError(`aggregateWindow() fn must be one of ${[...WINDOW_FUNCTIONS].join(', ')}`);
+  const createEmpty = call.args.get('createEmpty');
+  if (createEmpty?.kind !== 'bool' || createEmpty.value)
+    throw new FluxError('the fake InfluxDB supports aggregateWindow() only with createEmpty: false');
+  const column = call.args.has('column') ? stringArgument(call, 'column') : '_value';
+  const out: Table[] = [];
+  for (const table of tables) {
+    const windows = new Map<bigint, Row[]>();
+    for (const row of table.rows) {
+      const time = row._time;
+      if (typeof time !== 'bigint') throw new FluxError('aggregateWindow(): a row has no _time');
+      const start = floorDiv(time, every.ns) * every.ns;
+      let rows = windows.get(start);
+      if (!rows) {
+        rows = [];
+        windows.set(start, rows);
+      }
+      rows.push(row);
+    }
+    const rows: Row[] = [];
+    let columns: readonly Column[] = table.columns;
+    for (const start of [...windows.keys()].sort(compareBigint)) {
+      const members = windows.get(start) as Row[];
+      const first = members[0] as Row;
+      const stopOfRange = typeof first._stop === 'bigint' ? first._stop : undefined;
+      const stop =
+        stopOfRange !== undefined && stopOfRange < start + every.ns ? stopOfRange : start + every.ns;
+      const window = { ...table, rows: members };
+      let result: Table | undefined;
+      if (fn.name === 'count' || fn.name === 'sum' || fn.name === 'mean') {
+        const kept = table.columns.filter(
+          (c) => table.key.has(c.label) || ['_start', '_stop', '_time'].includes(c.label),
+        );
+        result = aggregateTable({ ...window, key: new Set(kept.map((c) => c.label)) }, fn.name, column);
+      } else {
+        const selected =
+          fn.name === 'first'
+            ? members.find((r) => (r[column] ?? null) !== null)
+            : select(fn.name, window, column);
+        if (selected) result = { ...table, rows: [selected] };
+      }
+      if (!result) continue;
+      columns = result.columns;
+      rows.push({ ...(result.rows[0] as Row), _time: stop });
+    }
+    if (rows.length > 0) out.push({ columns, key: table.key, rows });
+  }
+  return out;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** distinct(column): per table, the group key and `_value`, one row per distinct value in order of appearance. */
+function distinct(table: Table, column: string): Table {
+  const source = table.columns.find((c) => c.label === column);
+  if (!source) throw new FluxError(`distinct(): column "${column}" does not exist`);
+  const keyColumns = table.columns.filter((c) => table.key.has(c.label) && c.label !== '_value');
+  const seen = new Set<string>();
+  const rows: Row[] = [];
+  for (const row of table.rows) {
+    const value = row[column] ?? null;
+    const id = cellsId([value]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const out: Row = {};
+    for (const c of keyColumns) out[c.label] = row[c.label] ?? null;
+    out._value = value;
+    rows.push(out);
+  }
+  return { columns: [...keyColumns, { label: '_value', type: source.type }], key: table.key, rows };
+}
+
+/**
+ * map(fn: (r) => ({ r with … })) or ({ … }): each row becomes the record. The group key keeps the
+ * columns that remain and are not assigned; the fake does not regroup on a changed key column.
+ */
+function mapTable(table: Table, body: Extract<Expr, { kind: 'record' }>, now: bigint): Table {
+  const assigned = body.properties.map(
+    ([label, expr]): Column => ({ label, type: typeOf(expr, table.columns) }),
+  );
+  const labels = new Set(assigned.map((c) => c.label));
+  const columns = [
+    ...(body.extendsRow ? table.columns.filter((c) => !labels.has(c.label)) : []),
+    ...assigned,
+  ];
+  const rows = table.rows.map((row) => {
+    const out: Row = body.extendsRow ? { ...row } : {};
+    for (const [label, expr] of body.properties) out[label] = cellOf(expr, row, now);
+    return out;
+  });
+  const kept = new Set(columns.map((c) => c.label));
+  return { columns, key: new Set([...table.key].filter((k) => kept.has(k) && !labels.has(k))), rows };
 }
 
 function readRange(series: ReadonlyMap<string, Series>, start: bigint, stop: bigint): Table[] {
@@ -674,21 +949,42 @@ function compareCells(a: Cell, b: Cell): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function evaluate(p: Predicate, row: Row, now: bigint): boolean {
-  switch (p.kind) {
+/** filter's test of one row: true keeps it; null (a comparison with null) drops it, as in Flux. */
+function evaluate(expr: Expr, row: Row, now: bigint): boolean {
+  return cellOf(expr, row, now) === true;
+}
+
+function cellOf(expr: Expr, row: Row, now: bigint): Cell {
+  switch (expr.kind) {
+    case 'column':
+      return row[expr.name] ?? null;
+    case 'string':
+    case 'float':
+    case 'int':
+    case 'bool':
+      return expr.value;
+    case 'time':
+    case 'duration':
+      return expr.ns;
+    case 'now':
+      return now;
     case 'and':
-      return evaluate(p.left, row, now) && evaluate(p.right, row, now);
+      return cellOf(expr.left, row, now) === true && cellOf(expr.right, row, now) === true;
     case 'or':
-      return evaluate(p.left, row, now) || evaluate(p.right, row, now);
-    case 'not':
-      return !evaluate(p.operand, row, now);
+      return cellOf(expr.left, row, now) === true || cellOf(expr.right, row, now) === true;
+    case 'not': {
+      const operand = cellOf(expr.operand, row, now);
+      return operand === null ? null : !operand;
+    }
+    case 'exists':
+      return cellOf(expr.operand, row, now) !== null;
     case 'compare': {
-      const left = operandValue(p.left, row, now);
-      const right = operandValue(p.right, row, now);
+      const left = cellOf(expr.left, row, now);
+      const right = cellOf(expr.right, row, now);
       // Flux: a comparison with null is null, which filter treats as false
-      if (left === null || right === null) return false;
+      if (left === null || right === null) return null;
       const order = compareCells(left, right);
-      switch (p.op) {
+      switch (expr.op) {
         case '==':
           return order === 0;
         case '!=':
@@ -703,24 +999,80 @@ function evaluate(p: Predicate, row: Row, now: bigint): boolean {
           return order >= 0;
       }
     }
+    case 'arithmetic':
+      return arithmetic(expr.op, cellOf(expr.left, row, now), cellOf(expr.right, row, now));
+    case 'convert': {
+      const operand = cellOf(expr.operand, row, now);
+      if (operand === null) return null;
+      if (expr.to === 'float') {
+        if (typeof operand === 'bigint' || typeof operand === 'number') return Number(operand);
+        if (typeof operand === 'string' && operand.trim() !== '' && Number.isFinite(Number(operand)))
+          return Number(operand);
+      } else {
+        if (typeof operand === 'bigint') return operand;
+        if (typeof operand === 'number' && Number.isFinite(operand)) return BigInt(Math.trunc(operand));
+        if (typeof operand === 'boolean') return operand ? 1n : 0n;
+        if (typeof operand === 'string' && /^-?\d+$/.test(operand)) return BigInt(operand);
+      }
+      throw new FluxError(`${expr.to}(): cannot convert ${String(operand)}`);
+    }
+    case 'if': {
+      const test = cellOf(expr.test, row, now);
+      return cellOf(test === true ? expr.then : expr.otherwise, row, now);
+    }
+    case 'record':
+      throw new FluxError('a record is not a value here');
   }
 }
 
-function operandValue(o: Operand, row: Row, now: bigint): Cell {
-  switch (o.kind) {
-    case 'column':
-      return row[o.name] ?? null;
+/** + - * / on two ints (integer division truncates, as Flux's) or two floats; Flux has no implicit casts. */
+function arithmetic(op: string, left: Cell, right: Cell): Cell {
+  if (left === null || right === null) return null;
+  if (typeof left === 'bigint' && typeof right === 'bigint') {
+    if (op === '/' && right === 0n) throw new FluxError('cannot divide by zero');
+    return op === '+' ? left + right : op === '-' ? left - right : op === '*' ? left * right : left / right;
+  }
+  if (typeof left === 'number' && typeof right === 'number') {
+    return op === '+' ? left + right : op === '-' ? left - right : op === '*' ? left * right : left / right;
+  }
+  throw new FluxError(
+    `type error: ${op} needs two ints or two floats, not ${typeof left} and ${typeof right}`,
+  );
+}
+
+/** The column type an expression produces, for the columns map() adds. */
+function typeOf(expr: Expr, columns: readonly Column[]): ColumnType {
+  switch (expr.kind) {
+    case 'column': {
+      const column = columns.find((c) => c.label === expr.name);
+      if (!column) throw new FluxError(`map: column ${expr.name} does not exist`);
+      return column.type;
+    }
     case 'string':
+      return 'string';
     case 'float':
+      return 'double';
     case 'int':
+      return 'long';
     case 'bool':
-      return o.value;
+    case 'and':
+    case 'or':
+    case 'not':
+    case 'exists':
+    case 'compare':
+      return 'boolean';
     case 'time':
-      return o.ns;
     case 'now':
-      return now;
+      return 'dateTime:RFC3339';
+    case 'convert':
+      return expr.to === 'int' ? 'long' : 'double';
+    case 'arithmetic':
+      return typeOf(expr.left, columns);
+    case 'if':
+      return typeOf(expr.then, columns);
     case 'duration':
-      throw new FluxError('a duration cannot be compared with a column');
+    case 'record':
+      throw new FluxError(`a ${expr.kind} cannot be a column`);
   }
 }
 

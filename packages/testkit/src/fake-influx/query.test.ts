@@ -117,7 +117,7 @@ describe('the fake InfluxDB query endpoint', () => {
 
   it.each([
     ['from(bucket: "telemetry")', /unbounded read/],
-    ['from(bucket: "telemetry") |> range(start: 0) |> mean()', /does not support mean\(\)/],
+    ['from(bucket: "telemetry") |> range(start: 0) |> median()', /does not support median\(\)/],
     [
       'from(bucket: "telemetry") |> range(start: 0) |> filter(fn: (r) => r.id =~ /a/)',
       /unsupported operator/,
