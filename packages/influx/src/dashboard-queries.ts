@@ -69,7 +69,8 @@ export const DASHBOARD_LOOKBACK_MS = 7 * 86_400_000;
 const STORE_START_MS = EPOCH_MIN_MS;
 const STORE_STOP_MS = EPOCH_MAX_MS + 1;
 
-const PIVOT = '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")';
+/** One row per time, a column per field. */
+export const PIVOT = '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")';
 
 /** One pump's telemetry in [fromMs, toMs), ascending by time: `_time` then the channels asked for. */
 export function samplesFlux(
@@ -205,7 +206,7 @@ export function modelVersionSeenFlux(
 }
 
 /** `r["column"] == "value"` */
-function is(column: string, value: string): string {
+export function is(column: string, value: string): string {
   return `r[${fluxString(column)}] == ${fluxString(value)}`;
 }
 

@@ -13,6 +13,7 @@ export {
 } from './dashboard-queries.ts';
 export * from './dashboard-reader.ts';
 export * from './errors.ts';
+export * from './grafana-queries.ts';
 export * from './health.ts';
 export type { InfluxTarget } from './http.ts';
 export * from './line-protocol.ts';

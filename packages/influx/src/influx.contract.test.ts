@@ -1,12 +1,13 @@
 /**
- * The round trip of reader.test.ts and the dashboard's queries of dashboard-reader.test.ts against a real
- * InfluxDB 2.x, to keep the fake honest. Runs only when INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG are set
+ * The round trip of reader.test.ts, the dashboard's queries of dashboard-reader.test.ts and the Grafana
+ * dashboards' queries of grafana-queries.test.ts against a real InfluxDB 2.x, to keep the fake honest. Runs only when INFLUX_URL, INFLUX_TOKEN and INFLUX_ORG are set
  * (INFLUX_BUCKET defaults to `telemetry`); see README.md. Tests write pumps named `rt-<random>-…` and
- * `db-<random>-…` and delete them afterwards.
+ * `db-<random>-…` and `gf-<random>-…` and delete them afterwards.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { dashboardSuite } from './dashboard.suite.ts';
 import { InfluxError } from './errors.ts';
+import { grafanaSuite } from './grafana.suite.ts';
 import { pingInflux } from './health.ts';
 import { apiUrl, type InfluxTarget } from './http.ts';
 import { ALERT_MEASUREMENT, encodeSample, MEASUREMENT, PREDICTION_MEASUREMENT } from './line-protocol.ts';
@@ -40,13 +41,14 @@ describe.skipIf(!target)(
 
     const { pumpIds } = roundTripSuite(() => real);
     const dashboard = dashboardSuite(() => real);
+    const grafana = grafanaSuite(() => real);
 
     afterAll(async () => {
       // Leave the bucket as we found it. A delete predicate knows only = and AND, so one call per
       // measurement and pump.
       const written = [
         ...[...pumpIds].map((id) => [MEASUREMENT, id] as const),
-        ...[...dashboard.pumpIds].flatMap((id) =>
+        ...[...dashboard.pumpIds, ...grafana.pumpIds].flatMap((id) =>
           [MEASUREMENT, PREDICTION_MEASUREMENT, ALERT_MEASUREMENT].map((m) => [m, id] as const),
         ),
       ];

@@ -1,3 +1,4 @@
 /** What tests of InfluxDB writers and readers share, here and in the services (@pdm/influx/testing). */
 export * from './fixtures.ts';
+export * from './grafana.ts';
 export * from './helpers.ts';

@@ -1025,13 +1025,17 @@ function cellOf(expr: Expr, row: Row, now: bigint): Cell {
   }
 }
 
-/** + - * / on two ints (integer division truncates, as Flux's) or two floats; Flux has no implicit casts. */
+/**
+ * + - * / on two ints (integer division truncates, as Flux's) or two floats, + on two strings; Flux has no
+ * implicit casts.
+ */
 function arithmetic(op: string, left: Cell, right: Cell): Cell {
   if (left === null || right === null) return null;
   if (typeof left === 'bigint' && typeof right === 'bigint') {
     if (op === '/' && right === 0n) throw new FluxError('cannot divide by zero');
     return op === '+' ? left + right : op === '-' ? left - right : op === '*' ? left * right : left / right;
   }
+  if (op === '+' && typeof left === 'string' && typeof right === 'string') return left + right;
   if (typeof left === 'number' && typeof right === 'number') {
     return op === '+' ? left + right : op === '-' ? left - right : op === '*' ? left * right : left / right;
   }
