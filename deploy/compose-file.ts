@@ -38,9 +38,15 @@ export function environmentOf(block: string): Map<string, string> {
   return new Map(
     [...section.matchAll(/^ {6}([A-Z0-9_]+): (.*)$/gm)].map((m) => [
       m[1] as string,
-      (m[2] as string).replace(/^'(.*)'$/, '$1'),
+      (m[2] as string).replace(/^(['"])(.*)\1$/, '$2'),
     ]),
   );
+}
+
+/** The `profiles:` of a block of `docker-compose config` output; empty for a service that always starts. */
+export function profilesOf(block: string): string[] {
+  const section = /^ {4}profiles:\n((?: {4}- .*\n?)+)/m.exec(block)?.[1] ?? '';
+  return [...section.matchAll(/^ {4}- (.*)$/gm)].map((m) => m[1] as string);
 }
 
 /** The `volumes:` of a block of `docker-compose config` output: `source:target:mode` lines. */

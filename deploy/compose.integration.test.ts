@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readDotenv } from '@pdm/service-kit';
 import { REPO_ROOT } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
-import { environmentOf, serviceBlocks, volumesOf } from './compose-file.ts';
+import { environmentOf, profilesOf, serviceBlocks, volumesOf } from './compose-file.ts';
 import { ENV_TEMPLATE, MQTT_USERS, SECRET_VARIABLES, USER_SECRETS } from './secrets.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
@@ -27,6 +27,8 @@ const LONG_RUNNING = [
   'dashboard',
 ];
 const ON_DEMAND = ['training-simulator', 'export-training-data', 'train', 'tail-predictions'];
+/** Long-running services that start only with their profile: `docker compose --profile grafana up -d`. */
+const OPTIONAL: Record<string, string> = { grafana: 'grafana' };
 /** Long-running services with no health check, and why. */
 const NO_HEALTH_CHECK: Record<string, string> = {
   'production-simulator': 'serves no HTTP port; its retained MQTT status says whether it runs',
@@ -88,7 +90,12 @@ describe.skipIf(composeCommand === undefined)(
       const resolved = serviceBlocks(runCompose(['config'], dummySecrets).stdout);
       const profiles = (name: string) =>
         /^ {4}profiles:\n((?: {4}- .*\n?)+)/m.exec(resolved.get(name) ?? '')?.[1];
-      expect([...resolved.keys()].sort()).toEqual([...LONG_RUNNING, ...ON_DEMAND].sort());
+      expect([...resolved.keys()].sort()).toEqual(
+        [...LONG_RUNNING, ...ON_DEMAND, ...Object.keys(OPTIONAL)].sort(),
+      );
+      for (const [name, profile] of Object.entries(OPTIONAL)) {
+        expect(profilesOf(resolved.get(name) ?? ''), name).toEqual([profile]);
+      }
       for (const name of LONG_RUNNING) expect(profiles(name), name).toBeUndefined();
       expect(profiles('training-simulator')).toMatch(/- training/);
       for (const name of ON_DEMAND.filter((n) => n !== 'training-simulator')) {
@@ -98,7 +105,7 @@ describe.skipIf(composeCommand === undefined)(
 
     it('gives every long-running service a restart policy, rotated logs and a health check', () => {
       const resolved = serviceBlocks(runCompose(['config'], dummySecrets).stdout);
-      for (const name of LONG_RUNNING) {
+      for (const name of [...LONG_RUNNING, ...Object.keys(OPTIONAL)]) {
         const block = resolved.get(name) ?? '';
         expect(block, name).toMatch(/^ {4}restart: unless-stopped$/m);
         expect(block, name).toMatch(/driver: json-file/);
@@ -106,6 +113,52 @@ describe.skipIf(composeCommand === undefined)(
         expect(block, name).toMatch(/max-file: /);
         if (!(name in NO_HEALTH_CHECK)) expect(block, name).toMatch(/^ {4}healthcheck:$/m);
       }
+    });
+
+    describe('Grafana', () => {
+      const resolved = () =>
+        serviceBlocks(runCompose(['--profile', 'grafana', 'config'], dummySecrets).stdout);
+
+      it('validates with the grafana profile, and refuses to start without GRAFANA_ADMIN_PASSWORD', () => {
+        const ok = runCompose(['--profile', 'grafana', 'config', '-q'], dummySecrets);
+        expect(ok.stderr).toBe('');
+        expect(ok.status).toBe(0);
+        const { GRAFANA_ADMIN_PASSWORD: _missing, ...rest } = dummySecrets;
+        const refused = runCompose(['--profile', 'grafana', 'config', '-q'], rest);
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toContain('GRAFANA_ADMIN_PASSWORD');
+      });
+
+      it('logs the admin in with the password setup-secrets made, and nobody without a login', () => {
+        const env = environmentOf(resolved().get('grafana') ?? '');
+        expect(env.get('GF_SECURITY_ADMIN_USER')).toBe('admin');
+        expect(env.get('GF_SECURITY_ADMIN_PASSWORD')).toBe(dummySecrets.GRAFANA_ADMIN_PASSWORD);
+        expect(env.get('GF_AUTH_ANONYMOUS_ENABLED')).toBe('false');
+        expect(env.get('GF_USERS_ALLOW_SIGN_UP')).toBe('false');
+      });
+
+      it('is published on the host’s loopback only, checked on /api/health, its state in a named volume', () => {
+        const block = resolved().get('grafana') ?? '';
+        expect(block).toMatch(/^ {4}- 127\.0\.0\.1:3000:3000\/tcp$/m);
+        expect(block).toMatch(/^ {6}- http:\/\/127\.0\.0\.1:3000\/api\/health$/m);
+        const volumes = volumesOf(block);
+        expect(volumes).toContain('grafana-data:/var/lib/grafana:rw');
+        expect(volumes).toContain(
+          `${join(REPO_ROOT, 'deploy/grafana/provisioning')}:/etc/grafana/provisioning:ro`,
+        );
+        expect(volumes).toContain(
+          `${join(REPO_ROOT, 'deploy/grafana/dashboards')}:/etc/grafana/dashboards:ro`,
+        );
+      });
+
+      it('gives its data source the InfluxDB acquisition writes to, by the variables the provisioning file names', () => {
+        const blocks = resolved();
+        const grafana = environmentOf(blocks.get('grafana') ?? '');
+        const acquisition = environmentOf(blocks.get('acquisition') ?? '');
+        for (const name of ['INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET']) {
+          expect(grafana.get(name), name).toBe(acquisition.get(name));
+        }
+      });
     });
 
     describe('the dashboard', () => {
@@ -209,7 +262,7 @@ describe('docker-compose.yml', () => {
   it('pins every image it pulls to an exact version', () => {
     const pulled = [...services].filter(([, block]) => !/^ {4}build:/m.test(block));
     // The broker is eclipse-mosquitto with a plugin, built from mosquitto/Dockerfile (checked below).
-    expect(pulled.map(([name]) => name).sort()).toEqual(['influxdb']);
+    expect(pulled.map(([name]) => name).sort()).toEqual(['grafana', 'influxdb']);
     for (const [name, block] of pulled) {
       expect(/^ {4}image: (\S+)$/m.exec(block)?.[1], name).toMatch(/^[a-z0-9./-]+:\d+\.\d+\.\d+$/);
     }

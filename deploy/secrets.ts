@@ -31,6 +31,8 @@ export const SECRET_VARIABLES: readonly string[] = [
   'INFLUX_ADMIN_TOKEN',
   // the dashboard's login (HTTP Basic authentication), user DASHBOARD_USER
   'DASHBOARD_PASSWORD',
+  // Grafana's admin login (docker compose --profile grafana), user admin
+  'GRAFANA_ADMIN_PASSWORD',
   // the key of the notifier's webhook signatures; the receiving side gets the same value
   'WEBHOOK_SECRET',
 ];
