@@ -1,6 +1,7 @@
 /**
  * docker-compose.yml, and the output of `docker-compose config`, read by the deployment tests: the few
- * shapes they need, without a YAML parser (the workspace has none, and these files are regular).
+ * shapes they need, as text: these files are regular, and the assertions compare lines of compose's own output
+ * (the `yaml` package, a dev dependency for the Grafana provisioning checks, would add nothing here).
  */
 
 /** The blocks under `services:`, by name; works on the file and on `docker-compose config` output. */

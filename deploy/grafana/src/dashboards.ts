@@ -402,7 +402,7 @@ function model(ds: common.DataSourceRef): dashboard.DashboardBuilder {
       panel(new timeseries.PanelBuilder().unit('percentunit').min(0).max(1), ds, ids, {
         title: 'Live accuracy',
         description:
-          'Share of predictions whose smoothed state matches the ground truth stored with the sample (production simulator runs only).',
+          'Share of predictions whose smoothed state matches the ground truth stored with the sample: only where samples are stored labelled.',
         flux: liveAccuracyFlux(),
         width: 24,
       }),

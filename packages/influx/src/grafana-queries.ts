@@ -268,8 +268,8 @@ export function modelVersionFlux(): string {
 
 /**
  * Model: live accuracy, the share of predictions whose smoothed state equals the ground truth stored
- * with the same pump's sample at the same device time (production ground truth merges into the sample
- * point as its `state` field), per window. Predictions of samples without ground truth do not count.
+ * with the same pump's sample at the same device time (a labelled sample's `state` field), per window.
+ * Predictions of samples without ground truth do not count.
  */
 export function liveAccuracyFlux(): string {
   const truth = sampleField('state');

@@ -1,9 +1,10 @@
 /**
  * The Grafana dashboards' queries as shared tests: grafana-queries.test.ts runs them against the fake
- * InfluxDB and influx.contract.test.ts against a real one. The points are written once, as acquisition
- * writes them (line-protocol.ts's encoders through the writer), at a random whole minute two to six days
- * back, for three pumps of this run; each query is then run as Grafana runs it (testing/grafana.ts) and
- * its frames compared with what its panel shows.
+ * InfluxDB, influx.contract.test.ts against a real one, and deploy/grafana against the fake with the data
+ * stored by acquisition itself, from MQTT. The data are three pumps of this run at a random whole minute
+ * two to six days back, stored once (by default as acquisition writes them: line-protocol.ts's encoders
+ * through the writer); each query is then run as Grafana runs it (testing/grafana.ts) and its frames
+ * compared with what its panel shows.
  *
  * The fleet-wide aggregates (states, rates, model version, accuracy) count every pump in the minute, so
  * against a real server the bucket must hold nothing else then: use a bucket for tests, as the README says.
@@ -13,6 +14,7 @@ import {
   ALERT_KINDS,
   type Alert,
   CHANNELS,
+  type LabelledSample,
   PROBABILITY_FIELDS,
   type Prediction,
   PUMP_STATES,
@@ -50,10 +52,40 @@ export interface GrafanaSuite {
   readonly pumpIds: ReadonlySet<string>;
 }
 
+/** What the suite stores before its tests, however it is stored. */
+export interface GrafanaSuiteData {
+  /** telemetry; a sample with `state` is labelled: it carries its ground truth */
+  readonly samples: readonly LabelledSample[];
+  readonly predictions: readonly Prediction[];
+  readonly alerts: readonly Alert[];
+  /**
+   * Each prediction's remaining useful life, as line protocol merging into its point: inference writes
+   * rul_h once a RUL model serves, which encodePrediction does not carry yet.
+   */
+  readonly rulLines: readonly string[];
+}
+
+/** Stores the suite's data in `target`, and resolves once all of it can be read. */
+export type GrafanaSuiteStore = (target: InfluxTarget, data: GrafanaSuiteData) => Promise<void>;
+
+/** The default: the lines acquisition's forwarder sends, through the same writer. */
+async function writeAsAcquisition(target: InfluxTarget, data: GrafanaSuiteData): Promise<void> {
+  const lines = [
+    ...data.samples.map(encodeSample),
+    ...data.predictions.map(predictionLine),
+    ...data.rulLines,
+    ...data.alerts.map(alertLine),
+  ];
+  expect(await createInfluxWriter({ ...target, timeoutMs: 10_000 }).write(lines)).toEqual({ kind: 'ok' });
+}
+
 const SECOND = 1000;
 const WINDOW_MS = 10 * SECOND;
 
-export function grafanaSuite(target: () => InfluxTarget): GrafanaSuite {
+export function grafanaSuite(
+  target: () => InfluxTarget,
+  store: GrafanaSuiteStore = writeAsAcquisition,
+): GrafanaSuite {
   const run = `gf-${randomUUID().slice(0, 8)}`;
   const a = `${run}-a`;
   const b = `${run}-b`;
@@ -81,7 +113,15 @@ export function grafanaSuite(target: () => InfluxTarget): GrafanaSuite {
     ...predictionsOf(b, () => 'HEALTHY'),
     prediction(c, T + 5 * SECOND, { state: 'BROKEN', model_version: v1 }),
   ];
-  const samplesOfA = seconds.map((i) => sample(a, T + i * SECOND, { state: i < 10 ? 'HEALTHY' : 'FAULTY' }));
+  // labelled as the training topic carries them: the whole ground truth
+  const samplesOfA = seconds.map((i) =>
+    sample(a, T + i * SECOND, {
+      state: i < 10 ? 'HEALTHY' : 'FAULTY',
+      health_pct: 50,
+      rul_h: 1000 - i,
+      failure_mode: 'BEARING_WEAR',
+    }),
+  );
   const alerts: Alert[] = [
     alert(c, T + 5 * SECOND, { state: 'BROKEN', previous_state: 'HEALTHY', model_version: v1 }),
     alert(a, T + 10 * SECOND, { state: 'FAULTY', previous_state: 'HEALTHY', model_version: v2 }),
@@ -100,21 +140,16 @@ export function grafanaSuite(target: () => InfluxTarget): GrafanaSuite {
   ];
 
   beforeAll(async () => {
-    const lines = [
-      ...samplesOfA.map(encodeSample),
-      ...seconds.map((i) => encodeSample(sample(b, T + i * SECOND))),
-      ...predictions.map(predictionLine),
-      // RUL as inference writes it once a RUL model serves: a float field of the prediction's point.
-      // Written as its own line (same series and time, so it merges into the point) until
-      // encodePrediction carries rul_h itself.
-      ...seconds.map(
+    await store(target(), {
+      samples: [...samplesOfA, ...seconds.map((i) => sample(b, T + i * SECOND))],
+      predictions,
+      alerts,
+      rulLines: seconds.map(
         (i) => `${PREDICTION_MEASUREMENT},${TAG}=${a} ${RUL_FIELD}=${num(rulOfA(i))} ${T + i * SECOND}`,
       ),
-      ...alerts.map(alertLine),
-    ];
-    const outcome = await createInfluxWriter({ ...target(), timeoutMs: 10_000 }).write(lines);
-    expect(outcome).toEqual({ kind: 'ok' });
-  });
+    });
+    // a store may start a service and wait for it, on a loaded machine
+  }, 120_000);
 
   /** The 20 s of data, in two 10 s windows; "now" 30 s after the first point. */
   const range: GrafanaQueryContext = {
