@@ -28,6 +28,7 @@ import {
   ALERT_MEASUREMENT,
   MEASUREMENT,
   PREDICTION_MEASUREMENT,
+  RUL_FIELD,
   TAG,
 } from './line-protocol.ts';
 import { fluxString, fluxStrings } from './query.ts';
@@ -54,8 +55,6 @@ const STATE = predictionField('state');
 const RAW_STATE = predictionField('raw_state');
 const SEQ = predictionField('seq');
 const MODEL_VERSION = predictionField('model_version');
-/** the smoothed remaining useful life, hours, written while a RUL model serves */
-export const RUL_FIELD = predictionField('rul_h');
 
 const FROM = 'from(bucket: v.defaultBucket)';
 const RANGE = '  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';

@@ -38,11 +38,17 @@ import {
   pumpRulFlux,
   pumpStatesFlux,
   pumpsInAlarmFlux,
-  RUL_FIELD,
   samplesPerSecondFlux,
 } from './grafana-queries.ts';
 import type { InfluxTarget } from './http.ts';
-import { ALERT_KIND_TAG, encodeSample, num, PREDICTION_MEASUREMENT, TAG } from './line-protocol.ts';
+import {
+  ALERT_KIND_TAG,
+  encodeSample,
+  num,
+  PREDICTION_MEASUREMENT,
+  RUL_FIELD,
+  TAG,
+} from './line-protocol.ts';
 import { alert, alertLine, prediction, predictionLine, sample } from './testing/fixtures.ts';
 import { type GrafanaFrame, type GrafanaQueryContext, runGrafanaQuery } from './testing/grafana.ts';
 import { createInfluxWriter } from './writer.ts';

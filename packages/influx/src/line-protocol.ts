@@ -18,6 +18,12 @@ export const MEASUREMENT = 'pump_telemetry';
 export const PREDICTION_MEASUREMENT = 'pump_prediction';
 /** Inference's alerts, one point per pump, device time and kind. */
 export const ALERT_MEASUREMENT = 'pump_alert';
+/**
+ * A prediction's remaining useful life (float, hours) and the RUL model that made it (string): fields of
+ * PREDICTION_MEASUREMENT written only while a RUL model serves.
+ */
+export const RUL_FIELD = 'rul_h';
+export const RUL_MODEL_VERSION_FIELD = 'rul_model_version';
 /** The alert's second tag: an alarm and a recovery at the same time are two points, not one. */
 export const ALERT_KIND_TAG = 'kind';
 
