@@ -25,6 +25,8 @@ const P99_LIMIT_MS = 2000;
 /** After the last sample, what is still in flight must be through within this: more is a backlog. */
 const DRAIN_LIMIT_S = 5;
 const CLOCK_TICKS_PER_S = 100;
+/** Samples from the fleet's first seconds (connecting, JIT warm-up) are left out of the latency figures. */
+const WARMUP_MS = 10_000;
 
 interface Step {
   readonly pumps: number;
@@ -87,8 +89,11 @@ async function witness(url: string) {
     clean: true,
   });
   const seen = new Set<string>();
+  // Device time and latency of each first arrival, side by side.
+  let times = new Float64Array(1 << 16);
   let latencies = new Float64Array(1 << 16);
   let count = 0;
+  let firstTs = Number.POSITIVE_INFINITY;
   let duplicates = 0;
   client.on('message', (_topic, payload) => {
     const { pump_id, seq, ts } = JSON.parse(payload.toString()) as {
@@ -106,7 +111,12 @@ async function witness(url: string) {
       const grown = new Float64Array(latencies.length * 2);
       grown.set(latencies);
       latencies = grown;
+      const grownTimes = new Float64Array(times.length * 2);
+      grownTimes.set(times);
+      times = grownTimes;
     }
+    if (ts < firstTs) firstTs = ts;
+    times[count] = ts;
     latencies[count++] = Date.now() - ts;
   });
   await client.subscribeAsync(`${topics.predictions('+')}`, { qos: 1 });
@@ -117,12 +127,16 @@ async function witness(url: string) {
     get duplicates() {
       return duplicates;
     },
+    /** latency quantiles of the samples after the warm-up */
     latency() {
-      const sorted = latencies.slice(0, count).sort();
+      const sorted = latencies
+        .slice(0, count)
+        .filter((_, i) => (times[i] as number) >= firstTs + WARMUP_MS)
+        .sort();
       return {
         p50: quantile(sorted, 0.5),
         p99: quantile(sorted, 0.99),
-        max: sorted[count - 1] ?? Number.NaN,
+        max: sorted[sorted.length - 1] ?? Number.NaN,
       };
     },
     close: () => client.endAsync(),
@@ -136,6 +150,9 @@ interface StepResult {
 }
 
 async function runStep(step: Step): Promise<StepResult> {
+  if (step.gatewaySize > 0)
+    // Remove once inference takes gateway batches (issue 15): until then no step could pass.
+    throw new Error('inference does not read gateway messages yet: FLEET_GATEWAY_SIZE must be 0 for now');
   const broker = await startMosquitto();
   const dir = await mkdtemp(join(tmpdir(), 'pdm-bench-fleet-'));
   const services: RunningService[] = [];
@@ -161,7 +178,14 @@ async function runStep(step: Step): Promise<StepResult> {
       'production-simulator',
       [
         ...['--pumps', String(step.pumps), '--duration', String(step.seconds)],
-        ...['--gateway-size', String(step.gatewaySize), '--lag-warmup-s', '5', '--stats-every-s', '30'],
+        ...[
+          '--gateway-size',
+          String(step.gatewaySize),
+          '--lag-warmup-s',
+          String(WARMUP_MS / 1000),
+          '--stats-every-s',
+          '30',
+        ],
       ],
       'bench-fleet-sim',
     );
@@ -229,7 +253,7 @@ async function runStep(step: Step): Promise<StepResult> {
       row: {
         benchmark: `fleet: ${formatNumber(step.pumps)} pumps at 1 Hz for ${step.seconds} s, ${form}, ${formatNumber(sent)} samples`,
         figure:
-          `${pass ? 'pass' : 'FAIL'}: latency p50 ${formatNumber(latency.p50)} / p99 ${formatNumber(latency.p99)} / ` +
+          `${pass ? 'pass' : 'FAIL'}: latency (after ${WARMUP_MS / 1000} s) p50 ${formatNumber(latency.p50)} / p99 ${formatNumber(latency.p99)} / ` +
           `max ${formatNumber(latency.max)} ms; lost ${lost.stored} stored, ${lost.predicted} predicted, ` +
           `${seen.duplicates} predicted twice; backlog at end ${backlogAtEnd.stored} / ${backlogAtEnd.predicted}, ` +
           `drained in ${drainS.toFixed(1)} s`,
