@@ -14,6 +14,9 @@ import {
   validateGatewayTelemetry,
   validateMessage,
 } from '@pdm/contract';
+import { startMosquitto, startService } from '@pdm/testkit';
+import { publishQueued } from './inference.bench.ts';
+import { metric } from './metric.ts';
 import { type BenchRow, formatNumber } from './table.ts';
 
 const K = 100;
@@ -143,4 +146,74 @@ async function gatewayFormat(): Promise<BenchRow[]> {
   ];
 }
 
-export const gatewayBenchmarks = { 'gateway-format': gatewayFormat };
+const INGEST_GATEWAYS = 10;
+const INGEST_ROUNDS = 60;
+
+/** 1,000 pumps (10 gateways of K) for 60 rounds: the same samples per pump, and per gateway. */
+function ingestMessages(): { perPump: Msg[]; gateways: Msg[]; samples: number } {
+  const perPump: Msg[] = [];
+  const gateways: Msg[] = [];
+  for (let round = 0; round < INGEST_ROUNDS; round++) {
+    for (let g = 0; g < INGEST_GATEWAYS; g++) {
+      const id = `gw-${g}`;
+      const fleet = samples(round).map((m) => ({ ...m, pump_id: `${m.pump_id}-${g}` }));
+      for (const m of fleet)
+        perPump.push({ topic: topics.telemetry(m.pump_id), payload: encodeTelemetry(m) });
+      const ts = TS + round * 1000;
+      gateways.push({
+        topic: topics.gateway_telemetry(id),
+        payload: encodeGatewayTelemetry(id, ts, fleet.map(encodeGatewayRow)),
+      });
+    }
+  }
+  return { perPump, gateways, samples: INGEST_ROUNDS * INGEST_GATEWAYS * K };
+}
+
+type Msg = { topic: string; payload: string };
+
+/**
+ * Acquisition draining the same samples queued at the broker, as per-pump messages and as gateway
+ * messages of K: samples stored per second, acknowledged after commit (FULL fsync), one connection.
+ */
+async function gatewayIngest(): Promise<BenchRow> {
+  const { perPump, gateways, samples: total } = ingestMessages();
+  const drain = async (messages: Msg[], clientId: string): Promise<number> => {
+    const broker = await startMosquitto();
+    try {
+      const env = { MQTT_URL: broker.url, MQTT_CLIENT_ID: clientId };
+      const args = ['--http-port', '0'];
+      // A first start makes the persistent session the messages then queue in.
+      const first = startService('acquisition', args, env);
+      await first.waitForLine(/"subscribed"/);
+      first.signal('SIGTERM');
+      await first.exited;
+      await publishQueued(broker.url, messages);
+      const acq = startService('acquisition', args, env, { cwd: first.cwd });
+      try {
+        const line = await acq.waitForLine(/serving \/healthz and \/metrics/);
+        const port = (JSON.parse(line) as { port: number }).port;
+        await acq.waitForLine(/connected to MQTT broker/);
+        const started = performance.now();
+        while ((await metric(port, 'pdm_acquisition_stored_total')) < total)
+          await new Promise((r) => setTimeout(r, 100));
+        return total / ((performance.now() - started) / 1000);
+      } finally {
+        acq.signal('SIGTERM');
+        await acq.exited;
+      }
+    } finally {
+      await broker.stop();
+    }
+  };
+  const perPumpRate = await drain(perPump, 'bench-gw-ingest-pump');
+  const gatewayRate = await drain(gateways, 'bench-gw-ingest-gw');
+  return {
+    benchmark: `acquisition: drain ${formatNumber(total)} queued samples into SQLite as ${formatNumber(gateways.length)} gateway messages of ${K}`,
+    figure: `${formatNumber(gatewayRate)} samples/s`,
+    target: 'faster than per-pump messages',
+    baseline: `the same samples as ${formatNumber(perPump.length)} per-pump messages: ${formatNumber(perPumpRate)} samples/s`,
+    ok: gatewayRate > perPumpRate,
+  };
+}
+
+export const gatewayBenchmarks = { 'gateway-format': gatewayFormat, 'gateway-ingest': gatewayIngest };
