@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Alert, type Prediction, type PumpState, topics } from '@pdm/contract';
 import { ISO_ZONES, PUMP_STATES } from '@pdm/contract/states';
+import { rulLow } from '@pdm/store/testing';
 import { chromiumMissing, launchChromium, REPO_ROOT } from '@pdm/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISO_ZONE_FILLS, RUL_COLOUR, SERIES_COLOURS, TILE_COLOURS } from '../../web/colours.ts';
-import type { PredictionsResponse } from '../api/contract.ts';
+import type { AlertsResponse, PredictionsResponse } from '../api/contract.ts';
 import { countColours, countNear, tileColours, waitForFleetUpdate } from './probes.ts';
 import { type Stack, startDashboard, startStack, stopService, waitUntil } from './stack.ts';
 
@@ -68,18 +69,6 @@ function alarm(pumpId: string): Alert {
 /** A prediction made while a RUL model serves beside the state model. */
 function withRul(p: Prediction, rulH: number): Prediction {
   return { ...p, rul_h: rulH, rul_model_version: 'browser-test-rul' };
-}
-
-/** "Plan the repair now": the pump's RUL fell below ALERT_RUL_H while its state stayed WARNING. */
-function rulLow(pumpId: string, rulH: number): Alert {
-  const a = alarm(pumpId);
-  return {
-    ...a,
-    kind: 'rul_low',
-    state: 'WARNING',
-    previous_state: 'WARNING',
-    evidence: { ...a.evidence, rul_h: rulH },
-  };
 }
 
 describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the whole pipeline', () => {
@@ -194,6 +183,9 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     for (const [i, zone] of ISO_ZONES.entries()) {
       expect(bandPixels[i], `pixels of zone ${zone}'s band`).toBeGreaterThan(1000);
     }
+    // No RUL model serves this stack's inference: no RUL column, no RUL chart.
+    expect(await page.locator('table.predictions th.rul-col').isVisible()).toBe(false);
+    expect(await page.locator('.rul-plot').count()).toBe(0);
   });
 
   it('shows an alarm in the alerts view within 2 s of its message', async () => {
@@ -243,7 +235,8 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     await expect
       .poll(() => countNear(page, '.rul-plot canvas', RUL_COLOUR, 40), { timeout: 10_000 })
       .toBeGreaterThan(50);
-    expect(await page.locator('table.predictions tbody tr td').nth(11).textContent()).toBe('12.3 h');
+    expect(await page.locator('table.predictions tbody tr td.rul-col').first().textContent()).toBe('12.3 h');
+    expect(await page.locator('table.predictions th.rul-col').isVisible()).toBe(true);
 
     await open(`#/fleet?pattern=${id}`);
     await expect.poll(async () => (await tileColours(page, 1))[0]).toBe(TILE_COLOURS.WARNING.fill);
@@ -258,7 +251,7 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     await page.waitForFunction(() => document.querySelector('.view.alerts .status')?.textContent === '');
     await publisher.publishAsync(
       topics.alerts('rul-alert-probe'),
-      JSON.stringify(rulLow('rul-alert-probe', 12.3)),
+      JSON.stringify(rulLow('rul-alert-probe', Date.now(), 12.3)),
       {
         qos: 1,
       },
@@ -268,6 +261,12 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     expect(await row.locator('.kind').textContent()).toBe('RUL low');
     expect(await row.locator('.evidence .rul').textContent()).toBe('RUL 12.3 h — plan the repair');
 
+    // The filtered history is read from the store: once acquisition has stored the alert.
+    const stored = async () => {
+      const response = await fetch(`${stack.url}api/alerts?kind=rul_low&pump=rul-alert-probe`);
+      return ((await response.json()) as AlertsResponse).history.length;
+    };
+    await expect.poll(stored, { timeout: 15_000 }).toBe(1);
     await page.selectOption('#alerts-kind', 'rul_low');
     await page.click('.view.alerts button[type="submit"]');
     await page.waitForFunction(() => location.hash.includes('kind=rul_low'));

@@ -63,6 +63,8 @@ const CHANNEL_TITLES: Readonly<Record<Channel, string>> = {
   rpm: 'Shaft speed',
 };
 const TABLE_ROWS = 50;
+/** The RUL's place among a prediction row's cells: after time, seq, two states, the probabilities, vibration, zone and latency. */
+const RUL_CELL = 4 + PUMP_STATES.length + 3;
 
 function rangePicker(id: string, range: PumpRange): HTMLElement {
   const kinds: RangeKind[] = [...(Object.keys(RANGES) as (keyof typeof RANGES)[]), 'custom'];
@@ -127,7 +129,7 @@ function predictionCells(row: PredictionRow): HTMLTableCellElement[] {
     formatRul(row.rulH),
     row.modelVersion,
   ];
-  return cells.map((c) => el('td', {}, c));
+  return cells.map((c, i) => el('td', i === RUL_CELL ? { className: 'rul-col' } : {}, c));
 }
 
 function figure(title: string, ...children: (Node | null)[]): HTMLElement {
@@ -173,7 +175,9 @@ export const pumpView: View = (root, { live, route }) => {
           'latency ms',
           'RUL',
           'model',
-        ].map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
+        ].map((h, i) =>
+          el('th', { text: h, attrs: { scope: 'col' }, ...(i === RUL_CELL ? { className: 'rul-col' } : {}) }),
+        ),
       ),
     ),
     tableBody,
@@ -202,6 +206,8 @@ export const pumpView: View = (root, { live, route }) => {
 
   function showPredictions(): void {
     tableBody.replaceChildren(...tableRows.map((row) => el('tr', {}, ...predictionCells(row))));
+    // The RUL column only while some row has one: without a RUL model it would be a column of dashes.
+    predictionTable.classList.toggle('no-rul', !tableRows.some((row) => row.rulH !== undefined));
     const latest = tableRows[0];
     const rul =
       latest?.rulH === undefined
