@@ -2,11 +2,10 @@
  * The Grafana dashboards' queries against the fake InfluxDB, over data that acquisition itself stored: a
  * real Mosquitto, acquisition with STORE=influxdb, and the suite's samples (the labelled ones with their
  * ground truth, on the training topic), predictions and alerts published on their topics as the
- * simulators and inference publish them. Only rul_h goes straight
- * to the fake's write endpoint: acquisition's encodePrediction does not write it yet.
+ * simulators and inference publish them.
  */
 import { telemetrySchema, topics, trainingSampleSchema } from '@pdm/contract';
-import { createInfluxWriter, type InfluxTarget, MEASUREMENT } from '@pdm/influx';
+import { type InfluxTarget, MEASUREMENT } from '@pdm/influx';
 import { type GrafanaSuiteData, grafanaSuite, targetOf } from '@pdm/influx/testing';
 import {
   type FakeInflux,
@@ -17,7 +16,7 @@ import {
   startService,
 } from '@pdm/testkit';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 let broker: Mosquitto | undefined;
 let fake: FakeInflux | undefined;
@@ -74,9 +73,6 @@ async function storeThroughAcquisition(target: InfluxTarget, data: GrafanaSuiteD
     }
   };
   await running.whileRunning(stored());
-  expect(await createInfluxWriter({ ...target, timeoutMs: 10_000 }).write(data.rulLines)).toEqual({
-    kind: 'ok',
-  });
 }
 
 describe('the Grafana dashboards’ queries against the fake InfluxDB, with the data stored by acquisition from MQTT', () => {

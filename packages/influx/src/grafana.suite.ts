@@ -41,14 +41,7 @@ import {
   samplesPerSecondFlux,
 } from './grafana-queries.ts';
 import type { InfluxTarget } from './http.ts';
-import {
-  ALERT_KIND_TAG,
-  encodeSample,
-  num,
-  PREDICTION_MEASUREMENT,
-  RUL_FIELD,
-  TAG,
-} from './line-protocol.ts';
+import { ALERT_KIND_TAG, encodeSample, RUL_FIELD, TAG } from './line-protocol.ts';
 import { alert, alertLine, prediction, predictionLine, sample } from './testing/fixtures.ts';
 import { type GrafanaFrame, type GrafanaQueryContext, runGrafanaQuery } from './testing/grafana.ts';
 import { createInfluxWriter } from './writer.ts';
@@ -64,11 +57,6 @@ export interface GrafanaSuiteData {
   readonly samples: readonly LabelledSample[];
   readonly predictions: readonly Prediction[];
   readonly alerts: readonly Alert[];
-  /**
-   * Each prediction's remaining useful life, as line protocol merging into its point: inference writes
-   * rul_h once a RUL model serves, which encodePrediction does not carry yet.
-   */
-  readonly rulLines: readonly string[];
 }
 
 /** Stores the suite's data in `target`, and resolves once all of it can be read. */
@@ -79,7 +67,6 @@ async function writeAsAcquisition(target: InfluxTarget, data: GrafanaSuiteData):
   const lines = [
     ...data.samples.map(encodeSample),
     ...data.predictions.map(predictionLine),
-    ...data.rulLines,
     ...data.alerts.map(alertLine),
   ];
   expect(await createInfluxWriter({ ...target, timeoutMs: 10_000 }).write(lines)).toEqual({ kind: 'ok' });
@@ -110,12 +97,17 @@ export function grafanaSuite(
   const seconds = Array.from({ length: 20 }, (_, i) => i);
   const stateOfA = (i: number) => (i < 10 ? 'HEALTHY' : i < 15 ? 'FAULTY' : 'WARNING');
   const rulOfA = (i: number) => 100 - i / 4;
-  const predictionsOf = (pump: string, state: (i: number) => Prediction['state']) =>
+  const predictionsOf = (
+    pump: string,
+    state: (i: number) => Prediction['state'],
+    extra = (_i: number) => ({}),
+  ) =>
     seconds.map((i) =>
-      prediction(pump, T + i * SECOND, { state: state(i), model_version: i < 10 ? v1 : v2 }),
+      prediction(pump, T + i * SECOND, { state: state(i), model_version: i < 10 ? v1 : v2, ...extra(i) }),
     );
   const predictions = [
-    ...predictionsOf(a, stateOfA),
+    // a is scored by a RUL model too: its predictions carry rul_h
+    ...predictionsOf(a, stateOfA, (i) => ({ rul_h: rulOfA(i), rul_model_version: `${run}-rul` })),
     ...predictionsOf(b, () => 'HEALTHY'),
     prediction(c, T + 5 * SECOND, { state: 'BROKEN', model_version: v1 }),
   ];
@@ -150,9 +142,6 @@ export function grafanaSuite(
       samples: [...samplesOfA, ...seconds.map((i) => sample(b, T + i * SECOND))],
       predictions,
       alerts,
-      rulLines: seconds.map(
-        (i) => `${PREDICTION_MEASUREMENT},${TAG}=${a} ${RUL_FIELD}=${num(rulOfA(i))} ${T + i * SECOND}`,
-      ),
     });
     // a store may start a service and wait for it, on a loaded machine
   }, 120_000);
