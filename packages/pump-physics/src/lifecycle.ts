@@ -48,9 +48,7 @@ export function drawLifecycle(rng: Rng, model: LifetimeModel, index: number): Li
 
 export function drawTimeToFailure(rng: Rng, model: LifetimeModel): number {
   const { bathtub } = model;
-  // A mixture of zero shares draws nothing extra, so a pump lives as long as it does without one (as in
-  // production, which has none) for the same seed.
-  if (bathtub && bathtub.infantShare + bathtub.randomShare > 0) {
+  if (bathtub) {
     const u = rng.next();
     if (u < bathtub.infantShare) return sampleWeibull(rng, { beta: 0.5, eta: model.eta / 20 });
     if (u < bathtub.infantShare + bathtub.randomShare) return sampleWeibull(rng, { beta: 1, eta: model.eta });

@@ -50,18 +50,3 @@ describe('run modes', () => {
     );
   });
 });
-
-describe('lifetimes in both simulators', () => {
-  it('draws the same lifetime with a bathtub mixture of zero shares as without one, so training matches production', () => {
-    const lifetime = modeLifetime('STRESS');
-    for (let index = 0; index < 50; index++) {
-      const plain = new PumpTwin({ seed: 3, index, lifetime });
-      const zero = new PumpTwin({
-        seed: 3,
-        index,
-        lifetime: { ...lifetime, bathtub: { infantShare: 0, randomShare: 0 } },
-      });
-      expect(zero.lifecycle).toEqual(plain.lifecycle);
-    }
-  });
-});

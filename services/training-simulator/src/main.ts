@@ -17,10 +17,7 @@ runProgram(
         {
           pumps: config.pumps,
           seed: config.seed,
-          lifetime: {
-            ...clock.lifetime,
-            bathtub: { infantShare: config.infantShare, randomShare: config.randomShare },
-          },
+          lifetime: clock.lifetime,
           intervalS: clock.intervalS,
           postFailureSamples: clock.postFailureSamples,
           startMs: Date.parse(config.start),
