@@ -34,7 +34,11 @@ function fleetPayloads(pumps: number, perPump: number): { topic: string; payload
   return out;
 }
 
-async function publishQueued(url: string, messages: { topic: string; payload: string }[]): Promise<void> {
+/** Publishes every message with QoS 1, at most 500 unacknowledged at once, and waits for the last PUBACK. */
+export async function publishQueued(
+  url: string,
+  messages: { topic: string; payload: string }[],
+): Promise<void> {
   const client = await mqtt.connectAsync(url, { clientId: 'bench-inference-sender', protocolVersion: 5 });
   let inFlight = 0;
   let wake: (() => void) | undefined;

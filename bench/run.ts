@@ -6,6 +6,8 @@ import { cpus, totalmem } from 'node:os';
 import { acquisitionBenchmarks } from './acquisition.bench.ts';
 import { dashboardBenchmarks } from './dashboard.bench.ts';
 import { dashboardBrowserBenchmarks } from './dashboard-browser.bench.ts';
+import { fleetBenchmarks } from './fleet.bench.ts';
+import { gatewayBenchmarks } from './gateway.bench.ts';
 import { inferenceBenchmarks } from './inference.bench.ts';
 import { inferenceMemoryBenchmarks } from './inference-memory.bench.ts';
 import { mlBenchmarks } from './ml.bench.ts';
@@ -16,6 +18,8 @@ import { type BenchRow, renderTable } from './table.ts';
 const suites: Record<string, () => Promise<BenchRow | BenchRow[]>> = {
   ...simulatorBenchmarks,
   ...acquisitionBenchmarks,
+  ...gatewayBenchmarks,
+  ...fleetBenchmarks,
   ...storeBenchmarks,
   ...mlBenchmarks,
   ...inferenceBenchmarks,

@@ -21,6 +21,15 @@ import { type BenchRow, formatNumber } from './table.ts';
 const DAY_S = 86_400;
 const START_MS = Date.parse('2026-03-01T00:00:00Z');
 const MODEL_VERSION = '2026-02-28T12:00:00.000Z#3f1c0d2e';
+const RUL_MODEL_VERSION = '2026-02-28T13:00:00.000Z#0c1d2e3f';
+
+/**
+ * The prediction of a pump with a RUL model serving too: the smoothed RUL, a float32 regression output as
+ * inference forwards it (any double; SQLite keeps a REAL in 8 bytes unless it is a whole number).
+ */
+function withRul(p: Prediction, rulH: number): Prediction {
+  return { ...p, rul_h: Math.fround(Math.max(0, rulH)), rul_model_version: RUL_MODEL_VERSION };
+}
 
 /**
  * A prediction as inference makes it: probabilities to four decimals, most of the mass on the true
@@ -76,8 +85,12 @@ async function storeDiskCost(): Promise<BenchRow[]> {
   try {
     const path = join(dir, 'pdm.sqlite');
     const store = SampleStore.open(path, { durability: 'NORMAL' });
+    // The same predictions with a RUL, in a file of their own: what schema 3's two columns cost.
+    const rulPath = join(dir, 'rul.sqlite');
+    const rulStore = SampleStore.open(rulPath, { durability: 'NORMAL' });
     let samples: NewSample[] = [];
     let predictions: NewPrediction[] = [];
+    let rulPredictions: NewPrediction[] = [];
     let sampleMs = 0;
     let predictionMs = 0;
     let i = 0;
@@ -95,7 +108,9 @@ async function storeDiskCost(): Promise<BenchRow[]> {
       if (m.sample.seq >= DAY_S) break;
       const { state: _s, health_pct: _h, rul_h: _r, failure_mode: _f, ...raw } = m.sample;
       samples.push({ sample: raw, source: 'telemetry' });
-      predictions.push({ prediction: predictionFor(raw, m.state, i++) });
+      const p = predictionFor(raw, m.state, i++);
+      predictions.push({ prediction: p });
+      rulPredictions.push({ prediction: withRul(p, m.sample.rul_h ?? 0) });
       // one commit per 100 device seconds of the fleet: what acquisition's group commit gathers
       if (samples.length === PUMPS * 100) {
         let t = performance.now();
@@ -104,11 +119,15 @@ async function storeDiskCost(): Promise<BenchRow[]> {
         t = performance.now();
         store.write({ predictions });
         predictionMs += performance.now() - t;
+        rulStore.write({ predictions: rulPredictions });
         samples = [];
         predictions = [];
+        rulPredictions = [];
       }
     }
     store.write({ samples, predictions });
+    rulStore.write({ predictions: rulPredictions });
+    rulStore.close();
     const rows = PUMPS * DAY_S;
 
     // One pump's day of samples, as the dashboard's chart asks for it.
@@ -137,6 +156,7 @@ async function storeDiskCost(): Promise<BenchRow[]> {
     const tables = bytesByTable(path);
     const telemetry = (tables.get('samples') ?? 0) / PUMPS;
     const prediction = (tables.get('predictions') ?? 0) / PUMPS;
+    const rulPrediction = (bytesByTable(rulPath).get('predictions') ?? 0) / PUMPS;
     const file = statSync(path).size;
     readTimes.sort((a, b) => a - b);
     readCpu.sort((a, b) => a - b);
@@ -153,6 +173,14 @@ async function storeDiskCost(): Promise<BenchRow[]> {
         figure: mb(prediction),
         target: 'stated in the README',
         baseline: `${formatNumber(prediction / DAY_S, 0)} bytes a prediction, with its (pump_id, ts) index`,
+        ok: undefined,
+      },
+      {
+        benchmark:
+          'SQLite disk per pump-day at 1 Hz: predictions with a RUL model serving (rul_h and its version)',
+        figure: mb(rulPrediction),
+        target: 'stated in the README',
+        baseline: `${formatNumber(rulPrediction / DAY_S, 0)} bytes a prediction, ${formatNumber((rulPrediction - prediction) / DAY_S, 1)} more than without`,
         ok: undefined,
       },
       {

@@ -11,12 +11,13 @@ import { MQTT_USERS, type MqttUser } from './secrets.ts';
 /** MQTT 5 reason code 0x87, in a refused CONNACK or PUBACK. */
 const NOT_AUTHORIZED = 0x87;
 const PUMP = 'pump-00001';
+const GATEWAY = 'pump-gw-00001';
 
 /** What each user may publish besides its own status topic: the service lists of the deployment brief. */
 const WRITES: Record<MqttUser, readonly TopicKind[]> = {
   acquisition: [],
   inference: ['predictions', 'alerts'],
-  'production-simulator': ['telemetry', 'groundtruth'],
+  'production-simulator': ['telemetry', 'gateway_telemetry', 'groundtruth'],
   'training-simulator': ['training'],
   notifier: ['acks'],
   viewer: [],
@@ -152,6 +153,7 @@ describe('what each user receives', () => {
       [
         sharedFilter('acquisition', 'training'),
         sharedFilter('acquisition', 'telemetry'),
+        sharedFilter('acquisition', 'gateway_telemetry'),
         topicFilter('predictions'),
         topicFilter('alerts'),
       ],
@@ -160,31 +162,40 @@ describe('what each user receives', () => {
     const received = [
       nextMessage(acquisition, topics.training(PUMP)),
       nextMessage(acquisition, topics.telemetry(PUMP)),
+      nextMessage(acquisition, topics.gateway_telemetry(GATEWAY)),
       nextMessage(acquisition, topics.predictions(PUMP)),
       nextMessage(acquisition, topics.alerts(PUMP)),
     ];
     await (await as('training-simulator')).publishAsync(topics.training(PUMP), 'training', { qos: 1 });
-    await (await as('production-simulator')).publishAsync(topics.telemetry(PUMP), 'telemetry', { qos: 1 });
+    const simulator = await as('production-simulator');
+    await simulator.publishAsync(topics.telemetry(PUMP), 'telemetry', { qos: 1 });
+    await simulator.publishAsync(topics.gateway_telemetry(GATEWAY), 'gateway', { qos: 1 });
     const inference = await as('inference');
     await inference.publishAsync(topics.predictions(PUMP), 'prediction', { qos: 1 });
     await inference.publishAsync(topics.alerts(PUMP), 'alert', { qos: 1 });
     expect((await Promise.all(received)).map(String)).toEqual([
       'training',
       'telemetry',
+      'gateway',
       'prediction',
       'alert',
     ]);
   });
 
-  it('delivers telemetry and ground truth to inference', async () => {
+  it('delivers telemetry, gateway telemetry and ground truth to inference', async () => {
     const inference = await as('inference');
-    await inference.subscribeAsync([topicFilter('telemetry'), topicFilter('groundtruth')], { qos: 1 });
+    await inference.subscribeAsync(
+      [topicFilter('telemetry'), topicFilter('gateway_telemetry'), topicFilter('groundtruth')],
+      { qos: 1 },
+    );
     const telemetry = nextMessage(inference, topics.telemetry(PUMP));
+    const gateway = nextMessage(inference, topics.gateway_telemetry(GATEWAY));
     const truth = nextMessage(inference, topics.groundtruth(PUMP));
     const simulator = await as('production-simulator');
     await simulator.publishAsync(topics.telemetry(PUMP), 't', { qos: 1 });
+    await simulator.publishAsync(topics.gateway_telemetry(GATEWAY), 'b', { qos: 1 });
     await simulator.publishAsync(topics.groundtruth(PUMP), 'g', { qos: 1 });
-    await expect(Promise.all([telemetry, truth])).resolves.toHaveLength(2);
+    await expect(Promise.all([telemetry, gateway, truth])).resolves.toHaveLength(3);
   });
 
   it('lets the viewer read predictions and alerts, and refuses its publishes', async () => {

@@ -9,7 +9,11 @@ import {
   CHANNEL_BOUNDS,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
+  type GatewayRow,
+  type GatewayTelemetry,
+  type GatewayTelemetryHeader,
   type GroundTruth,
+  MAX_GATEWAY_ROWS,
   type Prediction,
   type Telemetry,
   type TrainingSample,
@@ -25,10 +29,13 @@ const STATES: readonly unknown[] = PUMP_STATES;
 function hasPumpHeader(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const { pump_id, ts, seq } = value as Record<string, unknown>;
-  if (typeof pump_id !== 'string' || !ID_PATTERN.test(pump_id)) return false;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < EPOCH_MIN_MS || ts > EPOCH_MAX_MS) return false;
-  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0;
+  return isId(pump_id) && isEpochMs(ts) && isSeq(seq);
 }
+
+const isId = (v: unknown): v is string => typeof v === 'string' && ID_PATTERN.test(v);
+const isEpochMs = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= EPOCH_MIN_MS && v <= EPOCH_MAX_MS;
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 export function isTelemetry(value: unknown): value is Telemetry {
   if (!hasPumpHeader(value)) return false;
@@ -107,4 +114,35 @@ export function isGroundTruth(value: unknown): value is GroundTruth {
     Number.isSafeInteger(lifecycle) &&
     lifecycle >= 0
   );
+}
+
+const ROW_LENGTH = 2 + CHANNELS.length;
+
+/** A gateway message before its rows: id, time, the channel list, and rows an array of at most the limit. */
+export function isGatewayTelemetryHeader(value: unknown): value is GatewayTelemetryHeader {
+  if (typeof value !== 'object' || value === null) return false;
+  const { gateway_id, ts, channels, rows } = value as Record<string, unknown>;
+  if (!isId(gateway_id) || !isEpochMs(ts)) return false;
+  if (!Array.isArray(rows) || rows.length > MAX_GATEWAY_ROWS) return false;
+  if (!Array.isArray(channels) || channels.length !== CHANNELS.length) return false;
+  for (let i = 0; i < CHANNELS.length; i++) if (channels[i] !== CHANNELS[i]) return false;
+  return true;
+}
+
+/** One row of a gateway message: `[pump_id, seq, …channel values]`, each value within its bounds. */
+export function isGatewayRow(row: unknown): row is GatewayRow {
+  if (!Array.isArray(row) || row.length !== ROW_LENGTH) return false;
+  if (!isId(row[0]) || !isSeq(row[1])) return false;
+  for (let i = 0; i < CHANNELS.length; i++) {
+    const v = row[i + 2];
+    const [min, max] = BOUNDS[i] as readonly [number, number];
+    if (typeof v !== 'number' || !(v >= min && v <= max)) return false;
+  }
+  return true;
+}
+
+export function isGatewayTelemetry(value: unknown): value is GatewayTelemetry {
+  if (!isGatewayTelemetryHeader(value)) return false;
+  for (const row of value.rows) if (!isGatewayRow(row)) return false;
+  return true;
 }

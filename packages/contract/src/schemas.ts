@@ -171,3 +171,54 @@ export const ackSchema = z.object({
   user_id: z.string().max(64).optional(),
 });
 export type Ack = z.infer<typeof ackSchema>;
+
+/** Most pumps (rows) in one gateway message. */
+export const MAX_GATEWAY_ROWS = 1000;
+/**
+ * Largest gateway payload any service accepts: MAX_GATEWAY_ROWS rows of 80–100 bytes, with room to
+ * spare, and well under the broker's max_packet_size (1 MiB, mosquitto/conf.d/limits.conf).
+ */
+export const MAX_GATEWAY_PAYLOAD_BYTES = 256 * 1024;
+
+/** Where each field of a gateway row sits: pump_id, seq, then the channels in CHANNELS order. */
+export const GATEWAY_ROW_FIELDS = ['pump_id', 'seq', ...CHANNELS] as const;
+
+/**
+ * One pump's sample in a gateway message: `[pump_id, seq, vibration_x, …, rpm]`, the values in the order
+ * of the message's `channels` (which must be CHANNELS). Each row is validated on its own, so one bad row
+ * is dead-lettered and its neighbours are stored.
+ */
+// zod infers no type for a tuple spread from an array, hence the casts; the type below says what it is.
+export const gatewayRowSchema = z.tuple([
+  pumpIdSchema,
+  seqSchema,
+  ...CHANNELS.map((c) => channelShape[c]),
+] as unknown as [typeof pumpIdSchema]) as unknown as z.ZodType<GatewayRow>;
+export type GatewayRow = [pump_id: string, seq: number, ...values: number[]];
+
+/** The channel list a gateway message must carry: CHANNELS, in that order. */
+const gatewayChannelsSchema = z
+  .array(z.string())
+  .refine((a) => a.length === CHANNELS.length && a.every((c, i) => c === CHANNELS[i]), {
+    message: `expected the channels ${CHANNELS.join(', ')}, in that order`,
+  });
+
+/** A gateway message with its rows not yet looked at: what must hold before any row is read. */
+export const gatewayTelemetryHeaderSchema = z.object({
+  gateway_id: pumpIdSchema,
+  /** device time of every row: a gateway samples its pumps together */
+  ts: epochMsSchema,
+  channels: gatewayChannelsSchema,
+  rows: z.array(z.unknown()).max(MAX_GATEWAY_ROWS),
+});
+export type GatewayTelemetryHeader = z.infer<typeof gatewayTelemetryHeaderSchema>;
+
+/**
+ * The samples of many pumps at one time, from an edge gateway: the channel names once, then one row per
+ * pump. Topic `pdm/v1/gateway/<gateway_id>/telemetry`. Each row stands for the telemetry message
+ * `{pump_id, ts, seq, …channels}` that per-pump topics would carry.
+ */
+export const gatewayTelemetrySchema = gatewayTelemetryHeaderSchema.extend({
+  rows: z.array(gatewayRowSchema).max(MAX_GATEWAY_ROWS),
+});
+export type GatewayTelemetry = z.infer<typeof gatewayTelemetrySchema>;

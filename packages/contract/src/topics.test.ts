@@ -18,6 +18,12 @@ describe('topic layout', () => {
     expect(sharedFilter('acq', 'training')).toBe('$share/acq/pdm/v1/training/+');
   });
 
+  it('puts a gateway id between the gateway segment and what the gateway sends', () => {
+    expect(topics.gateway_telemetry('gw-01')).toBe('pdm/v1/gateway/gw-01/telemetry');
+    expect(topicFilter('gateway_telemetry')).toBe('pdm/v1/gateway/+/telemetry');
+    expect(sharedFilter('acq', 'gateway_telemetry')).toBe('$share/acq/pdm/v1/gateway/+/telemetry');
+  });
+
   it('parses what it builds', () => {
     for (const kind of TOPIC_KINDS) {
       expect(parseTopic(topics[kind]('pump-00042'))).toEqual({ kind, id: 'pump-00042' });
@@ -32,6 +38,11 @@ describe('topic layout', () => {
     'pdm/v1/training/',
     'pdm/v1/training/p+1',
     'other/v1/training/p1',
+    'pdm/v1/gateway/gw-01',
+    'pdm/v1/gateway/gw-01/groundtruth',
+    'pdm/v1/gateway/gw+1/telemetry',
+    'pdm/v1/gateway_telemetry/gw-01',
+    'pdm/v1/telemetry/gw-01/telemetry',
   ])('rejects %s', (topic) => {
     expect(parseTopic(topic)).toBeUndefined();
   });

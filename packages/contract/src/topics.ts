@@ -10,6 +10,7 @@ export const TOPIC_KINDS = [
   'alerts',
   'acks',
   'status',
+  'gateway_telemetry',
 ] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
@@ -24,11 +25,16 @@ export const topics = {
   alerts: (pumpId: string) => `${TOPIC_ROOT}/alerts/${pumpId}`,
   acks: (pumpId: string) => `${TOPIC_ROOT}/acks/${pumpId}`,
   status: (service: string) => `${TOPIC_ROOT}/status/${service}`,
+  /**
+   * The samples of many pumps at one time from an edge gateway (a PLC, an IIoT gateway in front of a
+   * skid): one message where per-pump topics would need one per pump. The id is the gateway's.
+   */
+  gateway_telemetry: (gatewayId: string) => `${TOPIC_ROOT}/gateway/${gatewayId}/telemetry`,
 } as const satisfies Record<TopicKind, (id: string) => string>;
 
-/** Subscription filter for every topic of a kind, e.g. `pdm/v1/training/+`. */
+/** Subscription filter for every topic of a kind, e.g. `pdm/v1/training/+`, `pdm/v1/gateway/+/telemetry`. */
 export function topicFilter(kind: TopicKind): string {
-  return `${TOPIC_ROOT}/${kind}/+`;
+  return topics[kind]('+');
 }
 
 /**
@@ -48,11 +54,22 @@ export interface ParsedTopic {
 export function parseTopic(topic: string): ParsedTopic | undefined {
   if (!topic.startsWith(`${TOPIC_ROOT}/`)) return undefined;
   const rest = topic.slice(TOPIC_ROOT.length + 1).split('/');
+  if (rest.length === 3 && rest[0] === GATEWAY_SEGMENT) {
+    // pdm/v1/gateway/<gateway_id>/<what>: the id sits between the kind's two segments.
+    const [, id, what] = rest as [string, string, string];
+    const kind = `${GATEWAY_SEGMENT}_${what}`;
+    if (!GATEWAY_KINDS.includes(kind) || !ID_PATTERN.test(id)) return undefined;
+    return { kind: kind as TopicKind, id };
+  }
   if (rest.length !== 2) return undefined;
   const [kind, id] = rest as [string, string];
-  if (!(TOPIC_KINDS as readonly string[]).includes(kind) || !ID_PATTERN.test(id)) return undefined;
+  if (!PUMP_KINDS.includes(kind) || !ID_PATTERN.test(id)) return undefined;
   return { kind: kind as TopicKind, id };
 }
+
+const GATEWAY_SEGMENT = 'gateway';
+const GATEWAY_KINDS: readonly string[] = TOPIC_KINDS.filter((k) => k.startsWith(`${GATEWAY_SEGMENT}_`));
+const PUMP_KINDS: readonly string[] = TOPIC_KINDS.filter((k) => !GATEWAY_KINDS.includes(k));
 
 /** Characters of a topic kept in logs and dead letters: a valid topic is far shorter. */
 export const MAX_LOGGED_TOPIC_CHARS = 256;

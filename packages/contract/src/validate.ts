@@ -3,15 +3,28 @@
  * list that says what was wrong. Services count, log and dead-letter by that reason.
  */
 import type { z } from 'zod';
-import { isGroundTruth, isPrediction, isTelemetry, isTrainingSample } from './fast-check.ts';
 import {
+  isGatewayRow,
+  isGatewayTelemetryHeader,
+  isGroundTruth,
+  isPrediction,
+  isTelemetry,
+  isTrainingSample,
+} from './fast-check.ts';
+import {
+  GATEWAY_ROW_FIELDS,
+  type GatewayRow,
+  gatewayRowSchema,
+  gatewayTelemetryHeaderSchema,
   groundTruthSchema,
+  MAX_GATEWAY_PAYLOAD_BYTES,
   MAX_PAYLOAD_BYTES,
   predictionSchema,
+  type Telemetry,
   telemetrySchema,
   trainingSampleSchema,
 } from './schemas.ts';
-import { clipTopic, type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
+import { clipTopic, ID_PATTERN, type ParsedTopic, parseTopic, type TopicKind } from './topics.ts';
 
 export const INVALID_REASONS = [
   'oversized',
@@ -26,12 +39,18 @@ export const INVALID_REASONS = [
   'out_of_range',
   'invalid_value',
   'pump_mismatch',
+  'gateway_mismatch',
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
-export type Verdict<T> =
-  | { readonly ok: true; readonly kind: TopicKind; readonly message: T }
-  | { readonly ok: false; readonly reason: InvalidReason; readonly detail: string };
+/** Why a message (or a gateway row) was refused. */
+export interface Rejection {
+  readonly ok: false;
+  readonly reason: InvalidReason;
+  readonly detail: string;
+}
+
+export type Verdict<T> = { readonly ok: true; readonly kind: TopicKind; readonly message: T } | Rejection;
 
 /** Expected topic kinds and the schema each must match. */
 export type Expectations<T> = Partial<Record<TopicKind, z.ZodType<T>>>;
@@ -58,22 +77,8 @@ export function validateMessage<T extends { pump_id: string }>(
   }
   const schema = parsed && expectations[parsed.kind];
   if (!parsed || !schema) return unknownTopic(topic, expectations);
-
-  const text = payload.toString('utf8');
-  if (text.trim() === '')
-    return invalid(
-      'empty',
-      payload.length === 0 ? 'no payload' : `only whitespace (${payload.length} bytes)`,
-    );
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    if (NON_FINITE_LITERAL.test(text))
-      return invalid('non_finite', `NaN or Infinity is not JSON: ${message}`);
-    return invalid(endsEarly(text, message) ? 'truncated' : 'not_json', message);
-  }
+  const body = parseJson(payload);
+  if (body instanceof Invalid) return body.verdict;
   return checkBody(body, parsed, schema);
 }
 
@@ -90,6 +95,32 @@ export function validateParsedMessage<T extends { pump_id: string }>(
   const schema = parsed && expectations[parsed.kind];
   if (!parsed || !schema) return unknownTopic(topic, expectations);
   return checkBody(body, parsed, schema);
+}
+
+/** JSON.parse with a reason when it fails: empty, non_finite, truncated or not_json. */
+function parseJson(payload: Buffer): unknown {
+  const text = payload.toString('utf8');
+  if (text.trim() === '')
+    return new Invalid(
+      'empty',
+      payload.length === 0 ? 'no payload' : `only whitespace (${payload.length} bytes)`,
+    );
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (NON_FINITE_LITERAL.test(text))
+      return new Invalid('non_finite', `NaN or Infinity is not JSON: ${message}`);
+    return new Invalid(endsEarly(text, message) ? 'truncated' : 'not_json', message);
+  }
+}
+
+/** A failed parse, told apart from any parsed JSON value by its class. */
+class Invalid {
+  readonly verdict: Rejection;
+  constructor(reason: InvalidReason, detail: string) {
+    this.verdict = invalid(reason, detail);
+  }
 }
 
 function unknownTopic(topic: string, expectations: Expectations<unknown>): Verdict<never> {
@@ -118,25 +149,140 @@ function checkBody<T extends { pump_id: string }>(
     return { ok: true, kind: parsedTopic.kind, message };
   }
   const result = schema.safeParse(body);
-  if (!result.success) {
-    const record = body as Record<string, unknown>;
-    const first = result.error.issues[0];
-    const field = first?.path[0];
-    const value = typeof field === 'string' ? record[field] : undefined;
-    const detail = result.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    if (typeof value === 'number' && !Number.isFinite(value)) return invalid('non_finite', detail);
-    if (typeof field === 'string' && !(field in record)) return invalid('missing_field', detail);
-    if (first?.code === 'invalid_type') return invalid('wrong_type', detail);
-    if (first?.code === 'too_small' || first?.code === 'too_big') return invalid('out_of_range', detail);
-    return invalid('invalid_value', detail);
-  }
+  if (!result.success) return explain(result.error, body as Record<string, unknown>);
   if (result.data.pump_id !== parsedTopic.id) {
     return invalid('pump_mismatch', `topic says ${parsedTopic.id}, payload says ${result.data.pump_id}`);
   }
   return { ok: true, kind: parsedTopic.kind, message: result.data };
+}
+
+/** The reason and detail of a zod failure: its first issue decides the reason, five are listed. */
+function explain(
+  error: z.ZodError,
+  record: Record<string | number, unknown>,
+  fieldName: (key: PropertyKey) => string = String,
+): Rejection {
+  const first = error.issues[0];
+  const field = first?.path[0];
+  const value = typeof field === 'string' || typeof field === 'number' ? record[field] : undefined;
+  const detail = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(fieldName).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+  if (typeof value === 'number' && !Number.isFinite(value)) return invalid('non_finite', detail);
+  if ((typeof field === 'string' || typeof field === 'number') && !(field in record))
+    return invalid('missing_field', detail);
+  if (first?.code === 'invalid_type') return invalid('wrong_type', detail);
+  if (first?.code === 'too_small' || first?.code === 'too_big') return invalid('out_of_range', detail);
+  return invalid('invalid_value', detail);
+}
+
+/** A gateway row that failed, and why; the rows around it stand on their own. */
+export interface RejectedRow {
+  /** its place in `rows`, from 0 */
+  readonly index: number;
+  /** the row's pump, when its first field is a valid pump id */
+  readonly pumpId: string | undefined;
+  readonly reason: InvalidReason;
+  readonly detail: string;
+  /** the row as sent, for its dead letter */
+  readonly row: unknown;
+}
+
+export type GatewayVerdict =
+  | {
+      readonly ok: true;
+      readonly gatewayId: string;
+      /** the valid rows, each as the telemetry message a per-pump topic would carry */
+      readonly samples: Telemetry[];
+      readonly rejected: RejectedRow[];
+    }
+  | Rejection;
+
+/**
+ * A gateway telemetry message (`pdm/v1/gateway/<gateway_id>/telemetry`): the whole message fails when
+ * its payload, its header or its topic is wrong; otherwise each row is checked on its own, and the good
+ * rows come back as telemetry while each bad one comes back with its reason.
+ */
+export function validateGatewayTelemetry(
+  topic: string,
+  payload: Buffer,
+  parsed: ParsedTopic | undefined = parseTopic(topic),
+): GatewayVerdict {
+  if (payload.length > MAX_GATEWAY_PAYLOAD_BYTES) {
+    return invalid('oversized', `${payload.length} bytes, the limit is ${MAX_GATEWAY_PAYLOAD_BYTES}`);
+  }
+  if (parsed?.kind !== 'gateway_telemetry')
+    return invalid('unknown_topic', `no gateway_telemetry topic: ${clipTopic(topic)}`);
+  const body = parseJson(payload);
+  if (body instanceof Invalid) return body.verdict;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return invalid(
+      'not_an_object',
+      `expected a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`,
+    );
+  }
+  if (!isGatewayTelemetryHeader(body)) {
+    const result = gatewayTelemetryHeaderSchema.safeParse(body);
+    // The fast check may be stricter than zod, never more lenient; zod decides.
+    if (!result.success) return explain(result.error, body as Record<string, unknown>);
+  }
+  const message = body as { gateway_id: string; ts: number; rows: unknown[] };
+  if (message.gateway_id !== parsed.id) {
+    return invalid('gateway_mismatch', `topic says ${parsed.id}, payload says ${message.gateway_id}`);
+  }
+  const samples: Telemetry[] = [];
+  const rejected: RejectedRow[] = [];
+  const { ts, rows } = message;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    // The fast check never accepts what zod refuses, and zod agrees with it on every valid row.
+    if (isGatewayRow(row)) {
+      samples.push(rowTelemetry(ts, row));
+      continue;
+    }
+    const first = Array.isArray(row) ? row[0] : undefined;
+    const pumpId = typeof first === 'string' && ID_PATTERN.test(first) ? first : undefined;
+    const verdict = explainRow(row);
+    rejected.push({ index, pumpId, reason: verdict.reason, detail: `rows[${index}] ${verdict.detail}`, row });
+  }
+  return { ok: true, gatewayId: message.gateway_id, samples, rejected };
+}
+
+/** Why a row failed: its shape first, then its fields by name. */
+function explainRow(row: unknown): Rejection {
+  if (!Array.isArray(row)) return invalid('wrong_type', `expected an array, got ${typeOf(row)}`);
+  if (row.length < GATEWAY_ROW_FIELDS.length) {
+    const missing = GATEWAY_ROW_FIELDS.slice(row.length).join(', ');
+    return invalid('missing_field', `${row.length} fields, missing ${missing}`);
+  }
+  if (row.length > GATEWAY_ROW_FIELDS.length)
+    return invalid('invalid_value', `${row.length} fields, expected ${GATEWAY_ROW_FIELDS.length}`);
+  const result = gatewayRowSchema.safeParse(row);
+  if (result.success) return invalid('invalid_value', 'refused by the fast check alone');
+  return explain(result.error, row as unknown as Record<number, unknown>, (key) =>
+    typeof key === 'number' ? (GATEWAY_ROW_FIELDS[key] ?? String(key)) : String(key),
+  );
+}
+
+const typeOf = (v: unknown) => (v === null ? 'null' : typeof v);
+
+/** A gateway row as the telemetry message a per-pump topic would carry. */
+export function rowTelemetry(ts: number, row: GatewayRow): Telemetry {
+  return {
+    pump_id: row[0],
+    ts,
+    seq: row[1],
+    vibration_x: row[2] as number,
+    vibration_y: row[3] as number,
+    vibration_z: row[4] as number,
+    vibration_rms: row[5] as number,
+    temperature: row[6] as number,
+    pressure: row[7] as number,
+    flow: row[8] as number,
+    current: row[9] as number,
+    rpm: row[10] as number,
+  };
 }
 
 /**
@@ -149,6 +295,6 @@ function endsEarly(text: string, parseError: string): boolean {
   return position !== undefined && Number(position) >= text.trimEnd().length;
 }
 
-function invalid(reason: InvalidReason, detail: string): Verdict<never> {
+function invalid(reason: InvalidReason, detail: string): Rejection {
   return { ok: false, reason, detail: detail.slice(0, 500) };
 }

@@ -6,7 +6,7 @@
  * double, and JSON.parse of the output gives exactly the numbers that rounding to that resolution gives.
  * wire.test.ts checks the fields against the schemas, so a channel added there cannot be forgotten here.
  */
-import { CHANNEL_INFO, type Channel } from './channels.ts';
+import { CHANNEL_INFO, CHANNELS, type Channel } from './channels.ts';
 import { HEALTH_DECIMALS, RUL_DECIMALS, type Telemetry, type TrainingSample } from './schemas.ts';
 
 const ZEROS = '0000000000';
@@ -32,6 +32,14 @@ const FLOW = d('flow');
 const CURRENT = d('current');
 const RPM = d('rpm');
 
+function channelValues(m: Telemetry): string {
+  return (
+    `${fixedJson(m.vibration_x, VIB)},${fixedJson(m.vibration_y, VIB)},${fixedJson(m.vibration_z, VIB)}` +
+    `,${fixedJson(m.vibration_rms, VIB)},${fixedJson(m.temperature, TEMP)},${fixedJson(m.pressure, PRESSURE)}` +
+    `,${fixedJson(m.flow, FLOW)},${fixedJson(m.current, CURRENT)},${fixedJson(m.rpm, RPM)}`
+  );
+}
+
 function telemetryFields(m: Telemetry): string {
   return (
     `{"pump_id":"${m.pump_id}","ts":${m.ts},"seq":${m.seq}` +
@@ -52,4 +60,19 @@ export function encodeTrainingSample(m: TrainingSample): string {
     `${telemetryFields(m)},"state":"${m.state}","health_pct":${fixedJson(m.health_pct, HEALTH_DECIMALS)}` +
     `,"rul_h":${fixedJson(m.rul_h, RUL_DECIMALS)},"failure_mode":"${m.failure_mode}"}`
   );
+}
+
+/** One pump's row of a gateway message, `["pump-00001",0,1.404,…]`: pump_id, seq, then CHANNELS in order. */
+export function encodeGatewayRow(m: Telemetry): string {
+  return `["${m.pump_id}",${m.seq},${channelValues(m)}]`;
+}
+
+const GATEWAY_CHANNELS = JSON.stringify(CHANNELS);
+
+/**
+ * A gateway telemetry message from rows made by encodeGatewayRow (or, to test a consumer, any other JSON
+ * text). `gatewayId` needs no escaping: the schema limits it to ID_PATTERN.
+ */
+export function encodeGatewayTelemetry(gatewayId: string, ts: number, rows: readonly string[]): string {
+  return `{"gateway_id":"${gatewayId}","ts":${ts},"channels":${GATEWAY_CHANNELS},"rows":[${rows.join(',')}]}`;
 }

@@ -9,6 +9,7 @@
  */
 import {
   type AlertFilter,
+  type AlertKind,
   type Channel,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
@@ -23,6 +24,8 @@ import {
   ALERT_MEASUREMENT,
   MEASUREMENT,
   PREDICTION_MEASUREMENT,
+  RUL_FIELD,
+  RUL_MODEL_VERSION_FIELD,
   TAG,
 } from './line-protocol.ts';
 import { fluxString, fluxStrings, fluxTime } from './query.ts';
@@ -40,6 +43,9 @@ export const PREDICTION_COLUMNS = [
   'iso_zone',
   'model_version',
   'latency_ms',
+  // written only while a RUL model serves
+  RUL_FIELD,
+  RUL_MODEL_VERSION_FIELD,
 ] as const;
 
 /** The columns an alert row is read from; `evidence` is the contract's evidence object as JSON. */
@@ -106,7 +112,7 @@ export function predictionsFlux(
  * One pump's last `limit` predictions before `beforeMs` (exclusive), newest first, looking back at most
  * `lookbackMs`. tail() keeps each field's newest `limit` points before the pivot, so the engine pivots
  * and sorts a few rows rather than the whole lookback; it is exact, as every point has every field but
- * the class probabilities, and a probability's older rows fall to the final limit.
+ * the class probabilities and the RUL, and the older rows of those fall to the final limit.
  */
 export function lastPredictionsFlux(
   bucket: string,
@@ -162,22 +168,29 @@ export function alertsFlux(bucket: string, query: AlertFilter): string {
   ].join('\n');
 }
 
+/** The alerts that stay open until a recovery: a state alarm, and a low remaining useful life. */
+export const OPEN_ALERT_KINDS = ['alarm', 'rul_low'] as const satisfies readonly AlertKind[];
+export type OpenAlertKind = (typeof OPEN_ALERT_KINDS)[number];
+
 /**
- * Per pump whose latest alert is an alarm, that alarm; newest first. Over the whole store: an alarm
- * stays open however old it is, and last() reads one point per series, so that costs nothing.
+ * Per pump whose latest alert of `kind` or `recovered` is of `kind`, that alert; newest first. A
+ * recovery (the pump back to HEALTHY, repaired) closes an alarm and a rul_low alike; an alarm and a
+ * rul_low do not close each other. Over the whole store: an alarm stays open however old it is, and
+ * last() reads one point per series, so that costs nothing.
  */
-export function openAlarmsFlux(bucket: string): string {
+export function openAlarmsFlux(bucket: string, kind: OpenAlertKind = 'alarm'): string {
+  const kinds = `${is(ALERT_KIND_TAG, kind)} or ${is(ALERT_KIND_TAG, 'recovered')}`;
   return [
     ...fromRange(bucket, STORE_START_MS, STORE_STOP_MS),
-    `  |> filter(fn: (r) => ${is('_measurement', ALERT_MEASUREMENT)})`,
+    `  |> filter(fn: (r) => ${is('_measurement', ALERT_MEASUREMENT)} and (${kinds}))`,
     '  |> last()',
     PIVOT,
     `  |> keep(columns: ${fluxStrings(ALERT_COLUMNS)})`,
-    // each pump's last alarm and last recovery into one table, the later of the two kept
+    // each pump's last alert of the kind and last recovery into one table, the later of the two kept
     `  |> group(columns: ${fluxStrings([TAG])})`,
     `  |> sort(columns: ${fluxStrings(['_time', 'seq'])}, desc: true)`,
     '  |> limit(n: 1)',
-    `  |> filter(fn: (r) => ${is(ALERT_KIND_TAG, 'alarm')})`,
+    `  |> filter(fn: (r) => ${is(ALERT_KIND_TAG, kind)})`,
     '  |> group()',
     `  |> sort(columns: ${fluxStrings(['_time', TAG])}, desc: true)`,
   ].join('\n');

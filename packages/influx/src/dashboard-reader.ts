@@ -19,11 +19,12 @@ import {
   lastPredictionsFlux,
   latestPredictionsFlux,
   modelVersionSeenFlux,
+  OPEN_ALERT_KINDS,
   openAlarmsFlux,
   predictionsFlux,
   samplesFlux,
 } from './dashboard-queries.ts';
-import { ALERT_KIND_TAG, TAG } from './line-protocol.ts';
+import { ALERT_KIND_TAG, RUL_FIELD, RUL_MODEL_VERSION_FIELD, TAG } from './line-protocol.ts';
 import { type InfluxReaderOptions, type RowDecoder, type StreamFluxOptions, streamFlux } from './query.ts';
 
 export interface DashboardReadOptions extends StreamFluxOptions {
@@ -88,12 +89,27 @@ export function queryAlerts(
   return streamFlux(target, alertsFlux(target.bucket, query), alertDecoder, options);
 }
 
-/** Per pump whose latest alert is an alarm, that alarm; newest first. */
-export function queryOpenAlarms(
+/**
+ * What is open, newest first (ties by pump id, descending): per pump, its latest alarm and its latest
+ * rul_low, each unless a recovery came after it.
+ */
+export async function* queryOpenAlarms(
   target: InfluxReaderOptions,
   options: DashboardReadOptions = {},
 ): AsyncIterable<Alert> {
-  return streamFlux(target, openAlarmsFlux(target.bucket), alertDecoder, options);
+  const [alarms, rulLow] = await Promise.all(
+    OPEN_ALERT_KINDS.map(async (kind) => {
+      const open: Alert[] = [];
+      for await (const a of streamFlux(target, openAlarmsFlux(target.bucket, kind), alertDecoder, options))
+        open.push(a);
+      return open;
+    }),
+  );
+  // One row per pump and kind: a few thousand at most, merged here rather than in Flux (union() of two
+  // pipelines), which keeps each query one pipeline that Grafana can reuse as it is.
+  yield* [...(alarms ?? []), ...(rulLow ?? [])].sort(
+    (a, b) => b.ts - a.ts || (a.pump_id < b.pump_id ? 1 : a.pump_id > b.pump_id ? -1 : 0),
+  );
 }
 
 /** Model versions seen in the predictions within DASHBOARD_LOOKBACK_MS, oldest (first seen) first. */
@@ -151,6 +167,8 @@ function predictionDecoder(labels: readonly string[]): RowDecoder<Prediction> {
   const isoZone = cells.column('iso_zone');
   const modelVersion = cells.column('model_version');
   const latencyMs = cells.column('latency_ms');
+  const rul = cells.column(RUL_FIELD);
+  const rulVersion = cells.column(RUL_MODEL_VERSION_FIELD);
   return (values) => {
     cells.row(values);
     const known: Prediction['probabilities'] = {};
@@ -158,7 +176,7 @@ function predictionDecoder(labels: readonly string[]): RowDecoder<Prediction> {
       const p = cells.number(column);
       if (p !== undefined) known[s] = p;
     }
-    return {
+    const prediction: Prediction = {
       pump_id: cells.requiredText(pump),
       ts: cells.time(time),
       seq: cells.requiredNumber(seq),
@@ -170,6 +188,12 @@ function predictionDecoder(labels: readonly string[]): RowDecoder<Prediction> {
       model_version: cells.requiredText(modelVersion),
       latency_ms: cells.requiredNumber(latencyMs),
     };
+    // Present only where a RUL model served, as in the message that came in.
+    const rulH = cells.number(rul);
+    if (rulH !== undefined) prediction.rul_h = rulH;
+    const rulModelVersion = cells.text(rulVersion);
+    if (rulModelVersion !== undefined) prediction.rul_model_version = rulModelVersion;
+    return prediction;
   };
 }
 

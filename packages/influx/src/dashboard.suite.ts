@@ -100,6 +100,24 @@ export function dashboardSuite(target: () => InfluxTarget): DashboardSuite {
     ]);
   });
 
+  it('reads a prediction’s RUL and RUL model back where one served, and none where none did', async () => {
+    const p = names('a');
+    const rul = { rul_model_version: `${p.run}-rul` };
+    const written = [
+      prediction(p.a, base, { rul_h: 41.125, ...rul }),
+      prediction(p.a, base + 1000, { rul_h: 40.5, ...rul }),
+      prediction(p.a, base + 2000),
+    ];
+    await write(written.map(predictionLine));
+    const range = { pumpId: p.a, fromMs: base, toMs: base + 3000 };
+    expect(await collect(queryPredictions(target(), range))).toStrictEqual(written);
+    expect(
+      await collect(queryLastPredictions(target(), { pumpId: p.a, beforeMs: base + 3000, limit: 2 })),
+    ).toStrictEqual([written[2], written[1]]);
+    // the newest point has no RUL: none comes from an older one
+    expect(mine(await collect(queryLatestPredictions(target())), p.a)).toStrictEqual([written[2]]);
+  });
+
   it('reads the latest prediction of every pump, not mixing in fields of older points', async () => {
     const p = names('a', 'b');
     const a = [
@@ -161,6 +179,42 @@ export function dashboardSuite(target: () => InfluxTarget): DashboardSuite {
     expect(mine(await collect(queryOpenAlarms(target())), p.recovered, p.alarmed, p.again)).toEqual([
       again,
       alarmed,
+    ]);
+  });
+
+  it('reads rul_low alerts by kind, and keeps a rul_low open beside an alarm until a recovery', async () => {
+    const p = names('both', 'planned', 'repaired');
+    const low = (pumpId: string, ts: number, rulH: number): Alert =>
+      alert(pumpId, ts, {
+        kind: 'rul_low',
+        state: 'WARNING',
+        previous_state: 'WARNING',
+        evidence: { ...alert(pumpId, ts).evidence, rul_h: rulH },
+      });
+    const bothAlarm = alert(p.both, base);
+    const bothLow = low(p.both, base + 1000, 4.5);
+    const planned = low(p.planned, base + 2000, 9.25);
+    await write(
+      [
+        bothAlarm,
+        bothLow,
+        planned,
+        low(p.repaired, base, 2),
+        alert(p.repaired, base + 1000, { state: 'BROKEN' }),
+        alert(p.repaired, base + 5000, { kind: 'recovered', state: 'HEALTHY', previous_state: 'BROKEN' }),
+      ].map(alertLine),
+    );
+    const ids = [p.both, p.planned, p.repaired];
+    expect(mine(await collect(queryOpenAlarms(target())), ...ids)).toStrictEqual([
+      planned,
+      bothLow,
+      bothAlarm,
+    ]);
+    const lows = await collect(queryAlerts(target(), { kind: 'rul_low', fromMs: base, limit: 10 }));
+    expect(mine(lows, ...ids).map((a) => [a.pump_id, a.evidence.rul_h])).toEqual([
+      [p.planned, 9.25],
+      [p.both, 4.5],
+      [p.repaired, 2],
     ]);
   });
 

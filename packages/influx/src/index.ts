@@ -6,6 +6,8 @@ export {
   lastPredictionsFlux,
   latestPredictionsFlux,
   modelVersionSeenFlux,
+  OPEN_ALERT_KINDS,
+  type OpenAlertKind,
   openAlarmsFlux,
   PREDICTION_COLUMNS,
   predictionsFlux,

@@ -198,6 +198,31 @@ describe('encodePrediction and encodeAlert', () => {
     ]);
   });
 
+  it('adds rul_h (float) and rul_model_version (string) to a prediction made while a RUL model serves', () => {
+    const [point] = parsed(
+      encodePrediction({ ...prediction, rul_h: 12.345678, rul_model_version: 'rul "v" 2' }),
+    );
+    expect(point?.fields).toEqual({
+      ...parsed(encodePrediction(prediction))[0]?.fields,
+      rul_h: 12.345678,
+      rul_model_version: 'rul "v" 2',
+    });
+    expect(parsed(encodePrediction({ ...prediction, rul_h: 0 }))[0]?.fields.rul_h).toBe(0);
+  });
+
+  it('writes a rul_low alert under its own kind tag, with the RUL in its evidence', () => {
+    const low: Alert = {
+      ...alert,
+      kind: 'rul_low',
+      state: 'WARNING',
+      previous_state: 'WARNING',
+      evidence: { ...alert.evidence, rul_h: 7.5 },
+    };
+    const [point] = parsed(encodeAlert(low));
+    expect(point?.tags).toEqual({ pump_id: 'pump-7', kind: 'rul_low' });
+    expect(JSON.parse(point?.fields.evidence as string)).toEqual(low.evidence);
+  });
+
   it('writes an alert as a point of pump_alert tagged with pump_id and kind, the evidence as a JSON string', () => {
     const [point] = parsed(encodeAlert(alert));
     expect(point).toEqual({
@@ -229,6 +254,9 @@ describe('encodePrediction and encodeAlert', () => {
       throw new Error('accepted');
     };
     expect(refuse(() => encodePrediction({ ...prediction, latency_ms: Number.NaN }))).toMatch(/non-finite/);
+    expect(refuse(() => encodePrediction({ ...prediction, rul_h: Number.POSITIVE_INFINITY }))).toMatch(
+      /non-finite/,
+    );
     expect(
       refuse(() => encodePrediction({ ...prediction, probabilities: { HEALTHY: Number.POSITIVE_INFINITY } })),
     ).toMatch(/HEALTHY/);

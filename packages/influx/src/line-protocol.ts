@@ -18,6 +18,12 @@ export const MEASUREMENT = 'pump_telemetry';
 export const PREDICTION_MEASUREMENT = 'pump_prediction';
 /** Inference's alerts, one point per pump, device time and kind. */
 export const ALERT_MEASUREMENT = 'pump_alert';
+/**
+ * A prediction's remaining useful life (float, hours) and the RUL model that made it (string): fields of
+ * PREDICTION_MEASUREMENT written only while a RUL model serves.
+ */
+export const RUL_FIELD = 'rul_h';
+export const RUL_MODEL_VERSION_FIELD = 'rul_model_version';
 /** The alert's second tag: an alarm and a recovery at the same time are two points, not one. */
 export const ALERT_KIND_TAG = 'kind';
 
@@ -71,11 +77,18 @@ export function encodeSample(s: LabelledSample): string {
  * A prediction as one point of PREDICTION_MEASUREMENT, tagged with pump_id only, as samples are (a
  * redelivery overwrites itself; states are fields, so a pump's predictions stay one series). Fields:
  * state, raw_state, iso_zone, model_version (strings), a float per known class probability named by
- * PROBABILITY_FIELDS, vibration_rms, latency_ms, seq (integer). Throws InfluxError 'invalid_sample' for a
- * number line protocol cannot carry.
+ * PROBABILITY_FIELDS, vibration_rms, latency_ms, seq (integer); while a RUL model serves, also rul_h
+ * (float, hours) and rul_model_version (string). Throws InfluxError 'invalid_sample' for a number line
+ * protocol cannot carry.
  */
 export function encodePrediction(p: Prediction): string {
-  if (!(Number.isFinite(p.vibration_rms) && Number.isFinite(p.latency_ms))) {
+  if (
+    !(
+      Number.isFinite(p.vibration_rms) &&
+      Number.isFinite(p.latency_ms) &&
+      (p.rul_h === undefined || Number.isFinite(p.rul_h))
+    )
+  ) {
     throw new InfluxError('invalid_sample', `prediction of ${p.pump_id} at ${p.ts} has a non-finite number`);
   }
   checkKey(p.seq, p.ts);
@@ -93,10 +106,13 @@ export function encodePrediction(p: Prediction): string {
     }
     line += `,${PROBABILITY_FIELDS[state]}=${num(probability)}`;
   }
-  return (
-    `${line},vibration_rms=${num(p.vibration_rms)},iso_zone=${stringField(p.iso_zone)}` +
-    `,model_version=${stringField(p.model_version)},latency_ms=${num(p.latency_ms)},seq=${p.seq}i ${p.ts}`
-  );
+  line +=
+    `,vibration_rms=${num(p.vibration_rms)},iso_zone=${stringField(p.iso_zone)}` +
+    `,model_version=${stringField(p.model_version)},latency_ms=${num(p.latency_ms)},seq=${p.seq}i`;
+  if (p.rul_h !== undefined) line += `,${RUL_FIELD}=${num(p.rul_h)}`;
+  if (p.rul_model_version !== undefined)
+    line += `,${RUL_MODEL_VERSION_FIELD}=${stringField(p.rul_model_version)}`;
+  return `${line} ${p.ts}`;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { type ChaosKind, overallVibration, telemetrySchema } from '@pdm/contract';
+import { CHANNELS, type ChaosKind, gatewayRowSchema, overallVibration, telemetrySchema } from '@pdm/contract';
 import { Rng } from '@pdm/random';
 import { describe, expect, it } from 'vitest';
-import { type ChaosRates, HEATWAVE, malformedPayload, PumpChaos } from './chaos.ts';
+import { type ChaosRates, HEATWAVE, malformedPayload, malformedRow, PumpChaos } from './chaos.ts';
 import type { ChannelReadings } from './pump.ts';
 
 const NONE: ChaosRates = { glitch: 0, heatwave: 0, freeze: 0, dropout: 0, malformed: 0 };
@@ -131,6 +131,16 @@ describe('chaos engine', () => {
         continue;
       }
       expect(telemetrySchema.safeParse(parsed).success).toBe(false);
+    }
+  });
+
+  it('produces malformed gateway rows that are still JSON but that no row schema accepts', () => {
+    const rng = new Rng(9);
+    const valid = JSON.stringify(['p1', 1, ...CHANNELS.map((c) => steady(0)[c])]);
+    expect(gatewayRowSchema.safeParse(JSON.parse(valid)).success).toBe(true);
+    for (let i = 0; i < 200; i++) {
+      const bad = malformedRow(rng, valid);
+      expect(gatewayRowSchema.safeParse(JSON.parse(bad)).success, bad).toBe(false);
     }
   });
 });

@@ -151,3 +151,26 @@ export function malformedPayload(rng: Rng, valid: string): string {
       return '\u0000\u00ff garbage \u0001'; // a misconfigured device
   }
 }
+
+/**
+ * A corrupt row of a gateway message (`["pump-00001",0,1.404,…]`). A gateway frames its message itself,
+ * so the faults are in one pump's values, never in the JSON around them: the other rows must still pass.
+ */
+export function malformedRow(rng: Rng, valid: string): string {
+  const values = valid.slice(1, -1).split(',');
+  const at = 2 + rng.int(values.length - 2);
+  switch (rng.int(4)) {
+    case 0:
+      values[at] = `"${values[at]}"`; // number as string
+      break;
+    case 1:
+      values.pop(); // missing field
+      break;
+    case 2:
+      values[at] = '1e999'; // parses to Infinity
+      break;
+    default:
+      values[at] = '-1e9'; // outside every channel's bounds
+  }
+  return `[${values.join(',')}]`;
+}

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { alertSchema, predictionSchema } from '@pdm/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SampleStore, StoreError } from './index.ts';
-import { alert, MODEL, prediction, recovery, T0, telemetry } from './testing/records.ts';
+import {
+  alert,
+  MODEL,
+  prediction,
+  RUL_MODEL,
+  recovery,
+  rulLow,
+  rulPrediction,
+  T0,
+  telemetry,
+} from './testing/records.ts';
 
 const dirs: string[] = [];
 function openStore(): SampleStore {
@@ -196,6 +206,69 @@ describe('predictions and alerts in the SQLite store', () => {
     expect(store.openAlarms().map((a) => [a.pump_id, a.state])).toEqual([
       ['escalated', 'BROKEN'],
       ['alarmed', 'FAULTY'],
+    ]);
+    store.close();
+  });
+
+  it('lists a rul_low as open beside an alarm of the same pump, until a recovery closes both', () => {
+    const store = openStore();
+    store.write({
+      alerts: [
+        alert('both', T0),
+        rulLow('both', T0 + S, 4.5, { state: 'FAULTY', previous_state: 'FAULTY' }),
+        rulLow('planned', T0 + 2 * S, 9),
+        rulLow('repaired', T0, 2),
+        alert('repaired', T0 + S, { state: 'BROKEN', previous_state: 'FAULTY' }),
+        recovery('repaired', T0 + 5 * S, { previous_state: 'BROKEN' }),
+      ].map((a) => ({ alert: a })),
+    });
+    expect(store.openAlarms().map((a) => [a.pump_id, a.kind, a.evidence.rul_h])).toEqual([
+      ['planned', 'rul_low', 9],
+      ['both', 'rul_low', 4.5],
+      ['both', 'alarm', undefined],
+    ]);
+    store.close();
+  });
+
+  it('reads back a prediction’s remaining useful life and RUL model, and none where no RUL model served', () => {
+    const store = openStore();
+    const withRul = rulPrediction('p', T0 + S, 12.345);
+    const without = prediction('p', T0);
+    store.write({ predictions: [without, withRul].map((p) => ({ prediction: p })) });
+    expect([...store.iteratePredictions('p', T0, T0 + 2 * S)]).toStrictEqual([without, withRul]);
+    expect(store.lastPredictions('p', T0 + 2 * S, 1)).toStrictEqual([withRul]);
+    expect(store.latestPredictions()).toStrictEqual([withRul]);
+    expect(predictionSchema.parse(store.latestPredictions()[0])).toEqual(withRul);
+    // Acquisition forwards a row stored without its line from the record: the RUL goes along.
+    expect(store.nextOutboxBatch('predictions', 10)?.rows).toStrictEqual([
+      { prediction: without },
+      { prediction: withRul },
+    ]);
+    store.close();
+  });
+
+  it('stores a rul_low alert with its evidence’s rul_h, and filters alerts by that kind', () => {
+    const store = openStore();
+    const low = rulLow('p', T0 + S, 7.25);
+    store.write({ alerts: [{ alert: alert('p', T0) }, { alert: low }] });
+    expect(store.alerts({ kind: 'rul_low', limit: 10 })).toStrictEqual([low]);
+    expect(alertSchema.parse(store.alerts({ limit: 1 })[0])).toEqual(low);
+    expect(store.countAlerts('p')).toBe(2);
+    store.close();
+  });
+
+  it('keeps the RUL model’s versions apart from the state model’s, each with when it was seen', () => {
+    const store = openStore();
+    store.write({
+      predictions: [
+        prediction('p', T0),
+        rulPrediction('p', T0 + S, 30),
+        rulPrediction('p', T0 + 9 * S, 20),
+      ].map((p) => ({ prediction: p })),
+    });
+    expect(store.modelVersions()).toEqual([{ version: MODEL, firstSeen: T0, lastSeen: T0 + 9 * S }]);
+    expect(store.modelVersions('regression')).toEqual([
+      { version: RUL_MODEL, firstSeen: T0 + S, lastSeen: T0 + 9 * S },
     ]);
     store.close();
   });

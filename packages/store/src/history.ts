@@ -14,10 +14,19 @@ import {
 } from '@pdm/contract';
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
-import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
+import {
+  ALERT_SELECT,
+  decodeAlert,
+  decodePrediction,
+  PREDICTION_SELECT,
+  PREDICTION_SELECT_V2,
+  PREDICTION_VERSION_JOINS,
+  PREDICTION_VERSION_JOINS_V2,
+} from './rows.ts';
 import { V2_TABLES } from './schema.ts';
 import { Statements } from './statements.ts';
 import { whereOf } from './where.ts';
+import type { ModelTaskName } from './writer.ts';
 
 export interface DeadLetterSummary {
   readonly byReason: { readonly origin: string; readonly reason: string; readonly count: number }[];
@@ -30,7 +39,6 @@ export interface DeadLetterSummary {
   }[];
 }
 
-const PREDICTIONS_WITH_VERSION = 'predictions p JOIN model_versions m ON m.id = p.model_version_id';
 const ALERTS_WITH_VERSION = 'alerts a JOIN model_versions m ON m.id = a.model_version_id';
 
 /**
@@ -46,23 +54,51 @@ function distinctPumps(table: string): string {
   )`;
 }
 
-const LATEST_PREDICTIONS = `${distinctPumps('predictions')}
-  SELECT ${PREDICTION_SELECT} FROM pumps
+/** How predictions are read: a version-2 file (read-only, not yet upgraded) has no RUL columns. */
+interface PredictionReads {
+  readonly select: string;
+  /** the predictions `p` with their versions */
+  readonly from: string;
+  /** the joins of `from` alone, after `p` */
+  readonly joins: string;
+}
+const V3_READS: PredictionReads = {
+  select: PREDICTION_SELECT,
+  from: `predictions p ${PREDICTION_VERSION_JOINS}`,
+  joins: PREDICTION_VERSION_JOINS,
+};
+const V2_READS: PredictionReads = {
+  select: PREDICTION_SELECT_V2,
+  from: `predictions p ${PREDICTION_VERSION_JOINS_V2}`,
+  joins: PREDICTION_VERSION_JOINS_V2,
+};
+
+function latestPredictions({ select, joins }: PredictionReads): string {
+  return `${distinctPumps('predictions')}
+  SELECT ${select} FROM pumps
   JOIN predictions p ON p.id = (
     SELECT id FROM predictions WHERE pump_id = pumps.pump_id ORDER BY ts DESC LIMIT 1)
-  JOIN model_versions m ON m.id = p.model_version_id`;
+  ${joins}`;
+}
+
+/**
+ * The latest of a pump's alerts among `kinds`; `recovered` closes both an alarm and a rul_low (the pump
+ * is back to HEALTHY: repaired), while neither of those closes the other.
+ */
+const latestOf = (kinds: string) =>
+  `(SELECT id FROM alerts WHERE pump_id = pumps.pump_id AND kind IN (${kinds}) ORDER BY ts DESC, id DESC LIMIT 1)`;
 
 const OPEN_ALARMS = `${distinctPumps('alerts')}
   SELECT ${ALERT_SELECT} FROM pumps
-  JOIN alerts a ON a.id = (
-    SELECT id FROM alerts WHERE pump_id = pumps.pump_id ORDER BY ts DESC, id DESC LIMIT 1)
+  JOIN alerts a ON a.id IN (${latestOf("'alarm', 'recovered'")}, ${latestOf("'rul_low', 'recovered'")})
   JOIN model_versions m ON m.id = a.model_version_id
-  WHERE a.kind = 'alarm'
+  WHERE a.kind <> 'recovered'
   ORDER BY a.ts DESC, a.id DESC`;
 
 export class HistoryReads {
   readonly #db: Database.Database;
   #hasV2 = false;
+  #hasV3 = false;
   readonly #statements: Statements;
 
   constructor(db: Database.Database) {
@@ -78,7 +114,7 @@ export class HistoryReads {
 
   latestPredictions(): Prediction[] {
     if (!this.#predictionTables()) return [];
-    return this.#raw(LATEST_PREDICTIONS).all().map(decodePrediction);
+    return this.#raw(latestPredictions(this.#predictionReads())).all().map(decodePrediction);
   }
 
   iterateSampleValues(
@@ -98,16 +134,18 @@ export class HistoryReads {
 
   *iteratePredictions(pumpId: string, fromMs: number, toMs: number): IterableIterator<Prediction> {
     if (!this.#predictionTables()) return;
+    const { select, from } = this.#predictionReads();
     const rows = this.#raw(
-      `SELECT ${PREDICTION_SELECT} FROM ${PREDICTIONS_WITH_VERSION} WHERE p.pump_id = ? AND p.ts >= ? AND p.ts < ? ORDER BY p.ts`,
+      `SELECT ${select} FROM ${from} WHERE p.pump_id = ? AND p.ts >= ? AND p.ts < ? ORDER BY p.ts`,
     ).iterate(pumpId, fromMs, toMs) as IterableIterator<unknown[]>;
     for (const row of rows) yield decodePrediction(row);
   }
 
   lastPredictions(pumpId: string, beforeMs: number, limit: number): Prediction[] {
     if (!this.#predictionTables()) return [];
+    const { select, from } = this.#predictionReads();
     return this.#raw(
-      `SELECT ${PREDICTION_SELECT} FROM ${PREDICTIONS_WITH_VERSION} WHERE p.pump_id = ? AND p.ts < ? ORDER BY p.ts DESC LIMIT ?`,
+      `SELECT ${select} FROM ${from} WHERE p.pump_id = ? AND p.ts < ? ORDER BY p.ts DESC LIMIT ?`,
     )
       .all(pumpId, beforeMs, limit)
       .map(decodePrediction);
@@ -133,8 +171,16 @@ export class HistoryReads {
     return this.#raw(OPEN_ALARMS).all().map(decodeAlert);
   }
 
-  modelVersions(): ModelVersionSeen[] {
+  /** The state model's versions (a version-2 file knows no others); `regression` for the RUL model's. */
+  modelVersions(task: ModelTaskName = 'classification'): ModelVersionSeen[] {
     if (!this.#predictionTables()) return [];
+    if (!this.#rulColumns()) return task === 'classification' ? this.#allVersions() : [];
+    return this.#statement(
+      'SELECT version, first_seen AS firstSeen, last_seen AS lastSeen FROM model_versions WHERE task = ? ORDER BY first_seen, id',
+    ).all(task) as ModelVersionSeen[];
+  }
+
+  #allVersions(): ModelVersionSeen[] {
     return this.#statement(
       'SELECT version, first_seen AS firstSeen, last_seen AS lastSeen FROM model_versions ORDER BY first_seen, id',
     ).all() as ModelVersionSeen[];
@@ -161,6 +207,21 @@ export class HistoryReads {
       .get(...V2_TABLES) as number;
     this.#hasV2 = found === V2_TABLES.length;
     return this.#hasV2;
+  }
+
+  /** Whether the file has schema 3's RUL columns; asked again until it has, as a writer may upgrade it. */
+  #rulColumns(): boolean {
+    if (this.#hasV3) return true;
+    this.#hasV3 =
+      (this.#db
+        .prepare("SELECT count(*) FROM pragma_table_info('predictions') WHERE name = 'rul_h'")
+        .pluck()
+        .get() as number) === 1;
+    return this.#hasV3;
+  }
+
+  #predictionReads(): PredictionReads {
+    return this.#rulColumns() ? V3_READS : V2_READS;
   }
 
   #statement(sql: string): Database.Statement {

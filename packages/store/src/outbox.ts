@@ -5,7 +5,13 @@
  */
 import type { Alert, LabelledSample, Prediction } from '@pdm/contract';
 import type Database from 'better-sqlite3';
-import { ALERT_SELECT, decodeAlert, decodePrediction, PREDICTION_SELECT } from './rows.ts';
+import {
+  ALERT_SELECT,
+  decodeAlert,
+  decodePrediction,
+  PREDICTION_SELECT,
+  PREDICTIONS_WITH_VERSIONS,
+} from './rows.ts';
 import { SAMPLE_COLUMNS } from './schema.ts';
 import { Statements } from './statements.ts';
 
@@ -43,7 +49,7 @@ export interface OutboxBatch {
 const RECORDS_BY_ID: Readonly<Record<OutboxTable, (ids: string) => string>> = {
   samples: (ids) => `SELECT id, ${SAMPLE_COLUMNS.join(', ')} FROM samples WHERE id IN (${ids})`,
   predictions: (ids) =>
-    `SELECT p.id, ${PREDICTION_SELECT} FROM predictions p JOIN model_versions m ON m.id = p.model_version_id WHERE p.id IN (${ids})`,
+    `SELECT p.id, ${PREDICTION_SELECT} FROM ${PREDICTIONS_WITH_VERSIONS} WHERE p.id IN (${ids})`,
   alerts: (ids) =>
     `SELECT a.id, ${ALERT_SELECT} FROM alerts a JOIN model_versions m ON m.id = a.model_version_id WHERE a.id IN (${ids})`,
 };

@@ -41,11 +41,15 @@ export const PREDICTION_INSERT_COLUMNS = [
   'latency_ms',
   'received_at',
   'outbox_line',
+  'rul_h',
+  'rul_model_version_id',
 ] as const;
 
+/** `rulModelVersionId` is the id of p.rul_model_version, null when the prediction has no RUL. */
 export function predictionParams(
   p: Prediction,
   modelVersionId: number,
+  rulModelVersionId: number | null,
   now: number,
   line: string | null,
 ): (string | number | null)[] {
@@ -59,11 +63,11 @@ export function predictionParams(
   ];
   for (const state of PUMP_STATES) params.push(probabilities[state] ?? null);
   params.push(p.vibration_rms, zoneIndex(p.iso_zone), modelVersionId, p.latency_ms, now, line);
+  params.push(p.rul_h ?? null, rulModelVersionId);
   return params;
 }
 
-/** What a prediction read selects (from `predictions p JOIN model_versions m`), for decodePrediction. */
-export const PREDICTION_SELECT = [
+const PREDICTION_BASE_SELECT = [
   'p.pump_id',
   'p.ts',
   'p.seq',
@@ -74,7 +78,18 @@ export const PREDICTION_SELECT = [
   'p.iso_zone',
   'm.version',
   'p.latency_ms',
-].join(', ');
+];
+
+/** What a prediction read selects (FROM PREDICTIONS_WITH_VERSIONS), for decodePrediction. */
+export const PREDICTION_SELECT = [...PREDICTION_BASE_SELECT, 'p.rul_h', 'r.version'].join(', ');
+/** Joins a prediction `p` to its state model's version `m` and its RUL model's version `r`. */
+export const PREDICTION_VERSION_JOINS =
+  'JOIN model_versions m ON m.id = p.model_version_id LEFT JOIN model_versions r ON r.id = p.rul_model_version_id';
+export const PREDICTIONS_WITH_VERSIONS = `predictions p ${PREDICTION_VERSION_JOINS}`;
+
+/** PREDICTION_SELECT on a version-2 file, which has no RUL columns: a reader there reads none. */
+export const PREDICTION_SELECT_V2 = [...PREDICTION_BASE_SELECT, 'NULL', 'NULL'].join(', ');
+export const PREDICTION_VERSION_JOINS_V2 = 'JOIN model_versions m ON m.id = p.model_version_id';
 
 const FIRST_PROBABILITY = 5;
 
@@ -85,7 +100,9 @@ export function decodePrediction(r: readonly unknown[]): Prediction {
     if (value !== null) probabilities[PUMP_STATES[i] as PumpState] = value as number;
   }
   const after = FIRST_PROBABILITY + PUMP_STATES.length;
-  return {
+  const rul = r[after + 4];
+  const rulVersion = r[after + 5];
+  const prediction: Prediction = {
     pump_id: r[0] as string,
     ts: r[1] as number,
     seq: r[2] as number,
@@ -97,6 +114,10 @@ export function decodePrediction(r: readonly unknown[]): Prediction {
     model_version: r[after + 2] as string,
     latency_ms: r[after + 3] as number,
   };
+  // Present only where a RUL model served, as in the message that came in.
+  if (rul !== null) prediction.rul_h = rul as number;
+  if (rulVersion !== null) prediction.rul_model_version = rulVersion as string;
+  return prediction;
 }
 
 export const ALERT_INSERT_COLUMNS = [

@@ -2,10 +2,11 @@
 import { CHANNELS, PROBABILITY_FIELDS, PUMP_STATES, SAMPLE_FIELDS } from '@pdm/contract';
 
 /**
- * 1: samples, dead letters, meta. 2: predictions and alerts, with their model versions. A version-1 file
- * opened for writing gains the new tables in place; nothing else changes.
+ * 1: samples, dead letters, meta. 2: predictions and alerts, with their model versions. 3: a prediction's
+ * remaining useful life and the RUL model that made it. An older file opened for writing gains the new
+ * tables and columns in place; nothing else changes.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const channelColumns = CHANNELS.map((c) => `  ${c} REAL NOT NULL,`).join('\n');
 const probabilityColumns = PUMP_STATES.map((s) => `  ${PROBABILITY_FIELDS[s]} REAL,`).join('\n');
@@ -64,7 +65,9 @@ CREATE TABLE IF NOT EXISTS model_versions (
   version TEXT NOT NULL UNIQUE,
   -- device time of the first and last prediction or alert stored with this version
   first_seen INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL
+  last_seen INTEGER NOT NULL,
+  -- 'classification' (the state model) or 'regression' (the RUL model), as the model card says
+  task TEXT NOT NULL DEFAULT 'classification'
 );
 
 CREATE TABLE IF NOT EXISTS predictions (
@@ -83,6 +86,9 @@ ${probabilityColumns}
   model_version_id INTEGER NOT NULL REFERENCES model_versions (id),
   latency_ms REAL NOT NULL,
   received_at INTEGER NOT NULL,
+  -- remaining useful life in hours and the RUL model that made it; NULL (no bytes) while none serves
+  rul_h REAL,
+  rul_model_version_id INTEGER REFERENCES model_versions (id),
   -- with STORE=influxdb: the line of line protocol, encoded on arrival
   outbox_line TEXT,
   -- one prediction per pump and device time: a redelivery, or a prediction made again after a crash,
@@ -95,7 +101,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   pump_id TEXT NOT NULL,
   ts INTEGER NOT NULL,
   seq INTEGER NOT NULL,
-  -- 'alarm' or 'recovered'
+  -- one of ALERT_KINDS: 'alarm', 'recovered', 'rul_low'
   kind TEXT NOT NULL,
   -- index into PUMP_STATES
   state INTEGER NOT NULL,
@@ -115,6 +121,17 @@ CREATE INDEX IF NOT EXISTS dead_letters_by_reason ON dead_letters (origin, reaso
 `;
 
 export const SCHEMA_SQL = SCHEMA_V1 + SCHEMA_V2;
+
+/**
+ * What a version-2 file lacks, added in place (SCHEMA_SQL creates a missing table whole, but leaves an
+ * existing one as it is). New columns are NULL or their default in the rows already stored: an ALTER that
+ * rewrites nothing, however big the file.
+ */
+export const UPGRADE_FROM_V2 = `
+ALTER TABLE model_versions ADD COLUMN task TEXT NOT NULL DEFAULT 'classification';
+ALTER TABLE predictions ADD COLUMN rul_h REAL;
+ALTER TABLE predictions ADD COLUMN rul_model_version_id INTEGER REFERENCES model_versions (id);
+`;
 
 /** The columns of a stored sample, in the order iterateValues() gives their values: the sample's fields. */
 export const SAMPLE_COLUMNS = SAMPLE_FIELDS;

@@ -19,9 +19,15 @@ import { StoreError } from './errors.ts';
 import { type DeadLetterSummary, HistoryReads } from './history.ts';
 import { OUTBOX_TABLES, Outbox, type OutboxBatch, type OutboxTable } from './outbox.ts';
 import { type PruneStep, Retention } from './retention.ts';
-import { SAMPLE_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { SAMPLE_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION, UPGRADE_FROM_V2 } from './schema.ts';
 import { type SqlValue, whereOf } from './where.ts';
-import { BatchWriter, type DeadLetter, type WriteBatch, type WriteResult } from './writer.ts';
+import {
+  BatchWriter,
+  type DeadLetter,
+  type ModelTaskName,
+  type WriteBatch,
+  type WriteResult,
+} from './writer.ts';
 
 export interface SampleFilter {
   /** epoch ms, inclusive */
@@ -91,6 +97,7 @@ export class SampleStore {
       }
       if (!readonly) {
         db.transaction(() => {
+          if (version === 2) db.exec(UPGRADE_FROM_V2);
           db.exec(SCHEMA_SQL);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         })();
@@ -107,7 +114,7 @@ export class SampleStore {
     }
   }
 
-  /** the schema version of the file: 1 for a file no writer of version 2 has opened yet */
+  /** the schema version of the file: older than SCHEMA_VERSION for a file no current writer has opened yet */
   get schemaVersion(): number {
     return this.#db.pragma('user_version', { simple: true }) as number;
   }
@@ -216,14 +223,20 @@ export class SampleStore {
     return this.#history.alerts(filter);
   }
 
-  /** For each pump whose latest alert is an alarm, that alarm; newest first. */
+  /**
+   * What is open, newest first: for each pump, its latest alarm unless a recovery came after it, and its
+   * latest rul_low unless a recovery came after it. A rul_low neither opens nor closes an alarm.
+   */
   openAlarms(): Alert[] {
     return this.#history.openAlarms();
   }
 
-  /** Model versions of the stored predictions and alerts, oldest first. */
-  modelVersions(): ModelVersionSeen[] {
-    return this.#history.modelVersions();
+  /**
+   * Versions of the state model (or with `regression`, of the RUL model) that made the stored predictions
+   * and alerts, oldest first.
+   */
+  modelVersions(task?: ModelTaskName): ModelVersionSeen[] {
+    return this.#history.modelVersions(task);
   }
 
   /** Dead letters counted by origin and reason (most first), and the `recent` newest ones. */

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SampleStore, SCHEMA_VERSION } from './index.ts';
-import { alert, prediction, T0, telemetry } from './testing/records.ts';
+import {
+  alert,
+  MODEL,
+  prediction,
+  RUL_MODEL,
+  rulLow,
+  rulPrediction,
+  T0,
+  telemetry,
+} from './testing/records.ts';
 
 /** The schema exactly as version 1 of the store wrote it, frozen here: files like this are out there. */
 const V1_SCHEMA = `
@@ -28,14 +37,55 @@ INSERT INTO meta VALUES ('outbox_forwarded_id', 1);
 PRAGMA user_version = 1;
 `;
 
+/**
+ * What version 2 added, exactly as it wrote it, with a prediction (model version 1) and an alarm in it,
+ * both forwarded to InfluxDB already.
+ */
+const V2_SCHEMA = `
+CREATE TABLE model_versions (
+  id INTEGER PRIMARY KEY, version TEXT NOT NULL UNIQUE, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL
+);
+CREATE TABLE predictions (
+  id INTEGER PRIMARY KEY, pump_id TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL,
+  state INTEGER NOT NULL, raw_state INTEGER NOT NULL,
+  p_healthy REAL, p_warning REAL, p_faulty REAL, p_broken REAL,
+  vibration_rms REAL NOT NULL, iso_zone INTEGER NOT NULL,
+  model_version_id INTEGER NOT NULL REFERENCES model_versions (id),
+  latency_ms REAL NOT NULL, received_at INTEGER NOT NULL, outbox_line TEXT,
+  UNIQUE (pump_id, ts)
+);
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY, pump_id TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+  state INTEGER NOT NULL, previous_state INTEGER NOT NULL,
+  model_version_id INTEGER NOT NULL REFERENCES model_versions (id),
+  evidence TEXT NOT NULL, received_at INTEGER NOT NULL, outbox_line TEXT,
+  UNIQUE (pump_id, ts, kind)
+);
+CREATE INDEX alerts_by_ts ON alerts (ts);
+CREATE INDEX dead_letters_by_reason ON dead_letters (origin, reason);
+INSERT INTO model_versions VALUES (1, '${MODEL}', ${T0}, ${T0});
+INSERT INTO predictions VALUES (1, 'old', ${T0}, 0, 0, 1, 0.5321, 0.4679, 0, 0, 2.417, 1, 1, 3.41, ${T0}, NULL);
+INSERT INTO alerts VALUES (1, 'old', ${T0}, 0, 'alarm', 2, 1, 1,
+  '${JSON.stringify(alert('old', T0).evidence)}', ${T0}, NULL);
+INSERT INTO meta VALUES ('outbox_forwarded_id:predictions', 1);
+INSERT INTO meta VALUES ('outbox_forwarded_id:alerts', 1);
+PRAGMA user_version = 2;
+`;
+
 const dirs: string[] = [];
 function v1File(): string {
+  return storeFile(V1_SCHEMA);
+}
+function v2File(): string {
+  return storeFile(V1_SCHEMA.replace('PRAGMA user_version = 1;', '') + V2_SCHEMA);
+}
+function storeFile(sql: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pdm-upgrade-'));
   dirs.push(dir);
   const path = join(dir, 'pdm.sqlite');
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.exec(V1_SCHEMA);
+  db.exec(sql);
   db.close();
   return path;
 }
@@ -83,6 +133,52 @@ describe('a store file of schema version 1', () => {
     const writer = SampleStore.open(path);
     writer.write({ predictions: [{ prediction: prediction('old', T0) }] });
     expect(reader.latestPredictions()).toEqual([prediction('old', T0)]);
+    writer.close();
+    reader.close();
+  });
+});
+
+describe('a store file of schema version 2', () => {
+  it('is upgraded in place when opened for writing: its rows, versions and cursors stay, and predictions gain a RUL', () => {
+    const path = v2File();
+    const store = SampleStore.open(path);
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(store.latestPredictions()).toStrictEqual([prediction('old', T0, { seq: 0 })]);
+    expect(store.openAlarms()).toStrictEqual([alert('old', T0, { seq: 0 })]);
+    expect(store.modelVersions()).toEqual([{ version: MODEL, firstSeen: T0, lastSeen: T0 }]);
+    expect(store.outboxBacklog()).toBe(0);
+    const withRul = rulPrediction('old', T0 + 1000, 8.5);
+    const low = rulLow('old', T0 + 1000, 8.5);
+    store.write({ predictions: [{ prediction: withRul }], alerts: [{ alert: low }] });
+    expect(store.lastPredictions('old', T0 + 2000, 2)).toStrictEqual([
+      withRul,
+      prediction('old', T0, { seq: 0 }),
+    ]);
+    expect(store.alerts({ limit: 10 })).toStrictEqual([low, alert('old', T0, { seq: 0 })]);
+    expect(store.modelVersions('regression').map((v) => v.version)).toEqual([RUL_MODEL]);
+    expect(store.outboxBacklog('predictions')).toBe(1);
+    store.close();
+    const again = SampleStore.open(path, { readonly: true });
+    expect(again.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(again.countPredictions()).toBe(2);
+    again.close();
+  });
+
+  it('read-only, reads its predictions without a RUL, and the RUL once a writer upgrades the file', () => {
+    const path = v2File();
+    const reader = SampleStore.open(path, { readonly: true });
+    expect(reader.schemaVersion).toBe(2);
+    const old = prediction('old', T0, { seq: 0 });
+    expect(reader.latestPredictions()).toStrictEqual([old]);
+    expect([...reader.iteratePredictions('old', T0, T0 + 1)]).toStrictEqual([old]);
+    expect(reader.modelVersions()).toEqual([{ version: MODEL, firstSeen: T0, lastSeen: T0 }]);
+    expect(reader.modelVersions('regression')).toEqual([]);
+
+    const writer = SampleStore.open(path);
+    const withRul = rulPrediction('old', T0 + 1000, 8.5);
+    writer.write({ predictions: [{ prediction: withRul }] });
+    expect(reader.latestPredictions()).toStrictEqual([withRul]);
+    expect(reader.modelVersions('regression').map((v) => v.version)).toEqual([RUL_MODEL]);
     writer.close();
     reader.close();
   });

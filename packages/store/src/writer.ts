@@ -121,6 +121,12 @@ function insertInto(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 }
 
+/**
+ * The model card's task (@pdm/forest's MODEL_TASKS), as model_versions.task keeps it: the state model
+ * classifies, the RUL model regresses.
+ */
+export type ModelTaskName = 'classification' | 'regression';
+
 /** Device time range of the rows stored with one model version in the batch being written. */
 interface VersionSeen {
   readonly id: number;
@@ -155,7 +161,7 @@ export class BatchWriter {
       .prepare(`SELECT ${COMPARED_COLUMNS.join(', ')} FROM samples WHERE pump_id = ? AND ts = ?`)
       .raw(true);
     this.#insertVersion = db.prepare(
-      'INSERT INTO model_versions (version, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT (version) DO NOTHING',
+      'INSERT INTO model_versions (version, first_seen, last_seen, task) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING',
     );
     this.#versionIdOf = db.prepare('SELECT id FROM model_versions WHERE version = ?').pluck();
     this.#widenVersion = db.prepare(
@@ -231,10 +237,15 @@ export class BatchWriter {
     let inserted = 0;
     for (const { prediction: p, outboxLine } of predictions) {
       const version = this.#versionOf(p.model_version, p.ts, seen);
-      const params = predictionParams(p, version.id, now, outboxLine ?? null);
+      const rulVersion =
+        p.rul_model_version === undefined
+          ? undefined
+          : this.#versionOf(p.rul_model_version, p.ts, seen, 'regression');
+      const params = predictionParams(p, version.id, rulVersion?.id ?? null, now, outboxLine ?? null);
       if (this.#insertPrediction.run(params).changes === 1) {
         inserted += 1;
         widen(version, p.ts);
+        if (rulVersion) widen(rulVersion, p.ts);
       }
     }
     return { inserted, duplicates: predictions.length - inserted };
@@ -252,13 +263,21 @@ export class BatchWriter {
     return { inserted, duplicates: alerts.length - inserted };
   }
 
-  /** The batch's entry for a model version, creating the version's row the first time it is seen. */
-  #versionOf(version: string, ts: number, seen: Map<string, VersionSeen>): VersionSeen {
+  /**
+   * The batch's entry for a model version, creating the version's row the first time it is seen, with
+   * the task of the model that has it (the first one wins: a version names one ONNX file).
+   */
+  #versionOf(
+    version: string,
+    ts: number,
+    seen: Map<string, VersionSeen>,
+    task: ModelTaskName = 'classification',
+  ): VersionSeen {
     let entry = seen.get(version);
     if (entry) return entry;
     let id = this.#versionIds.get(version);
     if (id === undefined) {
-      this.#insertVersion.run(version, ts, ts);
+      this.#insertVersion.run(version, ts, ts, task);
       id = this.#versionIdOf.get(version) as number;
       this.#versionIds.set(version, id);
     }

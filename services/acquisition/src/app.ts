@@ -7,13 +7,16 @@ import {
   type Expectations,
   INVALID_REASONS,
   type LabelledSample,
+  type ParsedTopic,
   type Prediction,
+  parseTopic,
   predictionSchema,
   sharedFilter,
   type TopicKind,
   telemetrySchema,
   topicFilter,
   trainingSampleSchema,
+  validateGatewayTelemetry,
   validateMessage,
 } from '@pdm/contract';
 import { createInfluxWriter, encodeAlert, encodePrediction, encodeSample } from '@pdm/influx';
@@ -32,6 +35,7 @@ import {
   DEAD_LETTER_PAYLOAD_BYTES,
   type DeadLetter,
   type Durability,
+  type NewSample,
   OUTBOX_TABLES,
   SampleStore,
 } from '@pdm/store';
@@ -42,8 +46,15 @@ import { DEFAULT_RETENTION_STEPS, Retention } from './retention.ts';
 
 const BACKLOG_WARNINGS = [0.5, 0.8, 0.95] as const;
 /** Constant label sets, made once rather than per message. */
-const RECEIVED_KINDS = ['training', 'telemetry', 'predictions', 'alerts', 'invalid'] as const;
-type StoredKind = Exclude<(typeof RECEIVED_KINDS)[number], 'invalid'>;
+const RECEIVED_KINDS = [
+  'training',
+  'telemetry',
+  'gateway_telemetry',
+  'predictions',
+  'alerts',
+  'invalid',
+] as const;
+type StoredKind = Exclude<(typeof RECEIVED_KINDS)[number], 'invalid' | 'gateway_telemetry'>;
 const RECEIVED_LABELS = Object.fromEntries(
   RECEIVED_KINDS.map((kind) => [kind, Object.freeze({ kind })]),
 ) as Record<(typeof RECEIVED_KINDS)[number], Readonly<{ kind: string }>>;
@@ -117,8 +128,12 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
   for (const kind of CONFLICT_KINDS) conflicts.inc(CONFLICT_LABELS[kind], 0);
   const invalid = registry.counter(
     'pdm_acquisition_invalid_total',
-    'invalid messages, dead-lettered, by reason',
+    'invalid messages (and invalid rows of gateway messages), dead-lettered, by reason',
     ['reason'],
+  );
+  const gatewaySamples = registry.counter(
+    'pdm_acquisition_gateway_samples_total',
+    'samples (rows) received in gateway messages, valid or not',
   );
   for (const reason of INVALID_REASONS) invalid.inc({ reason }, 0);
   const commits = registry.counter('pdm_acquisition_commits_total', 'store transactions');
@@ -232,16 +247,21 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     ...(settings.storeTelemetry ? { telemetry: telemetrySchema } : {}),
     ...(settings.storePredictions ? { predictions: predictionSchema, alerts: alertSchema } : {}),
   };
-  const filters = (Object.keys(expectations) as TopicKind[]).map((kind) =>
+  // Gateway messages carry telemetry too, many pumps to a message; they are validated row by row.
+  const kinds: TopicKind[] = [
+    ...(Object.keys(expectations) as TopicKind[]),
+    ...(settings.storeTelemetry ? (['gateway_telemetry'] as const) : []),
+  ];
+  const filters = kinds.map((kind) =>
     settings.shareGroup === 'none' ? topicFilter(kind) : sharedFilter(settings.shareGroup, kind),
   );
 
-  /** Counts, logs and dead-letters an invalid message; resolves once the dead letter is on disk. */
-  const reject = (rawTopic: string, payload: Buffer, reason: string, detail: string): Promise<void> => {
+  /** Counts and logs an invalid message (or gateway row), and makes its dead letter. */
+  const deadLetter = (rawTopic: string, payload: Buffer, reason: string, detail: string): DeadLetter => {
     invalid.inc({ reason });
     const topic = clipTopic(rawTopic);
     rateLimited.warn(reason, { topic, detail, bytes: payload.length }, 'invalid message dead-lettered');
-    const letter: DeadLetter = {
+    return {
       origin: 'mqtt',
       topic,
       reason,
@@ -249,8 +269,11 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
       payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
       payloadBytes: payload.length,
     };
-    return committer.addDeadLetter(letter);
   };
+
+  /** Dead-letters an invalid message; resolves once the dead letter is on disk. */
+  const reject = (rawTopic: string, payload: Buffer, reason: string, detail: string): Promise<void> =>
+    committer.addDeadLetter(deadLetter(rawTopic, payload, reason, detail));
 
   /** In InfluxDB mode a record's line is encoded once, on arrival, so the forwarder only reads it back. */
   const lineOf = <T>(encode: (record: T) => string, record: T): string | undefined | Error => {
@@ -262,8 +285,41 @@ export function createAcquisition(settings: AcquisitionSettings, logger: Logger)
     }
   };
 
+  /**
+   * A gateway message: each row on its own. A bad row is dead-lettered (its dead letter holds the row and
+   * names its place in the message) and its neighbours are stored; the message is acknowledged once all
+   * of it is committed, in one transaction. A redelivery finds its samples stored and stores nothing again.
+   */
+  const onGatewayMessage = (topic: string, payload: Buffer, parsed: ParsedTopic): Promise<void> => {
+    const verdict = validateGatewayTelemetry(topic, payload, parsed);
+    if (!verdict.ok) {
+      received.inc(RECEIVED_LABELS.invalid);
+      return reject(topic, payload, verdict.reason, verdict.detail);
+    }
+    received.inc(RECEIVED_LABELS.gateway_telemetry);
+    gatewaySamples.inc(verdict.samples.length + verdict.rejected.length);
+    const samples: NewSample[] = [];
+    const letters: DeadLetter[] = verdict.rejected.map((r) =>
+      deadLetter(topic, Buffer.from(JSON.stringify(r.row) ?? 'undefined'), r.reason, r.detail),
+    );
+    for (const sample of verdict.samples) {
+      const outboxLine = lineOf(encodeSample, sample);
+      if (outboxLine instanceof Error) {
+        letters.push(
+          deadLetter(topic, Buffer.from(JSON.stringify(sample)), 'unencodable', outboxLine.message),
+        );
+        continue;
+      }
+      samples.push({ sample, source: 'telemetry', outboxLine, topic });
+    }
+    return committer.addMany(samples, letters);
+  };
+
   const onMessage = (topic: string, payload: Buffer): Promise<void> => {
-    const verdict = validateMessage(topic, payload, expectations);
+    const parsed = parseTopic(topic);
+    if (parsed?.kind === 'gateway_telemetry' && settings.storeTelemetry)
+      return onGatewayMessage(topic, payload, parsed);
+    const verdict = validateMessage(topic, payload, expectations, parsed);
     if (!verdict.ok) {
       received.inc(RECEIVED_LABELS.invalid);
       return reject(topic, payload, verdict.reason, verdict.detail);

@@ -78,6 +78,16 @@ export class GroupCommitter {
     return this.#enqueue();
   }
 
+  /**
+   * A gateway message: its samples and the dead letters of its bad rows go into the same transaction,
+   * and the promise resolves once all of them are on disk, so the message is acknowledged whole or not at all.
+   */
+  addMany(samples: readonly NewSample[], deadLetters: readonly DeadLetter[]): Promise<void> {
+    for (const s of samples) this.#samples.push(s);
+    for (const d of deadLetters) this.#deadLetters.push(d);
+    return this.#enqueue();
+  }
+
   /** Commits whatever is pending now. */
   async flush(): Promise<void> {
     if (this.#waiters.length === 0) return;

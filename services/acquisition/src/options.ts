@@ -14,10 +14,11 @@ import { z } from 'zod';
 export const program = {
   name: 'acquisition',
   summary:
-    "Subscribes to pdm/v1/training/+, pdm/v1/telemetry/+ (unless --no-store-telemetry), and inference's\n" +
-    'pdm/v1/predictions/+ and pdm/v1/alerts/+ (unless --no-store-predictions) with QoS 1 on a persistent\n' +
-    'session, validates every message and stores it in SQLite, acknowledging it only once it is on disk.\n' +
-    'With STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
+    'Subscribes to pdm/v1/training/+, pdm/v1/telemetry/+ and pdm/v1/gateway/+/telemetry (unless\n' +
+    "--no-store-telemetry), and inference's pdm/v1/predictions/+ and pdm/v1/alerts/+ (unless\n" +
+    '--no-store-predictions) with QoS 1 on a persistent session, validates every message (every row of a\n' +
+    'gateway message) and stores it in SQLite, acknowledging it only once it is on disk. With\n' +
+    'STORE=influxdb the SQLite file is the durable outbox a forwarder drains into InfluxDB 2.x.\n' +
     'Invalid messages are dead-lettered with their reason. In SQLite mode production rows older than\n' +
     '--retain-days are deleted in small steps; labelled training samples are kept.',
 };
@@ -54,7 +55,7 @@ export const options = {
     env: 'STORE_TELEMETRY',
     boolean: true,
     negatable: true,
-    help: 'store raw production telemetry (pdm/v1/telemetry/+) beside the labelled training samples',
+    help: 'store raw production telemetry (pdm/v1/telemetry/+, pdm/v1/gateway/+/telemetry) beside the labelled training samples',
   },
   storePredictions: {
     schema: booleanOption(true),

@@ -5,7 +5,7 @@
 import { type Alert, clipTopic, type Prediction, topics } from '@pdm/contract';
 import { ALERT_MEASUREMENT, PREDICTION_MEASUREMENT } from '@pdm/influx';
 import { SampleStore } from '@pdm/store';
-import { alert, MODEL, prediction, recovery, T0 } from '@pdm/store/testing';
+import { alert, MODEL, prediction, RUL_MODEL, recovery, rulLow, rulPrediction, T0 } from '@pdm/store/testing';
 import { type RunningService, startFakeInflux, startService } from '@pdm/testkit';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -62,16 +62,23 @@ describe('acquisition stores predictions and alerts', () => {
   it('stores each prediction and alert once, a redelivered or re-predicted copy as a counted duplicate', async () => {
     const acq = acquisition('acq-pred-1');
     await acq.waitForLine(/"subscribed"/);
+    // p-b's predictions come with a remaining useful life: a RUL model serves beside the state model
     const predictions = ['p-a', 'p-b'].flatMap((pump) =>
-      [0, 1, 2].map((i) => prediction(pump, T0 + i * S, { state: i === 2 ? 'FAULTY' : 'HEALTHY' })),
+      [0, 1, 2].map((i) => {
+        const state = i === 2 ? 'FAULTY' : 'HEALTHY';
+        return pump === 'p-b'
+          ? rulPrediction(pump, T0 + i * S, 9 - i, { state })
+          : prediction(pump, T0 + i * S, { state });
+      }),
     );
     const alarm = alert('p-b', T0 + 2 * S);
     const recovered = recovery('p-b', T0 + 2 * S);
+    const low = rulLow('p-b', T0 + S, 8);
     const client = await publisher('pred-publisher-1');
     try {
-      await publishAll(client, [...predictions, alarm, recovered]);
+      await publishAll(client, [...predictions, alarm, recovered, low]);
       // the broker redelivers, and inference predicts p-a's first sample again after a crash
-      await publishAll(client, [predictions[0] as Prediction, alarm]);
+      await publishAll(client, [predictions[0] as Prediction, alarm, low]);
       await publishAll(client, [{ ...(predictions[0] as Prediction), latency_ms: 99.5 }]);
     } finally {
       await client.endAsync();
@@ -79,20 +86,27 @@ describe('acquisition stores predictions and alerts', () => {
     // the last message published is the re-predicted copy: once it is counted, all of them are
     const metrics = await waitForMetrics(acq, /^pdm_acquisition_predictions_duplicates_total 2$/m);
     expect(metrics).toContain('pdm_acquisition_received_total{kind="predictions"} 8');
-    expect(metrics).toContain('pdm_acquisition_received_total{kind="alerts"} 3');
+    expect(metrics).toContain('pdm_acquisition_received_total{kind="alerts"} 5');
     expect(metrics).toMatch(/^pdm_acquisition_predictions_stored_total 6$/m);
     expect(metrics).toMatch(/^pdm_acquisition_predictions_duplicates_total 2$/m);
-    expect(metrics).toMatch(/^pdm_acquisition_alerts_stored_total 2$/m);
-    expect(metrics).toMatch(/^pdm_acquisition_alerts_duplicates_total 1$/m);
+    expect(metrics).toMatch(/^pdm_acquisition_alerts_stored_total 3$/m);
+    expect(metrics).toMatch(/^pdm_acquisition_alerts_duplicates_total 2$/m);
 
     read(acq, (store) => {
-      expect([...store.iteratePredictions('p-a', T0, T0 + 10 * S)]).toEqual(predictions.slice(0, 3));
-      expect(store.latestPredictions().map((p) => [p.pump_id, p.state])).toEqual([
-        ['p-a', 'FAULTY'],
-        ['p-b', 'FAULTY'],
+      expect([...store.iteratePredictions('p-a', T0, T0 + 10 * S)]).toStrictEqual(predictions.slice(0, 3));
+      expect([...store.iteratePredictions('p-b', T0, T0 + 10 * S)]).toStrictEqual(predictions.slice(3));
+      expect(store.latestPredictions().map((p) => [p.pump_id, p.state, p.rul_h])).toEqual([
+        ['p-a', 'FAULTY', undefined],
+        ['p-b', 'FAULTY', 7],
       ]);
-      expect(store.alerts({ pumpId: 'p-b', limit: 10 })).toEqual(expect.arrayContaining([alarm, recovered]));
+      expect(store.alerts({ pumpId: 'p-b', limit: 10 })).toEqual(
+        expect.arrayContaining([alarm, recovered, low]),
+      );
+      expect(store.alerts({ kind: 'rul_low', limit: 10 })).toStrictEqual([low]);
       expect(store.modelVersions()).toEqual([{ version: MODEL, firstSeen: T0, lastSeen: T0 + 2 * S }]);
+      expect(store.modelVersions('regression')).toEqual([
+        { version: RUL_MODEL, firstSeen: T0, lastSeen: T0 + 2 * S },
+      ]);
     });
   });
 
@@ -110,6 +124,7 @@ describe('acquisition stores predictions and alerts', () => {
       ['no model version', topic, JSON.stringify({ ...good, model_version: undefined })],
       ['unknown state', topic, JSON.stringify({ ...good, state: 'DEAD' })],
       ['probability above 1', topic, JSON.stringify({ ...good, probabilities: { HEALTHY: 1.5 } })],
+      ['negative RUL', topic, JSON.stringify({ ...good, rul_h: -0.5, rul_model_version: RUL_MODEL })],
       ['another pump', topic, JSON.stringify({ ...good, pump_id: 'p-other' })],
       ['oversized', topic, JSON.stringify({ ...good, padding: 'x'.repeat(20_000) })],
       [
@@ -125,6 +140,7 @@ describe('acquisition stores predictions and alerts', () => {
       'wrong_type',
       'missing_field',
       'invalid_value',
+      'out_of_range',
       'out_of_range',
       'pump_mismatch',
       'oversized',
@@ -155,7 +171,7 @@ describe('acquisition stores predictions and alerts', () => {
     }
     const metrics = await metricsOf(acq);
     expect(metrics).toContain('pdm_acquisition_invalid_total{reason="wrong_type"} 2');
-    expect(metrics).toContain('pdm_acquisition_received_total{kind="invalid"} 10');
+    expect(metrics).toContain('pdm_acquisition_received_total{kind="invalid"} 11');
     expect(read(acq, (s) => s.countPredictions())).toBe(bad.length);
     expect(acq.child.exitCode).toBeNull();
   });
@@ -217,18 +233,22 @@ describe('acquisition stores predictions and alerts', () => {
       const predictions = [0, 1, 2].map((i) =>
         prediction('p-flux', T0 + i * S, { probabilities: { HEALTHY: 0.9, WARNING: 0.1 } }),
       );
+      // the third with a RUL: a RUL model began serving
+      const third = predictions[2] as Prediction;
+      predictions[2] = { ...third, rul_h: 6.5, rul_model_version: RUL_MODEL };
       const alarm = alert('p-flux', T0 + 2 * S);
       const recovered = recovery('p-flux', T0 + 2 * S);
+      const low = rulLow('p-flux', T0 + 2 * S, 6.5, { state: 'FAULTY', previous_state: 'FAULTY' });
       const client = await publisher('pred-publisher-influx');
       try {
-        await publishAll(client, [...predictions, alarm, recovered]);
-        await publishAll(client, [...predictions, alarm]);
+        await publishAll(client, [...predictions, alarm, recovered, low]);
+        await publishAll(client, [...predictions, alarm, low]);
       } finally {
         await client.endAsync();
       }
       const deadline = Date.now() + 60_000;
       let points = influx.points();
-      while (points.length < 5 && Date.now() < deadline) {
+      while (points.length < 6 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
         points = influx.points();
       }
@@ -251,15 +271,19 @@ describe('acquisition stores predictions and alerts', () => {
         },
         time: BigInt(T0) * 1_000_000n,
       });
+      expect(predictionPoints[1]?.fields).not.toHaveProperty('rul_h');
+      expect(predictionPoints[2]?.fields).toMatchObject({ rul_h: 6.5, rul_model_version: RUL_MODEL });
       expect(alertPoints.map((p) => [p.tags, p.fields.state, p.fields.previous_state])).toEqual([
         [{ kind: 'alarm', pump_id: 'p-flux' }, 'FAULTY', 'WARNING'],
         [{ kind: 'recovered', pump_id: 'p-flux' }, 'HEALTHY', 'FAULTY'],
+        [{ kind: 'rul_low', pump_id: 'p-flux' }, 'FAULTY', 'FAULTY'],
       ]);
       expect(JSON.parse(alertPoints[0]?.fields.evidence as string)).toEqual(alarm.evidence);
+      expect(JSON.parse(alertPoints[2]?.fields.evidence as string)).toEqual(low.evidence);
       const metrics = await waitForMetrics(acq, /^pdm_acquisition_backlog_rows 0$/m);
       // The redelivered copies never reached the outbox: InfluxDB was sent each point once.
-      expect(influx.stats().linesAccepted).toBe(5);
-      expect(metrics).toMatch(/^pdm_acquisition_forwarded_total 5$/m);
+      expect(influx.stats().linesAccepted).toBe(6);
+      expect(metrics).toMatch(/^pdm_acquisition_forwarded_total 6$/m);
     } finally {
       await influx.stop();
     }

@@ -93,6 +93,30 @@ describe('FleetState', () => {
     expect(delta?.counts).toMatchObject({ STALE: 1, WARNING: 1 });
   });
 
+  it('carries each pump’s RUL in its tile, and sends a tile again when the RUL changes in two significant digits', () => {
+    const fleet = fleetOf();
+    const withRul = (ts: number, rulH: number) => ({
+      ...prediction('p1', ts, 'WARNING', 0.2),
+      rul_h: rulH,
+      rul_model_version: 'rul1',
+    });
+    fleet.apply(withRul(T0, 12.34), T0);
+    fleet.apply(prediction('p2', T0, 'HEALTHY'), T0);
+    expect(fleet.snapshot({ sort: 'id' }, T0).pumps.map((p) => p.rulH)).toEqual([12.34, null]);
+    // two significant digits in the delta; a pump without a RUL sends none
+    expect(fleet.takeDelta(T0)?.tiles).toEqual([
+      ['p1', 'WARNING', 0.2, T0, 12],
+      ['p2', 'HEALTHY', 0, T0],
+    ]);
+    fleet.apply(withRul(T0 + 1000, 12.01), T0 + 1000); // still 12: not sent
+    expect(fleet.takeDelta(T0 + 1000)).toBeUndefined();
+    fleet.apply(withRul(T0 + 2000, 11.4), T0 + 2000);
+    expect(fleet.takeDelta(T0 + 2000)?.tiles).toEqual([['p1', 'WARNING', 0.2, T0 + 2000, 11]]);
+    // the RUL model stopped serving: the tile goes out without one
+    fleet.apply(prediction('p1', T0 + 3000, 'WARNING', 0.2), T0 + 3000);
+    expect(fleet.takeDelta(T0 + 3000)?.tiles).toEqual([['p1', 'WARNING', 0.2, T0 + 3000]]);
+  });
+
   it('gives a new client every tile without disturbing what the next delta compares with', () => {
     const fleet = fleetOf();
     fleet.apply(prediction('p1', T0, 'HEALTHY'), T0);

@@ -10,6 +10,7 @@ import {
   type PumpTile,
   TILE_STATES,
   type TileState,
+  type TileTuple,
 } from './api/contract.ts';
 import { riskOf } from './rows.ts';
 
@@ -41,9 +42,13 @@ interface Pump {
   vibrationRms: number;
   isoZone: Prediction['iso_zone'];
   modelVersion: string;
+  /** hours; NaN while no RUL model serves (a number, so that the hot path stores no other type) */
+  rulH: number;
   /** what the last delta said of this pump; undefined before the first */
   sentTile: TileState | undefined;
   sentRisk: number;
+  /** the RUL the last delta said, as roundRul() gives it; NaN for none */
+  sentRul: number;
 }
 
 export type ApplyResult = 'applied' | 'older' | 'refused';
@@ -79,8 +84,10 @@ export class FleetState {
         vibrationRms: 0,
         isoZone: p.iso_zone,
         modelVersion: p.model_version,
+        rulH: Number.NaN,
         sentTile: undefined,
         sentRisk: 0,
+        sentRul: Number.NaN,
       };
       this.#pumps.set(p.pump_id, pump);
     } else if (p.ts <= pump.ts && seenAt - pump.seenAt < this.#settings.staleAfterMs) {
@@ -96,6 +103,7 @@ export class FleetState {
     pump.vibrationRms = p.vibration_rms;
     pump.isoZone = p.iso_zone;
     pump.modelVersion = p.model_version;
+    pump.rulH = p.rul_h ?? Number.NaN;
     return 'applied';
   }
 
@@ -126,6 +134,7 @@ export class FleetState {
         vibrationRms: p.vibrationRms,
         isoZone: p.isoZone,
         modelVersion: p.modelVersion,
+        rulH: Number.isNaN(p.rulH) ? null : p.rulH,
       });
     }
     pumps.sort(query.sort === 'id' ? byId : byRiskThenId);
@@ -140,19 +149,27 @@ export class FleetState {
   }
 
   /**
-   * The tiles whose state changed, or whose risk moved by RISK_STEP, since the last call (a pump turning
-   * STALE or OFFLINE included); undefined when none did. One pass over the fleet, once a second.
+   * The tiles whose state changed, whose risk moved by RISK_STEP, or whose RUL changed in its two
+   * significant digits, since the last call (a pump turning STALE or OFFLINE included); undefined when
+   * none did. One pass over the fleet, once a second.
    */
   takeDelta(now: number): FleetDelta | undefined {
     const counts = emptyCounts();
-    const tiles: [string, TileState, number, number][] = [];
+    const tiles: TileTuple[] = [];
     for (const p of this.#pumps.values()) {
       const tile = this.#tileOf(p, now);
       counts[tile] += 1;
-      if (tile === p.sentTile && Math.abs(p.risk - p.sentRisk) < RISK_STEP) continue;
+      const rul = roundRul(p.rulH);
+      if (
+        tile === p.sentTile &&
+        Math.abs(p.risk - p.sentRisk) < RISK_STEP &&
+        (rul === p.sentRul || (Number.isNaN(rul) && Number.isNaN(p.sentRul)))
+      )
+        continue;
       p.sentTile = tile;
       p.sentRisk = p.risk;
-      tiles.push([p.id, tile, roundRisk(p.risk), p.ts]);
+      p.sentRul = rul;
+      tiles.push(tileTuple(p, tile, rul));
     }
     if (tiles.length === 0) return undefined;
     return { generatedAt: now, counts, total: this.#pumps.size, tiles };
@@ -161,11 +178,11 @@ export class FleetState {
   /** Every tile, for a client that has just connected; leaves what takeDelta compares with alone. */
   fullDelta(now: number): FleetDelta {
     const counts = emptyCounts();
-    const tiles: [string, TileState, number, number][] = [];
+    const tiles: TileTuple[] = [];
     for (const p of this.#pumps.values()) {
       const tile = this.#tileOf(p, now);
       counts[tile] += 1;
-      tiles.push([p.id, tile, roundRisk(p.risk), p.ts]);
+      tiles.push(tileTuple(p, tile, roundRul(p.rulH)));
     }
     return { generatedAt: now, counts, total: this.#pumps.size, tiles };
   }
@@ -182,6 +199,20 @@ function emptyCounts(): Record<TileState, number> {
   const counts = {} as Record<TileState, number>;
   for (const s of TILE_STATES) counts[s] = 0;
   return counts;
+}
+
+/** A tile for a delta: the RUL only where there is one, so that a fleet without a RUL model sends none. */
+function tileTuple(p: Pump, tile: TileState, rul: number): TileTuple {
+  const risk = roundRisk(p.risk);
+  return Number.isNaN(rul) ? [p.id, tile, risk, p.ts] : [p.id, tile, risk, p.ts, rul];
+}
+
+/**
+ * Two significant digits: what a tooltip shows, and a step that resends a pump whose RUL falls steadily
+ * about every twentieth to hundredth part of it, rather than every second. NaN stays NaN.
+ */
+export function roundRul(hours: number): number {
+  return hours > 0 ? Number(hours.toPrecision(2)) : hours;
 }
 
 /** Three decimals are plenty for a colour and a sort, and keep a 10,000-tile delta small. */

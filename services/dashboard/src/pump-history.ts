@@ -51,13 +51,18 @@ export async function seriesOf(
 
 const STATE_INDEX = new Map<string, number>(PUMP_STATES.map((s, i) => [s, i]));
 
+/** Columns of a prediction row after its time: the two states, each class's probability, the RUL. */
+const PREDICTION_COLUMNS = 2 + PUMP_STATES.length + 1;
+const RUL_COLUMN = PREDICTION_COLUMNS - 1;
+
 /**
  * A prediction as a row for downsample(): time, smoothed and raw state as their index in PUMP_STATES (in
  * order of severity, so a bucket's max is its worst), then each class's probability, NaN where the model
- * gave none. One buffer serves every row: downsample() copies the values out at once.
+ * gave none, then the RUL, NaN where none. One buffer serves every row: downsample() copies the values
+ * out at once.
  */
 function predictionRow(): (p: Prediction) => Float64Array {
-  const row = new Float64Array(3 + PUMP_STATES.length);
+  const row = new Float64Array(1 + PREDICTION_COLUMNS);
   return (p) => {
     row[0] = p.ts;
     row[1] = STATE_INDEX.get(p.state) as number;
@@ -65,6 +70,7 @@ function predictionRow(): (p: Prediction) => Float64Array {
     for (let s = 0; s < PUMP_STATES.length; s++) {
       row[3 + s] = p.probabilities[PUMP_STATES[s] as PumpState] ?? Number.NaN;
     }
+    row[1 + RUL_COLUMN] = p.rul_h ?? Number.NaN;
     return row;
   };
 }
@@ -79,7 +85,7 @@ export async function statesOf(
   const d = await downsample(
     history.predictions(pumpId, range.fromMs, range.toMs),
     range,
-    2 + PUMP_STATES.length,
+    PREDICTION_COLUMNS,
     maxPoints,
     predictionRow(),
   );
@@ -96,11 +102,14 @@ export async function statesOf(
   PUMP_STATES.forEach((state, s) => {
     probabilities[state] = Array.from(d.max[2 + s] as Float64Array, (v) => (Number.isNaN(v) ? null : v));
   });
+  // The RUL's min: the most urgent moment of a bucket.
+  const rulH = Array.from(d.min[RUL_COLUMN] as Float64Array, (v) => (Number.isNaN(v) ? null : v));
   return {
     ...head(pumpId, range, d),
     state: column(0),
     rawState: column(1),
     probabilities,
+    rulH,
     alerts: alerts.map(alertRow),
   };
 }

@@ -14,6 +14,8 @@ export function predictionRow(p: Prediction): PredictionRow {
     isoZone: p.iso_zone,
     modelVersion: p.model_version,
     latencyMs: p.latency_ms,
+    ...(p.rul_h === undefined ? {} : { rulH: p.rul_h }),
+    ...(p.rul_model_version === undefined ? {} : { rulModelVersion: p.rul_model_version }),
   };
 }
 
@@ -32,6 +34,7 @@ export function alertRow(a: Alert): AlertRow {
       vibrationRms: a.evidence.vibration_rms,
       isoZone: a.evidence.iso_zone,
       temperature: a.evidence.temperature,
+      ...(a.evidence.rul_h === undefined ? {} : { rulH: a.evidence.rul_h }),
     },
   };
 }

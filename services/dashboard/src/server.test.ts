@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { CHANNELS } from '@pdm/contract';
 import { MetricsRegistry, RateLimitedLog } from '@pdm/service-kit';
 import { SampleStore } from '@pdm/store';
-import { alert, MODEL, prediction, T0, telemetry } from '@pdm/store/testing';
+import {
+  alert,
+  MODEL,
+  prediction,
+  RUL_MODEL,
+  rulLow,
+  rulPrediction,
+  T0,
+  telemetry,
+} from '@pdm/store/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -269,8 +278,17 @@ describe('the dashboard API on a store acquisition wrote', () => {
     const seconds = Array.from({ length: 3000 }, (_, i) => at(i));
     writer.write({
       samples: seconds.map((ts) => ({ sample: telemetry('pump-1', ts), source: 'telemetry' as const })),
-      predictions: seconds.map((ts) => ({ prediction: prediction('pump-1', ts) })),
-      alerts: [{ alert: alert('pump-1', at(100)) }, { alert: alert('pump-2', at(200)) }],
+      predictions: [
+        ...seconds.map((ts) => ({ prediction: prediction('pump-1', ts) })),
+        // pump-3 is served by a RUL model too, and its RUL ran low
+        { prediction: rulPrediction('pump-3', at(49), 6.5) },
+        { prediction: rulPrediction('pump-3', at(50), 6.25) },
+      ],
+      alerts: [
+        { alert: alert('pump-1', at(100)) },
+        { alert: alert('pump-2', at(200)) },
+        { alert: rulLow('pump-3', at(50), 6.25) },
+      ],
     });
     writer.close();
     server = await serverWith(dir, false, path);
@@ -302,7 +320,27 @@ describe('the dashboard API on a store acquisition wrote', () => {
     expect(last.rows.map((r) => r.ts)).toEqual([at(9), at(8), at(7)]);
     const alerts = await get<AlertsResponse>('/api/alerts?pump=pump-2');
     expect(alerts.history.map((a) => a.pumpId)).toEqual(['pump-2']);
-    expect(alerts.open.map((a) => a.pumpId)).toEqual(['pump-2', 'pump-1']);
+    expect(alerts.open.map((a) => a.pumpId)).toEqual(['pump-2', 'pump-1', 'pump-3']);
+    // the state model's versions only: the RUL model's are not reloads of it
     expect((await get<ModelResponse>('/api/model')).history.map((m) => m.version)).toEqual([MODEL]);
+  });
+
+  it('answers a pump’s RUL in its predictions and its state timeline, and its rul_low alerts, open until a recovery', async () => {
+    const last = await get<PredictionsResponse>(`/api/pumps/pump-3/predictions?before=${at(60)}`);
+    expect(last.rows.map((r) => [r.rulH, r.rulModelVersion])).toEqual([
+      [6.25, RUL_MODEL],
+      [6.5, RUL_MODEL],
+    ]);
+    const withoutRul = await get<PredictionsResponse>(
+      `/api/pumps/pump-1/predictions?before=${at(10)}&limit=1`,
+    );
+    expect(withoutRul.rows[0]).not.toHaveProperty('rulH');
+    const states = await get<StatesResponse>(`/api/pumps/pump-3/states?from=${at(0)}&to=${at(100)}`);
+    expect(states.rulH).toEqual([6.5, 6.25]);
+    const lows = await get<AlertsResponse>('/api/alerts?kind=rul_low');
+    expect(lows.history.map((a) => [a.pumpId, a.kind, a.evidence.rulH])).toEqual([
+      ['pump-3', 'rul_low', 6.25],
+    ]);
+    expect(lows.open.find((a) => a.pumpId === 'pump-3')?.kind).toBe('rul_low');
   });
 });

@@ -1,13 +1,20 @@
 /**
- * The alerts view: open alarms with their evidence, and the history of alarms and recoveries, filterable by
- * pump, kind and time. New alerts arrive over SSE and show at once.
+ * The alerts view: open alarms and low remaining useful lives with their evidence, and the history of
+ * alerts, filterable by pump, kind and time. New alerts arrive over SSE and show at once.
  */
 import { PUMP_STATES } from '@pdm/contract/states';
 import type { AlertRow, AlertsResponse } from '../src/api/contract.ts';
 import { errorBox, getJson, isAbort } from './api.ts';
 import { TILE_COLOURS } from './colours.ts';
 import { el, link, replaceChildren } from './dom.ts';
-import { formatNumber, formatPercent, formatTime, fromLocalInput, toLocalInput } from './format.ts';
+import {
+  formatNumber,
+  formatPercent,
+  formatRul,
+  formatTime,
+  fromLocalInput,
+  toLocalInput,
+} from './format.ts';
 import { hashFor, pumpHash } from './router.ts';
 import { stateBadge } from './state-badge.ts';
 import type { View } from './view.ts';
@@ -20,6 +27,18 @@ interface AlertFilter {
   readonly to: string;
 }
 
+/** How each kind is named on the page. */
+const KIND_LABELS: Readonly<Record<AlertRow['kind'], string>> = {
+  alarm: 'alarm',
+  recovered: 'recovered',
+  rul_low: 'RUL low',
+};
+
+/** A rul_low's message: the remaining useful life, and what to do about it. */
+export function rulLowText(rulH: number | undefined): string {
+  return `RUL ${formatRul(rulH)} — plan the repair`;
+}
+
 function evidenceCell(alert: AlertRow): HTMLElement {
   const { evidence } = alert;
   const probabilities = PUMP_STATES.map((s) => [s, evidence.probabilities[s] ?? 0] as const)
@@ -30,6 +49,7 @@ function evidenceCell(alert: AlertRow): HTMLElement {
   return el(
     'div',
     { className: 'evidence' },
+    alert.kind === 'rul_low' && el('strong', { className: 'rul', text: rulLowText(evidence.rulH) }),
     el(
       'span',
       { className: 'raw-states', attrs: { title: 'the raw states of the last predictions, oldest first' } },
@@ -42,14 +62,19 @@ function evidenceCell(alert: AlertRow): HTMLElement {
 }
 
 function alertRow(alert: AlertRow, fresh: boolean): HTMLTableRowElement {
-  const kind = el('span', { className: `kind ${alert.kind}`, text: alert.kind });
+  const kind = el('span', { className: `kind ${alert.kind}`, text: KIND_LABELS[alert.kind] });
+  // A rul_low does not change the state: it is shown once, not as a transition to itself.
+  const state =
+    alert.kind === 'rul_low'
+      ? [stateBadge(alert.state)]
+      : [stateBadge(alert.previousState), ' → ', stateBadge(alert.state)];
   return el(
     'tr',
     { dataset: { pump: alert.pumpId, ts: String(alert.ts) }, ...(fresh ? { className: 'fresh' } : {}) },
     el('td', { text: formatTime(alert.ts) }),
     el('td', {}, link(pumpHash(alert.pumpId), alert.pumpId)),
     el('td', {}, kind),
-    el('td', {}, stateBadge(alert.previousState), ' → ', stateBadge(alert.state)),
+    el('td', {}, ...state),
     el('td', {}, evidenceCell(alert)),
     el('td', { className: 'model', text: alert.modelVersion }),
   );
@@ -96,9 +121,10 @@ function filterForm(filter: AlertFilter): HTMLFormElement {
   const kind = el(
     'select',
     { attrs: { id: 'alerts-kind' } },
-    el('option', { text: 'alarms and recoveries', attrs: { value: '' } }),
+    el('option', { text: 'every kind', attrs: { value: '' } }),
     el('option', { text: 'alarms', attrs: { value: 'alarm' } }),
     el('option', { text: 'recoveries', attrs: { value: 'recovered' } }),
+    el('option', { text: 'RUL low', attrs: { value: 'rul_low' } }),
   );
   kind.value = filter.kind;
   const from = el('input', { attrs: { type: 'datetime-local', id: 'alerts-from' } });
@@ -139,7 +165,10 @@ export const alertsView: View = (root, { live, route }) => {
   };
   const controller = new AbortController();
   const status = el('div', { className: 'status', text: 'Loading…' });
-  const open = alertTable('alerts-open', 'Open alarms: pumps whose last alert is an alarm');
+  const open = alertTable(
+    'alerts-open',
+    'Open: alarms and low remaining useful lives, until the pump recovers',
+  );
   const history = alertTable('alerts-history', 'History, newest first');
   const openEmpty = el('p', { className: 'empty', text: 'No open alarm.', attrs: { hidden: '' } });
   const historyEmpty = el('p', { className: 'empty', text: 'No alert matches.', attrs: { hidden: '' } });
@@ -167,9 +196,13 @@ export const alertsView: View = (root, { live, route }) => {
   }
 
   function arrive(alert: AlertRow): void {
-    const others = openAlarms.filter((a) => a.pumpId !== alert.pumpId);
-    openAlarms = alert.kind === 'alarm' ? [alert, ...others] : others;
-    showOpen(alert.kind === 'alarm' ? alert.pumpId : undefined);
+    // A recovery closes both of the pump's; an alarm or a rul_low replaces the pump's own of its kind.
+    const others = openAlarms.filter(
+      (a) => a.pumpId !== alert.pumpId || (alert.kind !== 'recovered' && a.kind !== alert.kind),
+    );
+    const opens = alert.kind !== 'recovered';
+    openAlarms = opens ? [alert, ...others] : others;
+    showOpen(opens ? alert.pumpId : undefined);
     if (matches(alert, filter)) {
       history.body.prepend(alertRow(alert, true));
       historyEmpty.hidden = true;

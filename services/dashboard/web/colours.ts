@@ -23,6 +23,9 @@ export const TILE_COLOURS: Readonly<Record<TileState, Swatch>> = {
   OFFLINE: { fill: '#4d4d4d', ink: '#ffffff', label: 'offline' },
 };
 
+/** The remaining useful life's line and a rul_low alert's mark: the Okabe–Ito blue, apart from the states. */
+export const RUL_COLOUR = '#0072b2';
+
 export function stateColour(state: PumpState | TileState): string {
   return TILE_COLOURS[state].fill;
 }

@@ -50,6 +50,21 @@ export function formatNumber(x: number | null | undefined, digits = 0): string {
   return x.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/**
+ * A remaining useful life in hours with its unit: "1,234 h", "12.3 h", and below an hour in minutes,
+ * "42 min", as a planner reads it. `approximate` for a value known to two significant digits only (the
+ * fleet's deltas): "12 h", "4.5 h", rather than digits it does not have.
+ */
+export function formatRul(hours: number | null | undefined, approximate = false): string {
+  if (hours === null || hours === undefined || !Number.isFinite(hours)) return '—';
+  if (approximate && hours >= 1)
+    return `${hours.toLocaleString(undefined, { maximumSignificantDigits: 2 })} h`;
+  if (hours >= 100) return `${formatNumber(hours)} h`;
+  if (hours >= 1) return `${formatNumber(hours, 1)} h`;
+  const minutes = hours * 60;
+  return minutes >= 1 ? `${Math.round(minutes)} min` : '< 1 min';
+}
+
 /** A probability 0–1 as a percentage. */
 export function formatPercent(p: number | null | undefined, digits = 0): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '—';

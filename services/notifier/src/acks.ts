@@ -4,6 +4,7 @@
  */
 import { type Ack, topics } from '@pdm/contract';
 import type { Logger } from '@pdm/service-kit';
+import { type AlarmRecord, alarmLabel } from './alerts.ts';
 import type { Clock } from './clock.ts';
 import type { NotificationContent } from './content.ts';
 import type { NotifierDb } from './db.ts';
@@ -44,7 +45,11 @@ export class AckDesk {
     return this.#db.alarmsById(ids).filter((a) => a.status === 'firing');
   }
 
-  /** Acknowledges the open alarms of a notification; undefined for an unknown notification. */
+  /**
+   * Acknowledges the open alarms of a notification; undefined for an unknown notification. A state
+   * alarm's ack is published; a RUL_LOW alarm's stops its repeats only, as an ack on the bus names the
+   * alarm it acknowledges by its state (the contract's ackSchema knows FAULTY and BROKEN).
+   */
   acknowledge(
     notificationId: number,
     person: Person,
@@ -53,22 +58,29 @@ export class AckDesk {
     const alarms = this.#firingOf(notificationId);
     if (!alarms) return undefined;
     const now = this.#clock.now();
-    const stored = this.#db.acknowledge(
-      alarms.map((a) => ({
-        alarmId: a.id,
-        message: {
-          pump_id: a.pumpId,
-          ts: now,
-          alarm: { state: a.state, ts: a.alert.ts, seq: a.alert.seq },
-          by: person.by,
-          via,
-          ...(person.userId === undefined ? {} : { user_id: person.userId }),
-        },
-      })),
+    const stored = new Set(
+      this.#db.acknowledge(
+        alarms.map((a) => ({
+          alarmId: a.id,
+          ack: { by: person.by, at: now, via },
+          message:
+            a.state === 'RUL_LOW'
+              ? undefined
+              : {
+                  pump_id: a.pumpId,
+                  ts: now,
+                  alarm: { state: a.state, ts: a.alert.ts, seq: a.alert.seq },
+                  by: person.by,
+                  via,
+                  ...(person.userId === undefined ? {} : { user_id: person.userId }),
+                },
+        })),
+      ),
     );
-    const acknowledged = stored.map((s) => `${s.message.pump_id} (${s.message.alarm.state})`);
-    const already = alarms.filter((a) => a.ack !== undefined).map((a) => `${a.pumpId} (${a.state})`);
-    if (stored.length > 0) {
+    const name = (a: AlarmRecord) => `${a.pumpId} (${alarmLabel(a.state)})`;
+    const acknowledged = alarms.filter((a) => stored.has(a.id)).map(name);
+    const already = alarms.filter((a) => a.ack !== undefined).map(name);
+    if (stored.size > 0) {
       this.#logger.info({ by: person.by, via, alarms: acknowledged }, 'alarms acknowledged');
       this.publishPending();
     }

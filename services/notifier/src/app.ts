@@ -5,6 +5,7 @@
  */
 import {
   ALARM_STATES,
+  ALERT_KINDS,
   type Alert,
   alertSchema,
   clipTopic,
@@ -60,7 +61,7 @@ export function createNotifier(settings: NotifierSettings, logger: Logger, deps:
   const received = registry.counter('pdm_notifier_alerts_received_total', 'alerts received, by kind', [
     'kind',
   ]);
-  for (const kind of ['alarm', 'recovered', 'duplicate', 'invalid']) received.inc({ kind }, 0);
+  for (const kind of [...ALERT_KINDS, 'duplicate', 'invalid']) received.inc({ kind }, 0);
   const invalid = registry.counter('pdm_notifier_invalid_total', 'invalid alerts, dead-lettered, by reason', [
     'reason',
   ]);

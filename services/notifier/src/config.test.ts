@@ -24,6 +24,7 @@ receivers:
 routes:
   - { name: broken-to-on-call, receivers: [on-call], states: [BROKEN], repeat_interval_s: 3600 }
   - { receivers: [ops], group_by: [pump_id] }
+  - { name: planners, receivers: [ops], states: [RUL_LOW] }
 `);
     const result = loadConfigFile(path, { BOT: TOKEN, HOOK_SECRET: 'a-long-enough-secret' }, defaults);
     expect(result.ok).toBe(true);
@@ -42,12 +43,17 @@ routes:
       }),
       expect.objectContaining({
         id: 'route-1',
-        states: ['FAULTY', 'BROKEN'],
+        // every alarm: the states' and a low remaining useful life
+        states: ['RUL_LOW', 'FAULTY', 'BROKEN'],
         groupBy: ['pump_id'],
         groupWaitMs: 10_000,
       }),
+      expect.objectContaining({ id: 'planners', states: ['RUL_LOW'] }),
     ]);
-    expect(result.config.inhibitRules).toEqual([{ source: 'BROKEN', target: 'FAULTY' }]);
+    expect(result.config.inhibitRules).toEqual([
+      { source: 'BROKEN', target: 'FAULTY' },
+      { source: 'BROKEN', target: 'RUL_LOW' },
+    ]);
   });
 
   it('reads JSON as well', () => {

@@ -4,9 +4,9 @@
  * at once, by its place in the file.
  */
 import { readFileSync } from 'node:fs';
-import { ALARM_STATE_NAMES, type AlarmState } from '@pdm/contract';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ALARM_NAMES, type AlarmName } from './alerts.ts';
 import { PUMP_PATTERN } from './pattern.ts';
 
 export const DEFAULT_TELEGRAM_API_URL = 'https://api.telegram.org';
@@ -60,7 +60,8 @@ export interface RouteConfig extends Timings {
   /** names the route's groups; stable across restarts, as the outbox refers to it */
   readonly id: string;
   readonly receivers: readonly string[];
-  readonly states: readonly AlarmState[];
+  /** the alarms it takes, by name: FAULTY, BROKEN, RUL_LOW */
+  readonly states: readonly AlarmName[];
   /** a pump id pattern, or every pump */
   readonly pumps: string | undefined;
   readonly groupBy: readonly GroupLabel[];
@@ -69,9 +70,9 @@ export interface RouteConfig extends Timings {
 
 export interface InhibitRule {
   /** a firing alarm in this state … */
-  readonly source: AlarmState;
+  readonly source: AlarmName;
   /** … mutes this one, of the same pump */
-  readonly target: AlarmState;
+  readonly target: AlarmName;
 }
 
 export interface NotifierConfig {
@@ -80,7 +81,15 @@ export interface NotifierConfig {
   readonly inhibitRules: readonly InhibitRule[];
 }
 
-export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [{ source: 'BROKEN', target: 'FAULTY' }];
+/**
+ * BROKEN mutes FAULTY, and a low remaining useful life too: once a pump is broken its repair is due now,
+ * not to be planned. Neither FAULTY nor RUL_LOW mutes the other (one says what the pump is, the other how
+ * long it has), and RUL_LOW mutes nothing.
+ */
+export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
+  { source: 'BROKEN', target: 'FAULTY' },
+  { source: 'BROKEN', target: 'RUL_LOW' },
+];
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "-" or ".", at most 64');
 /** a chat's numeric id (negative for groups) or a public channel's @name */
@@ -98,7 +107,7 @@ const seconds = z
   .number()
   .min(0)
   .max(30 * 24 * 3600);
-const alarmState = z.enum(ALARM_STATE_NAMES);
+const alarmState = z.enum(ALARM_NAMES);
 
 const timingsShape = {
   group_wait_s: seconds.optional(),
@@ -249,7 +258,7 @@ export function parseConfig(
     (r, i) => ({
       id: r.name ?? `route-${i}`,
       receivers: r.receivers,
-      states: r.states ?? ALARM_STATE_NAMES,
+      states: r.states ?? ALARM_NAMES,
       pumps: r.pumps,
       groupBy: r.group_by ?? base.groupBy,
       groupWaitMs: toMs(r.group_wait_s) ?? base.groupWaitMs,

@@ -2,13 +2,13 @@
  * What one notification says, fixed when its group flushes and stored in the outbox as JSON: each
  * receiver renders it when it sends, so a retry sends the same message with the same idempotency key.
  */
-import { type AlarmState, type Alert, PUMP_STATES } from '@pdm/contract';
-import type { AlarmRecord } from './alerts.ts';
+import type { Alert } from '@pdm/contract';
+import { ALARM_NAMES, type AlarmName, type AlarmRecord } from './alerts.ts';
 
 export interface AlarmView {
   readonly id: number;
   readonly pump_id: string;
-  readonly state: AlarmState;
+  readonly state: AlarmName;
   readonly status: 'firing' | 'resolved';
   /** epoch ms */
   readonly starts_at: number;
@@ -67,7 +67,7 @@ export function notificationContent(input: {
       .sort(
         (a, b) =>
           Number(b.new) - Number(a.new) ||
-          PUMP_STATES.indexOf(b.state) - PUMP_STATES.indexOf(a.state) ||
+          ALARM_NAMES.indexOf(b.state) - ALARM_NAMES.indexOf(a.state) ||
           a.pump_id.localeCompare(b.pump_id),
       ),
     resolved: input.resolved.map((a) => view(a, false)),

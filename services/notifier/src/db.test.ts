@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotifierDb } from './db.ts';
-import { alertMessage, T0 } from './testing/alerts.ts';
+import { alertMessage, rulLowMessage, T0 } from './testing/alerts.ts';
 
 const DAY = 86_400_000;
 const open = () => new NotifierDb(join(mkdtempSync(join(tmpdir(), 'pdm-notifier-db-')), 'n.sqlite'));
@@ -19,6 +19,35 @@ describe('the notifier’s database', () => {
     });
     expect(db.ingest(alert, T0 + 1, () => [route])).toEqual({ duplicate: true, opened: [] });
     expect(db.groupMembers('r', 'state=FAULTY')).toHaveLength(1);
+    db.close();
+  });
+
+  it('opens a RUL_LOW alarm beside the pump’s state alarm, refreshes it with a lower RUL, and a recovery resolves both', () => {
+    const db = open();
+    const rulRoute = { ...route, key: 'state=RUL_LOW', labels: { state: 'RUL_LOW' } };
+    const names: string[] = [];
+    const routesOf = (name: string) => {
+      names.push(name);
+      return name === 'RUL_LOW' ? [rulRoute] : [route];
+    };
+    db.ingest(alertMessage('pump-1', 'alarm', 'FAULTY'), T0, routesOf);
+    expect(db.ingest(rulLowMessage('pump-1', 12.3, { state: 'FAULTY' }), T0, routesOf).opened).toEqual([
+      { route: 'r', key: 'state=RUL_LOW', flushAt: T0 + 30_000 },
+    ]);
+    expect(names).toEqual(['FAULTY', 'RUL_LOW']);
+    expect(
+      db
+        .firingOf(['pump-1'])
+        .map((a) => a.state)
+        .sort(),
+    ).toEqual(['FAULTY', 'RUL_LOW']);
+    db.ingest(rulLowMessage('pump-1', 4.5, { state: 'FAULTY', seq: 101 }), T0 + 1, routesOf);
+    const [rul] = db.groupMembers('r', 'state=RUL_LOW');
+    expect(rul?.alert.evidence.rul_h).toBe(4.5);
+    expect(db.groupMembers('r', 'state=RUL_LOW')).toHaveLength(1);
+    db.ingest(alertMessage('pump-1', 'recovered', 'HEALTHY', { seq: 102 }), T0 + DAY, routesOf);
+    expect(db.firingOf(['pump-1'])).toEqual([]);
+    expect(db.groupMembers('r', 'state=RUL_LOW')[0]).toMatchObject({ status: 'resolved', endsAt: T0 + DAY });
     db.close();
   });
 

@@ -6,9 +6,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Ack, AlarmState, Alert } from '@pdm/contract';
+import type { Ack, Alert } from '@pdm/contract';
 import Database from 'better-sqlite3';
-import type { AlarmRecord } from './alerts.ts';
+import { type AlarmName, type AlarmRecord, alarmNameOf } from './alerts.ts';
 
 const SCHEMA_VERSION = 1;
 
@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS alert_events (
 CREATE TABLE IF NOT EXISTS alarms (
   id INTEGER PRIMARY KEY,
   pump_id TEXT NOT NULL,
+  -- the alarm's name (alerts.ts ALARM_NAMES): FAULTY, BROKEN, or RUL_LOW
   state TEXT NOT NULL,
   status TEXT NOT NULL,
   starts_at INTEGER NOT NULL,
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS alarms (
   acked_at INTEGER,
   ack_via TEXT
 );
--- one firing alarm per pump and state, as Alertmanager has one alert per label set
+-- one firing alarm per pump and name, as Alertmanager has one alert per label set
 CREATE UNIQUE INDEX IF NOT EXISTS alarms_firing ON alarms (pump_id, state) WHERE status = 'firing';
 
 CREATE TABLE IF NOT EXISTS groups (
@@ -112,6 +113,13 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 `;
 
+/** Who acknowledged an alarm, when (wall clock) and how. */
+export interface AckInput {
+  readonly by: string;
+  readonly at: number;
+  readonly via: Ack['via'];
+}
+
 export interface GroupRow {
   readonly route: string;
   readonly key: string;
@@ -178,7 +186,7 @@ export interface Membership {
 interface AlarmDbRow {
   id: number;
   pump_id: string;
-  state: AlarmState;
+  state: AlarmName;
   status: 'firing' | 'resolved';
   starts_at: number;
   ends_at: number | null;
@@ -235,10 +243,11 @@ export class NotifierDb {
 
   /**
    * Takes in one alert, in one transaction: an alarm opens (or refreshes) the pump's firing alarm in its
-   * state and puts it into a group on each route `routesOf` names; a recovery resolves every firing alarm
-   * of the pump. A redelivered alert changes nothing.
+   * state, and a rul_low its RUL_LOW alarm, and puts it into a group on each route `routesOf` names; a
+   * recovery (the pump back to HEALTHY, repaired) resolves every firing alarm of the pump, RUL_LOW
+   * included. A redelivered alert changes nothing.
    */
-  ingest(alert: Alert, now: number, routesOf: (state: AlarmState) => readonly Membership[]): IngestResult {
+  ingest(alert: Alert, now: number, routesOf: (state: AlarmName) => readonly Membership[]): IngestResult {
     return this.#db.transaction((): IngestResult => {
       const { changes } = this.#db
         .prepare(
@@ -246,7 +255,8 @@ export class NotifierDb {
         )
         .run(alert.pump_id, alert.ts, alert.seq, alert.kind, alert.state, now);
       if (changes === 0) return { duplicate: true, opened: [] };
-      if (alert.kind === 'recovered') {
+      const state = alarmNameOf(alert);
+      if (state === undefined) {
         this.#db
           .prepare(
             "UPDATE alarms SET status = 'resolved', ends_at = ?, recovery = ? WHERE pump_id = ? AND status = 'firing'",
@@ -254,12 +264,12 @@ export class NotifierDb {
           .run(now, JSON.stringify(alert), alert.pump_id);
         return { duplicate: false, opened: [] };
       }
-      const state = alert.state as AlarmState;
       const firing = this.#db
         .prepare("SELECT id FROM alarms WHERE pump_id = ? AND state = ? AND status = 'firing'")
         .get(alert.pump_id, state) as { id: number } | undefined;
       if (firing) {
-        // The same alarm again (the pump went back to WARNING and faulted again): one alarm, new evidence.
+        // The same alarm again (the pump went back to WARNING and faulted again, or its RUL fell further
+        // after a re-arm): one alarm, new evidence.
         this.#db.prepare('UPDATE alarms SET alert = ? WHERE id = ?').run(JSON.stringify(alert), firing.id);
         return { duplicate: false, opened: [] };
       }
@@ -362,9 +372,9 @@ export class NotifierDb {
   }
 
   /** the firing alarms of these pumps, for inhibition */
-  firingOf(pumpIds: readonly string[]): { pumpId: string; state: AlarmState }[] {
+  firingOf(pumpIds: readonly string[]): { pumpId: string; state: AlarmName }[] {
     if (pumpIds.length === 0) return [];
-    const found: { pumpId: string; state: AlarmState }[] = [];
+    const found: { pumpId: string; state: AlarmName }[] = [];
     // SQLite allows 32,766 parameters a statement; a group can hold more pumps than that.
     for (let i = 0; i < pumpIds.length; i += 10_000) {
       const chunk = pumpIds.slice(i, i + 10_000);
@@ -373,7 +383,7 @@ export class NotifierDb {
           .prepare(
             `SELECT pump_id AS pumpId, state FROM alarms WHERE status = 'firing' AND pump_id IN (${chunk.map(() => '?').join(', ')})`,
           )
-          .all(...chunk) as { pumpId: string; state: AlarmState }[]),
+          .all(...chunk) as { pumpId: string; state: AlarmName }[]),
       );
     }
     return found;
@@ -536,25 +546,24 @@ export class NotifierDb {
   }
 
   /**
-   * Stores acks of firing alarms that have none yet, each with the message to publish; returns those.
-   * An alarm acknowledged already keeps its first ack.
+   * Stores acks of firing alarms that have none yet, each with the message to publish, if it has one;
+   * returns the ids of the alarms acknowledged now. An alarm acknowledged already keeps its first ack.
    */
-  acknowledge(acks: readonly { alarmId: number; message: Ack }[]): { id: number; message: Ack }[] {
+  acknowledge(acks: readonly { alarmId: number; ack: AckInput; message: Ack | undefined }[]): number[] {
     return this.#db.transaction(() => {
-      const stored: { id: number; message: Ack }[] = [];
-      for (const { alarmId, message } of acks) {
+      const stored: number[] = [];
+      for (const { alarmId, ack, message } of acks) {
         const { changes } = this.#db
           .prepare(
             "UPDATE alarms SET acked_by = ?, acked_at = ?, ack_via = ? WHERE id = ? AND acked_by IS NULL AND status = 'firing'",
           )
-          .run(message.by, message.ts, message.via, alarmId);
+          .run(ack.by, ack.at, ack.via, alarmId);
         if (changes === 0) continue;
-        const id = Number(
+        stored.push(alarmId);
+        if (message)
           this.#db
             .prepare('INSERT INTO acks (alarm_id, message) VALUES (?, ?)')
-            .run(alarmId, JSON.stringify(message)).lastInsertRowid,
-        );
-        stored.push({ id, message });
+            .run(alarmId, JSON.stringify(message));
       }
       return stored;
     })();

@@ -4,8 +4,9 @@
  * sends into the outbox in the same transaction, and handing it to delivery.
  */
 import { randomUUID } from 'node:crypto';
-import type { AlarmState, Alert } from '@pdm/contract';
+import type { Alert } from '@pdm/contract';
 import type { Logger } from '@pdm/service-kit';
+import type { AlarmName } from './alerts.ts';
 import type { Clock } from './clock.ts';
 import type { NotifierConfig, RouteConfig } from './config.ts';
 import { notificationContent } from './content.ts';
@@ -58,7 +59,7 @@ export class Dispatcher {
   /** Takes an alert in; when this returns, it is on disk. */
   ingest(alert: Alert): IngestResult {
     const now = this.#clock.now();
-    const result = this.#db.ingest(alert, now, (state: AlarmState) =>
+    const result = this.#db.ingest(alert, now, (state: AlarmName) =>
       routesFor(this.#config.routes, alert.pump_id, state).map((route) => {
         const group = groupOf(route, alert.pump_id, state);
         return {

@@ -6,7 +6,7 @@
 import { type Alert, ackSchema, topicFilter, topics } from '@pdm/contract';
 import { type Mosquitto, recordMessages, type SentMessage, startMosquitto } from '@pdm/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alertMessage, T0 } from './testing/alerts.ts';
+import { alertMessage, rulLowMessage, T0 } from './testing/alerts.ts';
 import { CHAT, counter, type Harness, OTHER_CHAT, startHarness, until } from './testing/harness.ts';
 
 const MINUTE = 60_000;
@@ -278,6 +278,77 @@ describe('inhibition and recovery (manual clock)', () => {
     expect(resolved?.visibleText).toContain('pump-00001 BROKEN → HEALTHY after');
     expect(resolved?.buttons).toEqual([]);
     expect(h.telegram.messages).toHaveLength(3);
+  });
+});
+
+describe('a low remaining useful life (fake Bot API and webhook, manual clock)', () => {
+  it('delivers a rul_low like an alarm, grouped apart from the pump’s FAULTY, and a recovery closes both', async () => {
+    harness = await startHarness(broker, { webhook: true });
+    const h = harness;
+    await h.publish([
+      ...alarms(1, 2, 'FAULTY'),
+      rulLowMessage(pump(1), 12.3, { state: 'FAULTY', seq: 101 }),
+      rulLowMessage(pump(2), 30.25),
+    ]);
+    await h.run(MINUTE);
+    expect(h.telegram.messages.map(firstLine).sort()).toEqual([
+      '🔧 RUL low: 2 pumps, plan the repair now, 2 new · state=RUL_LOW',
+      '🟠 FAULTY: 1 pump firing, 1 new · state=FAULTY',
+    ]);
+    const rul = h.telegram.messages.find((m) => firstLine(m).startsWith('🔧'));
+    expect(rul?.visibleText).toContain(
+      'pump-00001 remaining useful life 12.3 h — plan the repair now (FAULTY) · vibration 5.93 mm/s',
+    );
+    expect(rul?.visibleText).toContain(
+      'pump-00002 remaining useful life 30.3 h — plan the repair now (WARNING)',
+    );
+    expect(rul?.buttons.map((b) => b.text)).toEqual(['Acknowledge', 'Silence 4 h']);
+    expect(h.webhook.deliveries.map((d) => d.body.group)).toEqual(
+      expect.arrayContaining([{ state: 'RUL_LOW' }, { state: 'FAULTY' }]),
+    );
+    expect(await counter(h.notifier, 'pdm_notifier_alerts_received_total', { kind: 'rul_low' })).toBe(2);
+    expect(await counter(h.notifier, 'pdm_notifier_muted_total', { why: 'inhibited' })).toBe(0);
+
+    // pump-00001 repaired: back to HEALTHY, its FAULTY and its RUL_LOW both resolved
+    await h.publish([alertMessage(pump(1), 'recovered', 'HEALTHY', { seq: 300, previous: 'FAULTY' })]);
+    await h.run(6 * MINUTE, 5000);
+    const later = h.telegram.messages.slice(2).map((m) => m.visibleText);
+    expect(later.map((t) => t.split('\n')[0]).sort()).toEqual([
+      '✅ Recovered: 1 pump · state=FAULTY',
+      '✅ Recovered: 1 pump · state=RUL_LOW',
+    ]);
+    expect(later.join('\n')).toContain('pump-00001 RUL low → HEALTHY after');
+    expect(h.notifier.db.firingOf([pump(1), pump(2)])).toEqual([{ pumpId: pump(2), state: 'RUL_LOW' }]);
+  });
+
+  it('mutes a rul_low while the same pump is BROKEN, and stops its repeats when acknowledged, publishing no ack', async () => {
+    harness = await startHarness(broker, { chats: [CHAT] });
+    const h = harness;
+    await h.publish([...alarms(3, 4, 'BROKEN'), rulLowMessage(pump(3), 0.05, { state: 'BROKEN' })]);
+    await h.publish([rulLowMessage(pump(4), 2.5)]);
+    await h.run(MINUTE);
+    expect(h.telegram.messages.map(firstLine).sort()).toEqual([
+      '🔧 RUL low: 1 pump, plan the repair now, 1 new · state=RUL_LOW',
+      '🔴 BROKEN: 1 pump firing, 1 new · state=BROKEN',
+    ]);
+    const rul = h.telegram.messages.find((m) => firstLine(m).startsWith('🔧'));
+    expect(rul?.visibleText).not.toContain(pump(3));
+    expect(
+      await counter(h.notifier, 'pdm_notifier_muted_total', { why: 'inhibited' }),
+    ).toBeGreaterThanOrEqual(1);
+
+    h.telegram.pressButton({
+      chatId: CHAT,
+      messageId: rul?.messageId ?? 0,
+      data: rul?.buttons[0]?.data ?? '',
+      from: { id: 42, username: 'alice', first_name: 'Alice' },
+    });
+    const [answer] = await h.telegram.waitForAnswers(1);
+    expect(answer?.text).toBe('Acknowledged by @alice: pump-00004 (RUL low). No more reminders for these.');
+    // the contract's ack names a state alarm: a RUL_LOW's ack stays here
+    expect(h.notifier.db.unpublishedAcks()).toEqual([]);
+    await h.run(9 * HOUR, MINUTE);
+    expect(h.telegram.messages.filter((m) => firstLine(m).includes('RUL'))).toHaveLength(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { parseTelegramHtml } from '@pdm/testkit';
 import { describe, expect, it } from 'vitest';
 import { notificationContent } from './content.ts';
-import { escapeHtml, HTML, PLAIN, renderMessage, TELEGRAM_MAX_CHARS } from './render.ts';
+import { escapeHtml, HTML, PLAIN, renderMessage, rulText, TELEGRAM_MAX_CHARS } from './render.ts';
 import { alarmRecord, T0 } from './testing/alerts.ts';
 
 const content = (firing: ReturnType<typeof alarmRecord>[], resolved: ReturnType<typeof alarmRecord>[] = []) =>
@@ -37,6 +37,36 @@ describe('messages', () => {
     expect(message).toContain(
       'pump-00012 WARNING → FAULTY · vibration 5.93 mm/s (ISO zone C) · 71.2 °C · P(FAULTY) 0.62',
     );
+  });
+
+  it('says a low remaining useful life in hours, and to plan the repair now', () => {
+    const low = alarmRecord(1, 'pump-00012', 'RUL_LOW');
+    const [message] = renderMessage(
+      notificationContent({
+        reason: 'update',
+        route: 'route-0',
+        group: { key: 'state=RUL_LOW', labels: { state: 'RUL_LOW' } },
+        firing: [low],
+        resolved: [],
+        newIds: [1],
+        now: T0,
+      }),
+      PLAIN,
+    );
+    expect(message).toContain('🔧 RUL low: 1 pump, plan the repair now, 1 new · state=RUL_LOW');
+    expect(message).toContain(
+      'pump-00012 remaining useful life 12.3 h — plan the repair now (WARNING) · vibration 5.93 mm/s',
+    );
+    expect(message).not.toContain('P(');
+    // beside a state alarm of the same pump (grouped by pump), the state alarm heads the message
+    const [mixed] = renderMessage(content([low, alarmRecord(2, 'pump-00012', 'FAULTY')]), PLAIN);
+    expect(mixed?.split('\n')[0]).toBe('🟠 FAULTY: 2 pumps firing, 2 new · state=FAULTY');
+    expect(mixed).toContain('remaining useful life 12.3 h — plan the repair now');
+  });
+
+  it('writes a remaining useful life below an hour in minutes', () => {
+    expect(rulText(0.25)).toBe('15 min');
+    expect(rulText(1234.4)).toBe('1234 h');
   });
 
   it('lists five hundred pumps in a few messages of at most 4,096 characters, each one Telegram can parse', () => {

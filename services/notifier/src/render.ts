@@ -3,6 +3,7 @@
  * parts of at most 4,096 characters. A big group shows its first alarms in detail and the rest by pump id,
  * so that five hundred pumps fit in a few messages.
  */
+import { ALARM_NAMES, type AlarmName, alarmLabel } from './alerts.ts';
 import type { AlarmView, NotificationContent } from './content.ts';
 
 /** Telegram's limit on a message's text. */
@@ -29,7 +30,17 @@ export const HTML: Style = {
 };
 export const PLAIN: Style = { text: (s) => s, bold: (s) => s, italic: (s) => s };
 
-const ICONS = { BROKEN: '🔴', FAULTY: '🟠', resolved: '✅', repeat: '🔁', test: '🧪' } as const;
+const ICONS = {
+  BROKEN: '🔴',
+  FAULTY: '🟠',
+  RUL_LOW: '🔧',
+  resolved: '✅',
+  repeat: '🔁',
+  test: '🧪',
+} as const;
+
+/** What a low remaining useful life asks of people. */
+export const PLAN_THE_REPAIR = 'plan the repair now';
 
 /** Renders a notification and splits it into messages of at most `maxChars` each. */
 export function renderMessage(
@@ -47,7 +58,10 @@ function messageLines(c: NotificationContent, s: Style): string[] {
       s.text(`Sent at ${isoMinute(c.created_at)} by pnpm notifier --test. Alarms will arrive here.`),
     ];
   const lines: string[] = [];
-  const worst = c.firing.some((a) => a.state === 'BROKEN') ? 'BROKEN' : 'FAULTY';
+  const worst = c.firing.reduce<AlarmName>(
+    (w, a) => (ALARM_NAMES.indexOf(a.state) > ALARM_NAMES.indexOf(w) ? a.state : w),
+    'RUL_LOW',
+  );
   const group = Object.entries(c.group.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -62,7 +76,9 @@ function messageLines(c: NotificationContent, s: Style): string[] {
     const title =
       c.kind === 'repeat'
         ? `Still open: ${count(c.firing.length)}`
-        : `${worst}: ${count(c.firing.length)} firing`;
+        : worst === 'RUL_LOW'
+          ? `RUL low: ${count(c.firing.length)}, ${PLAN_THE_REPAIR}`
+          : `${worst}: ${count(c.firing.length)} firing`;
     const news = c.kind === 'alarm' ? `, ${fresh.length} new` : '';
     lines.push(`${icon} ${s.bold(title)}${s.text(`${news}${group ? ` · ${group}` : ''}`)}`);
   }
@@ -87,9 +103,11 @@ function messageLines(c: NotificationContent, s: Style): string[] {
 
 function alarmLine(a: AlarmView, s: Style): string {
   const e = a.alert.evidence;
-  const p = e.probabilities[a.state];
+  const p = a.state === 'RUL_LOW' ? undefined : e.probabilities[a.state];
   const facts = [
-    `${a.alert.previous_state} → ${a.state}`,
+    a.state === 'RUL_LOW'
+      ? `remaining useful life ${e.rul_h === undefined ? 'low' : rulText(e.rul_h)} — ${PLAN_THE_REPAIR} (${a.alert.state})`
+      : `${a.alert.previous_state} → ${a.state}`,
     `vibration ${e.vibration_rms.toFixed(2)} mm/s (ISO zone ${e.iso_zone})`,
     `${e.temperature.toFixed(1)} °C`,
     ...(p === undefined ? [] : [`P(${a.state}) ${p.toFixed(2)}`]),
@@ -102,7 +120,7 @@ function alarmLine(a: AlarmView, s: Style): string {
 function resolvedLine(a: AlarmView, s: Style): string {
   const minutes =
     a.ends_at === null ? undefined : Math.max(0, Math.round((a.ends_at - a.starts_at) / 60_000));
-  return `• ${s.bold(a.pump_id)} ${s.text(`${a.state} → HEALTHY${minutes === undefined ? '' : ` after ${minutes} min`}`)}`;
+  return `• ${s.bold(a.pump_id)} ${s.text(`${alarmLabel(a.state)} → HEALTHY${minutes === undefined ? '' : ` after ${minutes} min`}`)}`;
 }
 
 /** Pump ids eight to a line; the state too where the group mixes states. */
@@ -115,7 +133,7 @@ function idLines(alarms: readonly AlarmView[], s: Style, withState: boolean): st
           .slice(i, i + IDS_PER_LINE)
           .map(
             (a) =>
-              `${a.pump_id}${withState ? ` (${a.state})` : ''}${a.acknowledged ? ` ✔ ${a.acknowledged.by}` : ''}`,
+              `${a.pump_id}${withState ? ` (${alarmLabel(a.state)})` : ''}${a.acknowledged ? ` ✔ ${a.acknowledged.by}` : ''}`,
           )
           .join(', '),
       ),
@@ -144,6 +162,13 @@ function splitLines(lines: readonly string[], maxChars: number, s: Style): strin
   return parts.map((p, i) =>
     (i === 0 ? p : [s.italic(`(continued ${i + 1}/${parts.length})`), ...p]).join('\n'),
   );
+}
+
+/** Hours as a planner reads them: "1234 h", "12.3 h", and below an hour "42 min". */
+export function rulText(hours: number): string {
+  if (hours >= 100) return `${Math.round(hours)} h`;
+  if (hours >= 1) return `${hours.toFixed(1)} h`;
+  return `${Math.max(0, Math.round(hours * 60))} min`;
 }
 
 function count(n: number): string {

@@ -20,6 +20,14 @@ describe('routing', () => {
     expect(routesFor(routes, 'pump-00001', 'FAULTY').map((r) => r.id)).toEqual(['everything']);
   });
 
+  it('sends a low remaining useful life to the route that takes everything, not to one for BROKEN only', () => {
+    expect(routesFor(routes, 'pump-00001', 'RUL_LOW').map((r) => r.id)).toEqual(['everything']);
+    expect(groupOf(route('r'), 'pump-1', 'RUL_LOW')).toEqual({
+      key: 'state=RUL_LOW',
+      labels: { state: 'RUL_LOW' },
+    });
+  });
+
   it('matches the pump pattern of a route', () => {
     expect(routesFor(routes, 'hallb-7', 'FAULTY').map((r) => r.id)).toEqual(['everything', 'hall-b']);
   });

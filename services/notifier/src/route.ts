@@ -1,10 +1,10 @@
 /** Routing, as Alertmanager does it: which routes take an alarm, and which of a route's groups it joins. */
-import type { AlarmState } from '@pdm/contract';
+import type { AlarmName } from './alerts.ts';
 import type { RouteConfig } from './config.ts';
 import { matchesPattern } from './pattern.ts';
 
 /** Every route whose states and pump pattern match; each of them notifies its receivers. */
-export function routesFor(routes: readonly RouteConfig[], pumpId: string, state: AlarmState): RouteConfig[] {
+export function routesFor(routes: readonly RouteConfig[], pumpId: string, state: AlarmName): RouteConfig[] {
   return routes.filter(
     (r) => r.states.includes(state) && (r.pumps === undefined || matchesPattern(r.pumps, pumpId)),
   );
@@ -17,7 +17,7 @@ export interface GroupId {
 }
 
 /** The group an alarm joins on a route: the values of the route's group_by labels. */
-export function groupOf(route: RouteConfig, pumpId: string, state: AlarmState): GroupId {
+export function groupOf(route: RouteConfig, pumpId: string, state: AlarmName): GroupId {
   const values: Record<string, string> = { pump_id: pumpId, state };
   const labels = Object.fromEntries(route.groupBy.map((label) => [label, values[label] as string]));
   const key = Object.entries(labels)

@@ -1,5 +1,6 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
-import { CHAOS_KINDS, type ChaosKind } from '@pdm/contract';
+import { CHAOS_KINDS, type ChaosKind, encodeGatewayTelemetry, topics } from '@pdm/contract';
+import { formatPumpId } from '@pdm/pump-physics';
 import type { Logger, MessageSink } from '@pdm/service-kit';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
 import { LagHistogram } from './lag-histogram.ts';
@@ -19,12 +20,19 @@ export interface ProductionRunOptions {
    * timestamps and ageing exactly as in real time, e.g. to score a model on an hour in six minutes.
    */
   readonly timeScale: number;
+  /**
+   * Pumps per edge gateway: each gateway sends its pumps' telemetry in one message per interval on
+   * pdm/v1/gateway/<gateway_id>/telemetry. 0 sends each pump's on its own topic.
+   */
+  readonly gatewaySize: number;
 }
 
 export interface ProductionSummary {
   readonly pumps: number;
   readonly samples: number;
   readonly telemetrySent: number;
+  /** gateway messages sent (each holds telemetrySent's rows of its pumps); 0 without gateways */
+  readonly gatewayMessagesSent: number;
   readonly groundTruthSent: number;
   /** samples per chaos kind */
   readonly chaosSamples: Record<ChaosKind, number>;
@@ -53,33 +61,71 @@ export function createProductionSimulator(
       : Math.ceil((options.durationS * 1000) / deviceIntervalMs);
   // Start on the next whole interval, so samples carry round timestamps.
   const startMs = Math.ceil(epochNow() / deviceIntervalMs) * deviceIntervalMs;
-  const scheduler = new FleetScheduler({ pumps: fleet.size, intervalMs, startMs, rounds });
+  const gatewaySize = options.gatewaySize;
+  // The scheduler spreads its units over each interval: pumps, or gateways of gatewaySize pumps.
+  const units = gatewaySize > 0 ? Math.ceil(fleet.size / gatewaySize) : fleet.size;
+  const scheduler = new FleetScheduler({ pumps: units, intervalMs, startMs, rounds });
+  const gateways = Array.from({ length: gatewaySize > 0 ? units : 0 }, (_, g) => {
+    const id = gatewayId(options.fleet.idPrefix, g);
+    return { id, topic: topics.gateway_telemetry(id) };
+  });
   const lagFromMs = startMs + (options.lagWarmupS * 1000) / options.timeScale;
   const lag = new LagHistogram();
   const windowLag = new LagHistogram();
   const chaosSamples = Object.fromEntries(CHAOS_KINDS.map((k) => [k, 0])) as Record<ChaosKind, number>;
   let samples = 0;
   let telemetrySent = 0;
+  let gatewayMessagesSent = 0;
   let groundTruthSent = 0;
 
-  const onDue = (pump: number, _round: number, dueMs: number): Promise<void> | undefined => {
-    const out = fleet.next(pump, Math.round(startMs + (dueMs - startMs) * options.timeScale));
+  const deviceTime = (dueMs: number) => Math.round(startMs + (dueMs - startMs) * options.timeScale);
+  const observeLag = (dueMs: number) => {
+    const late = epochNow() - dueMs;
+    if (dueMs >= lagFromMs) lag.observe(late);
+    windowLag.observe(late);
+  };
+  const sendTruth = (topic: string, truth: string, chaos: readonly ChaosKind[]) => {
     samples += 1;
-    for (const kind of out.chaos) chaosSamples[kind] += 1;
+    for (const kind of chaos) chaosSamples[kind] += 1;
+    if (!options.groundTruth) return undefined;
+    groundTruthSent += 1;
+    return sink.send(topic, truth);
+  };
+
+  const onPumpDue = (pump: number, _round: number, dueMs: number): Promise<void> | undefined => {
+    const out = fleet.next(pump, deviceTime(dueMs));
     let hold: Promise<void> | undefined;
     if (out.telemetry !== undefined) {
       hold = sink.send(out.telemetryTopic, out.telemetry);
       telemetrySent += 1;
     }
-    if (options.groundTruth) {
-      hold = sink.send(out.truthTopic, out.truth) ?? hold;
-      groundTruthSent += 1;
-    }
-    const late = epochNow() - dueMs;
-    if (dueMs >= lagFromMs) lag.observe(late);
-    windowLag.observe(late);
+    hold = sendTruth(out.truthTopic, out.truth, out.chaos) ?? hold;
+    observeLag(dueMs);
     return hold;
   };
+
+  /** A gateway samples its pumps at one time and sends their rows together. */
+  const onGatewayDue = (gateway: number, _round: number, dueMs: number): Promise<void> | undefined => {
+    const ts = deviceTime(dueMs);
+    const rows: string[] = [];
+    let hold: Promise<void> | undefined;
+    const end = Math.min(fleet.size, (gateway + 1) * gatewaySize);
+    for (let pump = gateway * gatewaySize; pump < end; pump++) {
+      const out = fleet.nextRow(pump, ts);
+      if (out.row !== undefined) rows.push(out.row);
+      hold = sendTruth(out.truthTopic, out.truth, out.chaos) ?? hold;
+    }
+    // A gateway whose every pump dropped out sends nothing, as a per-pump fleet would.
+    if (rows.length > 0) {
+      const { id, topic } = gateways[gateway] as { id: string; topic: string };
+      hold = sink.send(topic, encodeGatewayTelemetry(id, ts, rows)) ?? hold;
+      telemetrySent += rows.length;
+      gatewayMessagesSent += 1;
+    }
+    observeLag(dueMs);
+    return hold;
+  };
+  const onDue = gatewaySize > 0 ? onGatewayDue : onPumpDue;
 
   return {
     stop: () => scheduler.stop(),
@@ -90,6 +136,7 @@ export function createProductionSimulator(
           pumps: fleet.size,
           intervalMs,
           durationS: options.durationS ?? 'forever',
+          gateways: gatewaySize > 0 ? `${units} of ${gatewaySize} pumps` : 'none (per-pump topics)',
           chaos: options.fleet.chaos ?? 'off',
         },
         'production fleet started',
@@ -117,6 +164,7 @@ export function createProductionSimulator(
         pumps: fleet.size,
         samples,
         telemetrySent,
+        gatewayMessagesSent,
         groundTruthSent,
         chaosSamples,
         acknowledged: sink.confirmed,
@@ -126,6 +174,11 @@ export function createProductionSimulator(
       };
     },
   };
+}
+
+/** Gateway `g` of a fleet whose pumps are named `<prefix>-00001…`: `<prefix>-gw-00001…`. */
+export function gatewayId(pumpIdPrefix: string, g: number): string {
+  return formatPumpId(`${pumpIdPrefix}-gw`, g);
 }
 
 function round1(x: number): number {

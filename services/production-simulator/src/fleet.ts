@@ -1,13 +1,16 @@
 /** The production fleet: each pump's twin, sequence counter, repairs and chaos. */
 
-import { type ChaosKind, encodeTelemetry, topics } from '@pdm/contract';
+import { type ChaosKind, encodeGatewayRow, encodeTelemetry, topics } from '@pdm/contract';
 import {
+  type ChaosOutcome,
   type ChaosRates,
   formatPumpId,
   groundTruthMessage,
   malformedPayload,
+  malformedRow,
   PumpChaos,
   PumpTwin,
+  type Reading,
   Rng,
   telemetryMessage,
   type WeibullParams,
@@ -30,6 +33,15 @@ export interface PumpOutput {
   readonly telemetryTopic: string;
   /** undefined when chaos dropped the sample */
   readonly telemetry: string | undefined;
+  readonly truthTopic: string;
+  readonly truth: string;
+  readonly chaos: readonly ChaosKind[];
+}
+
+/** What one pump emits for one sample when a gateway sends its telemetry. */
+export interface PumpRow {
+  /** its row of the gateway message; undefined when chaos dropped the sample */
+  readonly row: string | undefined;
   readonly truthTopic: string;
   readonly truth: string;
   readonly chaos: readonly ChaosKind[];
@@ -76,21 +88,47 @@ export class ProductionFleet {
     return (this.#pumps[index] as ProductionPump).id;
   }
 
-  /** The next sample of pump `index`, stamped `ts`. Repairs a pump whose downtime is over. */
+  /** The next sample of pump `index`, stamped `ts`, for its own telemetry topic. */
   next(index: number, ts: number): PumpOutput {
+    const { pump, seq, reading, outcome } = this.#advance(index);
+    let telemetry: string | undefined;
+    if (!outcome?.drop) {
+      telemetry = encodeTelemetry(telemetryMessage(pump.id, ts, seq, reading));
+      if (outcome?.malformed) telemetry = malformedPayload(pump.chaosRng, telemetry);
+    }
+    return {
+      telemetryTopic: pump.telemetryTopic,
+      telemetry,
+      ...this.#truth(pump, ts, seq, reading, outcome),
+    };
+  }
+
+  /** The next sample of pump `index`, stamped `ts`, as its row of a gateway message (see encodeGatewayRow). */
+  nextRow(index: number, ts: number): PumpRow {
+    const { pump, seq, reading, outcome } = this.#advance(index);
+    let row: string | undefined;
+    if (!outcome?.drop) {
+      row = encodeGatewayRow(telemetryMessage(pump.id, ts, seq, reading));
+      if (outcome?.malformed) row = malformedRow(pump.chaosRng, row);
+    }
+    return { row, ...this.#truth(pump, ts, seq, reading, outcome) };
+  }
+
+  /** One step of a pump's twin and chaos. Repairs a pump whose downtime is over. */
+  #advance(index: number) {
     const pump = this.#pumps[index] as ProductionPump;
     const { twin } = pump;
     if (twin.ageH >= twin.lifecycle.ttfH + this.#downtimeH) twin.renew();
     const reading = twin.sample(this.#intervalH);
     const seq = pump.seq++;
     const outcome = pump.chaos?.apply(reading);
-    let telemetry: string | undefined;
-    if (!outcome?.drop) {
-      telemetry = encodeTelemetry(telemetryMessage(pump.id, ts, seq, reading));
-      if (outcome?.malformed) telemetry = malformedPayload(pump.chaosRng, telemetry);
-    }
+    return { pump, seq, reading, outcome };
+  }
+
+  #truth(pump: ProductionPump, ts: number, seq: number, reading: Reading, outcome: ChaosOutcome | undefined) {
     const chaos = outcome?.active ?? [];
-    const truth = JSON.stringify(groundTruthMessage(pump.id, ts, seq, reading, twin.lifecycle.index, chaos));
-    return { telemetryTopic: pump.telemetryTopic, telemetry, truthTopic: pump.truthTopic, truth, chaos };
+    const lifecycle = pump.twin.lifecycle.index;
+    const truth = JSON.stringify(groundTruthMessage(pump.id, ts, seq, reading, lifecycle, chaos));
+    return { truthTopic: pump.truthTopic, truth, chaos };
   }
 }

@@ -28,6 +28,7 @@ runProgram(
           statsEveryS: config.statsEveryS,
           lagWarmupS: config.lagWarmupS,
           timeScale: config.timeScale,
+          gatewaySize: config.gatewaySize,
         },
         sink,
         logger,

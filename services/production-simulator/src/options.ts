@@ -1,4 +1,6 @@
 /** Flags and environment of the production simulator. */
+
+import { MAX_GATEWAY_ROWS } from '@pdm/contract';
 import {
   chaosOptions,
   DEFAULT_WEIBULL_BETA,
@@ -19,7 +21,8 @@ import { z } from 'zod';
 export const program = {
   name: 'production-simulator',
   summary:
-    'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id>, the ground truth to\n' +
+    'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id> (or, with --gateway-size,\n' +
+    'to pdm/v1/gateway/<gateway_id>/telemetry, one message per gateway), the ground truth to\n' +
     'pdm/v1/groundtruth/<pump_id>. Broken pumps are repaired after a downtime, so the fleet runs indefinitely.',
 };
 
@@ -72,6 +75,15 @@ export const options = {
     env: 'REPAIR_DOWNTIME_S',
     placeholder: 'S',
     help: "seconds a broken pump stays down (reporting BROKEN) before repair; -1: the mode's own (1800 / 60 / 15)",
+  },
+  gatewaySize: {
+    schema: intOption(0, { min: 0, max: MAX_GATEWAY_ROWS }),
+    flag: 'gateway-size',
+    env: 'GATEWAY_SIZE',
+    placeholder: 'K',
+    help:
+      "pumps per edge gateway: each gateway sends its pumps' samples in one message per interval on\n" +
+      "pdm/v1/gateway/<gateway_id>/telemetry; 0 sends each pump's on pdm/v1/telemetry/<pump_id>",
   },
   ...chaosOptions,
   groundTruth: {

@@ -1,4 +1,11 @@
-import { type ChaosKind, groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/contract';
+import {
+  type ChaosKind,
+  groundTruthSchema,
+  parseTopic,
+  telemetrySchema,
+  topicFilter,
+  validateGatewayTelemetry,
+} from '@pdm/contract';
 import {
   type Mosquitto,
   type ReceivedMessage,
@@ -20,12 +27,17 @@ const summaryOf = (logs: Record<string, unknown>[]) =>
   logs.find((l) => l.msg === 'production run complete') as Record<string, unknown> & {
     samples: number;
     telemetrySent: number;
+    gatewayMessagesSent: number;
     groundTruthSent: number;
     acknowledged: number;
   };
 
 async function runFleet(args: string[], clientId: string) {
-  const recorder = await recordMessages(broker.url, ['pdm/v1/telemetry/+', 'pdm/v1/groundtruth/+']);
+  const recorder = await recordMessages(broker.url, [
+    topicFilter('telemetry'),
+    topicFilter('groundtruth'),
+    topicFilter('gateway_telemetry'),
+  ]);
   try {
     const sim = startService('production-simulator', args, {
       MQTT_URL: broker.url,
@@ -33,7 +45,8 @@ async function runFleet(args: string[], clientId: string) {
     });
     expect(await sim.exited).toBe(0);
     const summary = summaryOf(sim.logs());
-    expect(summary.acknowledged).toBe(summary.telemetrySent + summary.groundTruthSent);
+    const telemetryMessages = summary.gatewayMessagesSent || summary.telemetrySent;
+    expect(summary.acknowledged).toBe(telemetryMessages + summary.groundTruthSent);
     await recorder.waitFor(summary.acknowledged);
     return { summary, messages: [...recorder.messages] };
   } finally {
@@ -172,6 +185,52 @@ describe('production simulator against a real Mosquitto', () => {
       }
     });
     expect(invalid).toHaveLength(malformed);
+  });
+
+  it('with --gateway-size sends each gateway’s pumps in one message per interval, a malformed row beside good ones', async () => {
+    const { summary, messages } = await runFleet(
+      [
+        ...['--mode', 'stress', '--pumps', '25', '--gateway-size', '10', '--duration', '3'],
+        ...['--interval-ms', '100', '--chaos', '--malformed-rate', '0.02', '--dropout-rate', '0.01'],
+        ...['--glitch-rate', '0', '--heatwave-rate', '0', '--freeze-rate', '0', '--seed', '5'],
+      ],
+      'production-it-gateway',
+    );
+    expect(ofKind(messages, 'telemetry')).toHaveLength(0);
+    const truth = ofKind(messages, 'groundtruth').map((m) =>
+      groundTruthSchema.parse(JSON.parse(m.payload.toString())),
+    );
+    expect(truth).toHaveLength(25 * 30);
+    const gatewayMessages = messages.filter((m) => parseTopic(m.topic)?.kind === 'gateway_telemetry');
+    expect(gatewayMessages).toHaveLength(summary.gatewayMessagesSent);
+    const stored = new Map<string, number>();
+    const pumpsOf = new Map<string, Set<string>>();
+    let rejected = 0;
+    for (const m of gatewayMessages) {
+      const verdict = validateGatewayTelemetry(m.topic, m.payload);
+      if (!verdict.ok) throw new Error(verdict.detail);
+      rejected += verdict.rejected.length;
+      const pumps = pumpsOf.get(verdict.gatewayId) ?? new Set();
+      for (const s of verdict.samples) {
+        stored.set(`${s.pump_id}:${s.seq}`, s.ts);
+        pumps.add(s.pump_id);
+      }
+      for (const r of verdict.rejected) if (r.pumpId) pumps.add(r.pumpId);
+      pumpsOf.set(verdict.gatewayId, pumps);
+    }
+    // Three gateways: 10, 10 and 5 pumps, named after the pumps' prefix.
+    expect([...pumpsOf.keys()].sort()).toEqual(['pump-gw-00001', 'pump-gw-00002', 'pump-gw-00003']);
+    expect([...pumpsOf.values()].map((p) => p.size).sort()).toEqual([10, 10, 5]);
+    // Each good row is the sample its ground truth describes; dropped samples are missing, malformed ones refused.
+    const dropouts = truth.filter((t) => t.chaos.includes('dropout')).length;
+    const malformed = truth.filter((t) => t.chaos.includes('malformed')).length;
+    expect(malformed).toBeGreaterThan(0);
+    expect(rejected).toBe(malformed);
+    expect(stored.size).toBe(truth.length - dropouts - malformed);
+    for (const t of truth) {
+      const ts = stored.get(`${t.pump_id}:${t.seq}`);
+      if (ts !== undefined) expect(ts).toBe(t.ts);
+    }
   });
 
   it('runs until stopped and flushes every in-flight message on SIGTERM', async () => {

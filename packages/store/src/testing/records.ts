@@ -3,6 +3,8 @@ import type { Alert, LabelledSample, Prediction } from '@pdm/contract';
 
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
 export const MODEL = '2026-02-28T12:00:00.000Z#3f1c0d2e';
+/** A RUL model's version, as inference's second model would name it. */
+export const RUL_MODEL = '2026-02-28T13:00:00.000Z#0c1d2e3f';
 
 export function prediction(pumpId: string, ts: number, overrides: Partial<Prediction> = {}): Prediction {
   return {
@@ -43,6 +45,24 @@ export function alert(pumpId: string, ts: number, overrides: Partial<Alert> = {}
 /** The recovery that closes an alarm: back to HEALTHY from FAULTY. */
 export function recovery(pumpId: string, ts: number, overrides: Partial<Alert> = {}): Alert {
   return alert(pumpId, ts, { kind: 'recovered', state: 'HEALTHY', previous_state: 'FAULTY', ...overrides });
+}
+
+/** A prediction made while a RUL model serves: with rul_h and the RUL model's version. */
+export function rulPrediction(pumpId: string, ts: number, rulH: number, overrides: Partial<Prediction> = {}) {
+  return prediction(pumpId, ts, { rul_h: rulH, rul_model_version: RUL_MODEL, ...overrides });
+}
+
+/** "Plan the repair now": the pump's smoothed RUL fell below ALERT_RUL_H; its state is unchanged. */
+export function rulLow(pumpId: string, ts: number, rulH: number, overrides: Partial<Alert> = {}): Alert {
+  const base = alert(pumpId, ts);
+  return {
+    ...base,
+    kind: 'rul_low',
+    state: 'WARNING',
+    previous_state: 'WARNING',
+    evidence: { ...base.evidence, rul_h: rulH },
+    ...overrides,
+  };
 }
 
 /** Raw production telemetry (no ground truth), with values that vary by time. */

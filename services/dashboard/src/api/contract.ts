@@ -81,6 +81,8 @@ export interface PumpTile {
   readonly vibrationRms: number;
   readonly isoZone: (typeof ISO_ZONES)[number];
   readonly modelVersion: string;
+  /** remaining useful life of the last prediction, hours; null while no RUL model serves */
+  readonly rulH: number | null;
 }
 
 export interface FleetResponse {
@@ -104,12 +106,19 @@ export interface FleetResponse {
  */
 export const eventsQuery = z.object({ pump: pumpId.optional() });
 
-/** Changed tiles as tuples, to keep a 10,000-pump second small: [id, tile, risk, ts]. */
+/**
+ * A changed tile as a tuple, to keep a 10,000-pump second small: [id, tile, risk, ts], and a fifth
+ * element, the remaining useful life in hours to two significant digits, only while a RUL model serves.
+ */
+export type TileTuple =
+  | readonly [id: string, tile: TileState, risk: number, ts: number]
+  | readonly [id: string, tile: TileState, risk: number, ts: number, rulH: number];
+
 export interface FleetDelta {
   readonly generatedAt: number;
   readonly counts: Readonly<Record<TileState, number>>;
   readonly total: number;
-  readonly tiles: readonly (readonly [id: string, tile: TileState, risk: number, ts: number])[];
+  readonly tiles: readonly TileTuple[];
 }
 
 /** GET /api/pumps/:id/series?from&to: the nine channels, min/max per bucket. */
@@ -146,6 +155,11 @@ export interface StatesResponse {
   readonly rawState: readonly number[];
   /** per state, the highest probability in the bucket (NaN → null where none) */
   readonly probabilities: Readonly<Record<(typeof PUMP_STATES)[number], readonly (number | null)[]>>;
+  /**
+   * remaining useful life, hours: the lowest in the bucket (the most urgent), null where the bucket's
+   * predictions carry none; null throughout when no RUL model served in the range
+   */
+  readonly rulH: readonly (number | null)[];
   /** alerts in the range, to mark on the time axis */
   readonly alerts: readonly AlertRow[];
 }
@@ -167,6 +181,9 @@ export interface PredictionRow {
   readonly isoZone: (typeof ISO_ZONES)[number];
   readonly modelVersion: string;
   readonly latencyMs: number;
+  /** remaining useful life, hours, and the RUL model that made it; absent while no RUL model serves */
+  readonly rulH?: number;
+  readonly rulModelVersion?: string;
 }
 
 export interface PredictionsResponse {
@@ -202,11 +219,16 @@ export interface AlertRow {
     readonly vibrationRms: number;
     readonly isoZone: (typeof ISO_ZONES)[number];
     readonly temperature: number;
+    /** the smoothed remaining useful life when it was raised, hours, where a RUL model serves */
+    readonly rulH?: number;
   };
 }
 
 export interface AlertsResponse {
-  /** pumps whose last alert is an alarm, newest first (not filtered) */
+  /**
+   * what is open, newest first (not filtered): per pump, its last alarm and its last rul_low, each
+   * unless a recovery came after it
+   */
   readonly open: readonly AlertRow[];
   /** the alerts matching the query, newest first */
   readonly history: readonly AlertRow[];

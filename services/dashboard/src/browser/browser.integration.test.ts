@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Alert, type Prediction, type PumpState, topics } from '@pdm/contract';
 import { ISO_ZONES, PUMP_STATES } from '@pdm/contract/states';
+import { rulLow } from '@pdm/store/testing';
 import { chromiumMissing, launchChromium, REPO_ROOT } from '@pdm/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISO_ZONE_FILLS, SERIES_COLOURS, TILE_COLOURS } from '../../web/colours.ts';
+import { ISO_ZONE_FILLS, RUL_COLOUR, SERIES_COLOURS, TILE_COLOURS } from '../../web/colours.ts';
+import type { AlertsResponse, PredictionsResponse } from '../api/contract.ts';
 import { countColours, countNear, tileColours, waitForFleetUpdate } from './probes.ts';
 import { type Stack, startDashboard, startStack, stopService, waitUntil } from './stack.ts';
 
@@ -62,6 +64,11 @@ function alarm(pumpId: string): Alert {
       temperature: 71.2,
     },
   };
+}
+
+/** A prediction made while a RUL model serves beside the state model. */
+function withRul(p: Prediction, rulH: number): Prediction {
+  return { ...p, rul_h: rulH, rul_model_version: 'browser-test-rul' };
 }
 
 describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the whole pipeline', () => {
@@ -176,6 +183,9 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     for (const [i, zone] of ISO_ZONES.entries()) {
       expect(bandPixels[i], `pixels of zone ${zone}'s band`).toBeGreaterThan(1000);
     }
+    // No RUL model serves this stack's inference: no RUL column, no RUL chart.
+    expect(await page.locator('table.predictions th.rul-col').isVisible()).toBe(false);
+    expect(await page.locator('.rul-plot').count()).toBe(0);
   });
 
   it('shows an alarm in the alerts view within 2 s of its message', async () => {
@@ -202,6 +212,70 @@ describe.skipIf(missing !== undefined)('the dashboard page in Chromium, on the w
     );
     expect(pumps.length).toBeGreaterThan(0);
     expect(new Set(pumps)).toEqual(new Set(['alarm-probe']));
+  });
+
+  it('shows a pump’s remaining useful life beside its state, as a line over the range, and when hovering its tile', async () => {
+    const id = 'rul-probe';
+    const start = Date.now() - 3000;
+    for (let i = 0; i < 3; i++) {
+      const p = { ...prediction(id, i + 1, 'WARNING'), ts: start + i * 1000 };
+      await publisher.publishAsync(topics.predictions(id), JSON.stringify(withRul(p, 12.5 - i / 10)), {
+        qos: 1,
+      });
+    }
+    // Stored by acquisition, as the pump view reads its range from the store.
+    const stored = async () => {
+      const response = await fetch(`${stack.url}api/pumps/${id}/predictions`);
+      return ((await response.json()) as PredictionsResponse).rows.length;
+    };
+    await expect.poll(stored, { timeout: 15_000 }).toBe(3);
+    await open(`#/pump/${id}?range=custom&from=${start - 60_000}&to=${Date.now() + 1000}`);
+    await expect.poll(() => page.locator('.current-state').textContent()).toBe('now warning RUL 12.3 h');
+    await page.waitForSelector('.rul-plot canvas');
+    await expect
+      .poll(() => countNear(page, '.rul-plot canvas', RUL_COLOUR, 40), { timeout: 10_000 })
+      .toBeGreaterThan(50);
+    expect(await page.locator('table.predictions tbody tr td.rul-col').first().textContent()).toBe('12.3 h');
+    expect(await page.locator('table.predictions th.rul-col').isVisible()).toBe(true);
+
+    await open(`#/fleet?pattern=${id}`);
+    await expect.poll(async () => (await tileColours(page, 1))[0]).toBe(TILE_COLOURS.WARNING.fill);
+    await page.hover('canvas.tiles', { position: { x: 10, y: 10 } });
+    const tooltip = page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    expect(await tooltip.locator('span').allTextContents()).toContain('remaining useful life 12 h');
+  });
+
+  it('shows a rul_low alert as open, with its RUL and what to do, and filters the history by it', async () => {
+    await open('#/alerts');
+    await page.waitForFunction(() => document.querySelector('.view.alerts .status')?.textContent === '');
+    await publisher.publishAsync(
+      topics.alerts('rul-alert-probe'),
+      JSON.stringify(rulLow('rul-alert-probe', Date.now(), 12.3)),
+      {
+        qos: 1,
+      },
+    );
+    const row = page.locator('#alerts-open tr[data-pump="rul-alert-probe"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('.kind').textContent()).toBe('RUL low');
+    expect(await row.locator('.evidence .rul').textContent()).toBe('RUL 12.3 h — plan the repair');
+
+    // The filtered history is read from the store: once acquisition has stored the alert.
+    const stored = async () => {
+      const response = await fetch(`${stack.url}api/alerts?kind=rul_low&pump=rul-alert-probe`);
+      return ((await response.json()) as AlertsResponse).history.length;
+    };
+    await expect.poll(stored, { timeout: 15_000 }).toBe(1);
+    await page.selectOption('#alerts-kind', 'rul_low');
+    await page.click('.view.alerts button[type="submit"]');
+    await page.waitForFunction(() => location.hash.includes('kind=rul_low'));
+    await page.waitForFunction(() => document.querySelector('.view.alerts .status')?.textContent === '');
+    const kinds = await page.$$eval('#alerts-history tbody tr .kind', (cells) =>
+      cells.map((c) => c.textContent),
+    );
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds)).toEqual(new Set(['RUL low']));
   });
 
   it('shows a pump id full of HTML, sent on the bus, as text', async () => {

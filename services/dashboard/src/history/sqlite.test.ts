@@ -181,5 +181,25 @@ describe('the SQLite history', () => {
     expect(raw.bucketMs).toBe(0);
     expect(raw.state).toEqual([0, 2, 1]);
     expect(raw.probabilities.WARNING).toEqual([0.4679, null, 0.4679]);
+    expect(raw.rulH).toEqual([null, null, null]);
+  });
+
+  it('draws the RUL as the lowest of each bucket, with gaps where no RUL model served', async () => {
+    const { path, writer } = storeIn();
+    const at = (s: number) => T0 + s * 1000;
+    const rul = (s: number, rulH: number) =>
+      prediction('p1', at(s), { rul_h: rulH, rul_model_version: 'rul-v1' });
+    writer.write({
+      predictions: [rul(0, 30), rul(1, 29.5), prediction('p1', at(12)), rul(13, 20), rul(14, 21)].map(
+        (p) => ({ prediction: p }),
+      ),
+    });
+    const history = historyOf(path);
+    const raw = await statesOf(history, 'p1', { fromMs: at(0), toMs: at(20) });
+    expect(raw.rulH).toEqual([30, 29.5, null, 20, 21]);
+    // two aligned buckets of 10 s: the lowest RUL in each
+    const bucketed = await statesOf(history, 'p1', { fromMs: at(0), toMs: at(20) }, 3);
+    expect(bucketed.bucketMs).toBe(10_000);
+    expect(bucketed.rulH).toEqual([29.5, 20]);
   });
 });

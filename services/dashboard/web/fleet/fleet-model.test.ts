@@ -3,7 +3,7 @@ import type { FleetDelta, FleetResponse, PumpTile } from '../../src/api/contract
 import type { TileState } from '../../src/api/tile-states.ts';
 import { emptyCounts, FleetModel } from './fleet-model.ts';
 
-function tile(id: string, state: TileState, risk: number): PumpTile {
+function tile(id: string, state: TileState, risk: number, rulH: number | null = null): PumpTile {
   return {
     id,
     tile: state,
@@ -15,6 +15,7 @@ function tile(id: string, state: TileState, risk: number): PumpTile {
     vibrationRms: 1,
     isoZone: 'A',
     modelVersion: 'v1',
+    rulH,
   };
 }
 
@@ -80,6 +81,18 @@ describe('FleetModel', () => {
     model.load(snapshot(fleet));
     model.applyDelta(delta([['p-3', 'STALE', 0.7, 1000]]));
     expect(model.get('p-3')).toMatchObject({ tile: 'STALE', state: 'FAULTY' });
+  });
+
+  it('keeps each pump’s remaining useful life from the snapshot and the deltas, and none once a delta has none', () => {
+    const model = new FleetModel();
+    model.load(snapshot([tile('p-1', 'WARNING', 0.2, 41.5), tile('p-2', 'HEALTHY', 0)]));
+    expect(model.get('p-1')?.rulH).toBe(41.5);
+    expect(model.get('p-2')?.rulH).toBeUndefined();
+    model.applyDelta(delta([['p-2', 'WARNING', 0.3, 3000, 12]]));
+    expect(model.get('p-2')?.rulH).toBe(12);
+    // the RUL model stopped serving
+    model.applyDelta(delta([['p-1', 'FAULTY', 0.6, 3000]]));
+    expect(model.get('p-1')?.rulH).toBeUndefined();
   });
 
   it('takes the counts and total from the server, for the whole fleet', () => {

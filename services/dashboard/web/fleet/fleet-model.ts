@@ -16,6 +16,8 @@ export interface TileRecord {
   ts: number;
   /** the last smoothed state, also while the tile is STALE or OFFLINE (unknown for a pump first seen stale) */
   state: PumpState | undefined;
+  /** remaining useful life of the last prediction, hours (two significant digits in deltas); none without */
+  rulH: number | undefined;
 }
 
 export type SortOrder = 'risk' | 'id';
@@ -68,7 +70,14 @@ export class FleetModel {
   load(snapshot: FleetResponse): void {
     this.records.clear();
     for (const p of snapshot.pumps) {
-      this.records.set(p.id, { id: p.id, tile: p.tile, risk: p.risk, ts: p.ts, state: p.state });
+      this.records.set(p.id, {
+        id: p.id,
+        tile: p.tile,
+        risk: p.risk,
+        ts: p.ts,
+        state: p.state,
+        rulH: p.rulH ?? undefined,
+      });
     }
     this.counts = { ...snapshot.counts };
     this.total = snapshot.total;
@@ -83,16 +92,17 @@ export class FleetModel {
     const filtered = this.isFiltered();
     const { tiles } = delta;
     for (let i = 0; i < tiles.length; i++) {
-      const [id, tile, risk, ts] = tiles[i] as FleetDelta['tiles'][number];
+      const [id, tile, risk, ts, rulH] = tiles[i] as FleetDelta['tiles'][number];
       let record = this.records.get(id);
       const wasShown = record !== undefined && (!filtered || this.matches(record));
       if (record === undefined) {
-        record = { id, tile, risk, ts, state: undefined };
+        record = { id, tile, risk, ts, state: undefined, rulH };
         this.records.set(id, record);
       } else {
         record.tile = tile;
         record.risk = risk;
         record.ts = ts;
+        record.rulH = rulH;
       }
       if (PUMP_STATE_SET.has(tile)) record.state = tile as PumpState;
       const isShown = !filtered || this.matches(record);

@@ -31,6 +31,8 @@ export interface TileInfo {
   readonly state: string | undefined;
   readonly risk: number;
   readonly ts: number;
+  /** remaining useful life, hours; undefined while no RUL model serves */
+  readonly rulH: number | undefined;
   readonly box: { readonly x: number; readonly y: number; readonly size: number };
 }
 
@@ -103,7 +105,8 @@ export class FleetRenderer {
     const record = this.tiles?.tileAt(x, y);
     const box = record && this.tiles?.tileBox(record.id);
     if (!record || !box) return undefined;
-    return { id: record.id, tile: record.tile, state: record.state, risk: record.risk, ts: record.ts, box };
+    const { id, tile, state, risk, ts, rulH } = record;
+    return { id, tile, state, risk, ts, rulH, box };
   }
 
   private async load(): Promise<void> {

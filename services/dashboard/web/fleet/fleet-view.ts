@@ -8,7 +8,7 @@ import { TILE_STATES, type TileState } from '../../src/api/tile-states.ts';
 import { ApiError, errorBox } from '../api.ts';
 import { TILE_COLOURS } from '../colours.ts';
 import { el, replaceChildren } from '../dom.ts';
-import { formatAgo, formatDuration, formatNumber, formatPercent, formatTime } from '../format.ts';
+import { formatAgo, formatDuration, formatNumber, formatPercent, formatRul, formatTime } from '../format.ts';
 import { hashFor, pumpHash } from '../router.ts';
 import type { View } from '../view.ts';
 import type { FleetFilter, SortOrder } from './fleet-model.ts';
@@ -59,6 +59,9 @@ function tooltipLines(tile: TileInfo): HTMLElement[] {
     el('strong', { text: tile.id }),
     el('span', { text: stateLine }),
     el('span', { text: `risk ${formatPercent(tile.risk, 1)}` }),
+    ...(tile.rulH === undefined
+      ? []
+      : [el('span', { text: `remaining useful life ${formatRul(tile.rulH, true)}` })]),
     el('span', { text: `last seen ${formatTime(tile.ts)} (${formatAgo(tile.ts)})` }),
   ];
 }

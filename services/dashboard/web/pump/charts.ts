@@ -6,8 +6,15 @@ import { CHANNEL_INFO, type Channel } from '@pdm/contract/channels';
 import { ISO_ZONES, PUMP_STATES } from '@pdm/contract/states';
 import uPlot from 'uplot';
 import type { AlertRow } from '../../src/api/contract.ts';
-import { ISO_ZONE_FILLS, SERIES_COLOURS, stateColour, TILE_COLOURS, withAlpha } from '../colours.ts';
-import { formatNumber, formatPercent } from '../format.ts';
+import {
+  ISO_ZONE_FILLS,
+  RUL_COLOUR,
+  SERIES_COLOURS,
+  stateColour,
+  TILE_COLOURS,
+  withAlpha,
+} from '../colours.ts';
+import { formatNumber, formatPercent, formatRul } from '../format.ts';
 
 /** The y axes' width, the same on every chart so that their time axes line up. */
 const Y_AXIS_PX = 80;
@@ -60,7 +67,10 @@ function baseOptions(frame: ChartFrame, width: number, height: number): uPlot.Op
   };
 }
 
-/** Alerts as vertical marks with a flag on the time axis: alarms in their state's colour, recoveries green. */
+/**
+ * Alerts as vertical marks with a flag on the time axis: alarms in their state's colour, recoveries green,
+ * a low remaining useful life in the RUL line's blue.
+ */
 function alertMarks(frame: ChartFrame): uPlot.Plugin {
   return {
     hooks: {
@@ -73,7 +83,12 @@ function alertMarks(frame: ChartFrame): uPlot.Plugin {
           if (alert.ts < frame.from || alert.ts > frame.to) continue;
           const x = Math.round(u.valToPos(alert.ts, 'x', true));
           if (x < left || x > left + width) continue;
-          const colour = alert.kind === 'alarm' ? stateColour(alert.state) : TILE_COLOURS.HEALTHY.fill;
+          const colour =
+            alert.kind === 'alarm'
+              ? stateColour(alert.state)
+              : alert.kind === 'rul_low'
+                ? RUL_COLOUR
+                : TILE_COLOURS.HEALTHY.fill;
           ctx.strokeStyle = colour;
           ctx.lineWidth = 1.5 * dpr;
           ctx.setLineDash([4 * dpr, 3 * dpr]);
@@ -213,6 +228,8 @@ export interface StateData {
   readonly state: number[];
   readonly rawState: number[];
   readonly probabilities: Record<(typeof PUMP_STATES)[number], (number | null)[]>;
+  /** remaining useful life, hours (per bucket the lowest); null where none */
+  readonly rulH: (number | null)[];
   /** the bucket width, 0 for one prediction per point */
   bucketMs: number;
 }
@@ -287,4 +304,18 @@ export function probabilityChart(
   opts.scales = { ...opts.scales, y: { range: [0, 1] } };
   opts.axes = [{}, { size: Y_AXIS_PX, values: (_u, splits) => splits.map((v) => formatPercent(v)) }];
   return chart(opts, [data.t, ...PUMP_STATES.map((s) => data.probabilities[s])] as uPlot.AlignedData, target);
+}
+
+/** The remaining useful life in hours, from zero up: the line a planner watches fall. */
+export function rulChart(target: HTMLElement, frame: ChartFrame, data: StateData, width: number): Chart {
+  const opts = baseOptions(frame, width, 160);
+  opts.series.push({
+    label: 'remaining useful life',
+    stroke: RUL_COLOUR,
+    width: 2,
+    value: (_u, v) => formatRul(v),
+  });
+  opts.scales = { ...opts.scales, y: { range: (_u, _min, max) => [0, Math.max(1e-3, (max ?? 0) * 1.08)] } };
+  opts.axes = [{}, { size: Y_AXIS_PX, label: 'h', labelSize: 16 }];
+  return chart(opts, [data.t, data.rulH] as uPlot.AlignedData, target);
 }

@@ -90,7 +90,7 @@ describe('the live columns', () => {
     expect(data.min.temperature[2]).toBe(3000);
   });
 
-  it('append predictions as state indices and probabilities, absent classes as 0', () => {
+  it('append predictions as state indices, probabilities (absent classes as 0) and the RUL', () => {
     const data = stateDataFrom({
       pumpId: 'p',
       from: 0,
@@ -100,14 +100,18 @@ describe('the live columns', () => {
       state: [],
       rawState: [],
       probabilities: { HEALTHY: [], WARNING: [], FAULTY: [], BROKEN: [] },
+      rulH: [],
       alerts: [],
     });
     expect(appendPrediction(data, prediction(5000))).toBe(true);
     expect(appendPrediction(data, prediction(5000))).toBe(false);
-    expect(data.state).toEqual([2]);
-    expect(data.rawState).toEqual([1]);
-    expect(data.probabilities.HEALTHY).toEqual([0]);
-    expect(data.probabilities.FAULTY).toEqual([0.6]);
+    expect(appendPrediction(data, { ...prediction(6000), rulH: 3.5 })).toBe(true);
+    expect(data.state).toEqual([2, 2]);
+    expect(data.rawState).toEqual([1, 1]);
+    expect(data.probabilities.HEALTHY).toEqual([0, 0]);
+    expect(data.probabilities.FAULTY).toEqual([0.6, 0.6]);
+    // a prediction made with no RUL model leaves a gap in the RUL line
+    expect(data.rulH).toEqual([null, 3.5]);
   });
 
   it('drop what falls out of the window, in every column', () => {
@@ -124,10 +128,12 @@ describe('the live columns', () => {
       state: [0, 1, 2],
       rawState: [0, 1, 2],
       probabilities: { HEALTHY: [1, 1, 1], WARNING: [0, 0, 0], FAULTY: [0, 0, 0], BROKEN: [0, 0, 0] },
+      rulH: [9, 8, 7],
       alerts: [],
     });
     trimStates(states, 3);
     expect(states.state).toEqual([2]);
+    expect(states.rulH).toEqual([7]);
     expect(states.probabilities.HEALTHY).toEqual([1]);
   });
 });

@@ -60,6 +60,7 @@ export function stateDataFrom(states: StatesResponse): StateData {
       PumpState,
       (number | null)[]
     >,
+    rulH: [...states.rulH],
     bucketMs: states.bucketMs,
   };
 }
@@ -83,6 +84,7 @@ export function appendPrediction(data: StateData, row: PredictionRow): boolean {
   data.state.push(stateIndex(row.state));
   data.rawState.push(stateIndex(row.rawState));
   for (const s of PUMP_STATES) data.probabilities[s].push(row.probabilities[s] ?? 0);
+  data.rulH.push(row.rulH ?? null);
   return true;
 }
 
@@ -116,4 +118,5 @@ export function trimStates(data: StateData, from: number): void {
   data.state.splice(0, n);
   data.rawState.splice(0, n);
   for (const s of PUMP_STATES) data.probabilities[s].splice(0, n);
+  data.rulH.splice(0, n);
 }

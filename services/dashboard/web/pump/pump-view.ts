@@ -16,7 +16,14 @@ import type {
 import { errorBox, getJson, isAbort } from '../api.ts';
 import { ISO_ZONE_FILLS, ISO_ZONE_MEANING } from '../colours.ts';
 import { el, link, replaceChildren } from '../dom.ts';
-import { formatDateTime, formatNumber, formatTime, fromLocalInput, toLocalInput } from '../format.ts';
+import {
+  formatDateTime,
+  formatNumber,
+  formatRul,
+  formatTime,
+  fromLocalInput,
+  toLocalInput,
+} from '../format.ts';
 import { hashFor } from '../router.ts';
 import { stateBadge } from '../state-badge.ts';
 import type { View } from '../view.ts';
@@ -25,6 +32,7 @@ import {
   type ChartFrame,
   channelChart,
   probabilityChart,
+  rulChart,
   stateStrip,
   vibrationChart,
 } from './charts.ts';
@@ -55,6 +63,8 @@ const CHANNEL_TITLES: Readonly<Record<Channel, string>> = {
   rpm: 'Shaft speed',
 };
 const TABLE_ROWS = 50;
+/** The RUL's place among a prediction row's cells: after time, seq, two states, the probabilities, vibration, zone and latency. */
+const RUL_CELL = 4 + PUMP_STATES.length + 3;
 
 function rangePicker(id: string, range: PumpRange): HTMLElement {
   const kinds: RangeKind[] = [...(Object.keys(RANGES) as (keyof typeof RANGES)[]), 'custom'];
@@ -116,9 +126,10 @@ function predictionCells(row: PredictionRow): HTMLTableCellElement[] {
     formatNumber(row.vibrationRms, 2),
     row.isoZone,
     formatNumber(row.latencyMs, 1),
+    formatRul(row.rulH),
     row.modelVersion,
   ];
-  return cells.map((c) => el('td', {}, c));
+  return cells.map((c, i) => el('td', i === RUL_CELL ? { className: 'rul-col' } : {}, c));
 }
 
 function figure(title: string, ...children: (Node | null)[]): HTMLElement {
@@ -162,8 +173,11 @@ export const pumpView: View = (root, { live, route }) => {
           'vibration mm/s',
           'ISO zone',
           'latency ms',
+          'RUL',
           'model',
-        ].map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
+        ].map((h, i) =>
+          el('th', { text: h, attrs: { scope: 'col' }, ...(i === RUL_CELL ? { className: 'rul-col' } : {}) }),
+        ),
       ),
     ),
     tableBody,
@@ -192,8 +206,21 @@ export const pumpView: View = (root, { live, route }) => {
 
   function showPredictions(): void {
     tableBody.replaceChildren(...tableRows.map((row) => el('tr', {}, ...predictionCells(row))));
+    // The RUL column only while some row has one: without a RUL model it would be a column of dashes.
+    predictionTable.classList.toggle('no-rul', !tableRows.some((row) => row.rulH !== undefined));
     const latest = tableRows[0];
-    badge.replaceChildren(...(latest ? ['now ', stateBadge(latest.state)] : []));
+    const rul =
+      latest?.rulH === undefined
+        ? []
+        : [
+            ' ',
+            el('span', {
+              className: 'rul',
+              text: `RUL ${formatRul(latest.rulH)}`,
+              attrs: { title: 'remaining useful life' },
+            }),
+          ];
+    badge.replaceChildren(...(latest ? ['now ', stateBadge(latest.state), ...rul] : []));
   }
 
   function build(series: SeriesResponse, states: StatesResponse, predictions: PredictionsResponse): void {
@@ -214,8 +241,12 @@ export const pumpView: View = (root, { live, route }) => {
     const vibrationTarget = el('div', { className: 'plot' });
     const stripTarget = el('div', { className: 'plot' });
     const probabilityTarget = el('div', { className: 'plot' });
+    // Only where a RUL model served in the range, or serves now.
+    const withRul = states.rulH.some((v) => v !== null) || tableRows[0]?.rulH !== undefined;
+    const rulTarget = el('div', { className: 'plot rul-plot' });
     const smallTargets = SMALL_CHANNELS.map(() => el('div', { className: 'plot' }));
-    charts.replaceChildren(
+    replaceChildren(
+      charts,
       figure(
         `Vibration velocity RMS, mm/s, against ISO 10816 (${series.isoClass})`,
         isoLegend(series.isoClass, series.isoBounds),
@@ -223,6 +254,7 @@ export const pumpView: View = (root, { live, route }) => {
       ),
       figure('Predicted state: smoothed and raw, alerts marked', stripTarget),
       figure('Class probabilities', probabilityTarget),
+      withRul && figure('Remaining useful life, hours (per bucket the lowest)', rulTarget),
       el(
         'div',
         { className: 'small-charts' },
@@ -243,6 +275,7 @@ export const pumpView: View = (root, { live, route }) => {
       },
       { chart: stateStrip(stripTarget, frame, stateData, wide), target: stripTarget },
       { chart: probabilityChart(probabilityTarget, frame, stateData, wide), target: probabilityTarget },
+      ...(withRul ? [{ chart: rulChart(rulTarget, frame, stateData, wide), target: rulTarget }] : []),
       ...SMALL_CHANNELS.map((c, i) => {
         const target = smallTargets[i] as HTMLElement;
         return {

@@ -39,6 +39,32 @@ describe('webhook bodies', () => {
     expect(body.text).toContain('pump-00007');
   });
 
+  it('names a low remaining useful life in both bodies, with its RUL and what to do', () => {
+    const low = notificationContent({
+      reason: 'update',
+      route: 'route-0',
+      group: { key: 'state=RUL_LOW', labels: { state: 'RUL_LOW' } },
+      firing: [alarmRecord(8, 'pump-00008', 'RUL_LOW')],
+      resolved: [],
+      newIds: [8],
+      now: T0,
+    });
+    expect(pdmBody(low, 'ops', 'key-2')).toMatchObject({
+      firing: [
+        { pump_id: 'pump-00008', state: 'RUL_LOW', alert: { kind: 'rul_low', evidence: { rul_h: 12.3 } } },
+      ],
+    });
+    expect(pdmBody(low, 'ops', 'key-2').text).toContain('remaining useful life 12.3 h — plan the repair now');
+    expect(alertmanagerBody(low, 'ops')).toMatchObject({
+      commonLabels: { alertname: 'PumpRemainingUsefulLifeLow', state: 'RUL_LOW', severity: 'warning' },
+      alerts: [
+        {
+          annotations: { summary: 'pump-00008: remaining useful life 12.3 h, plan the repair now' },
+        },
+      ],
+    });
+  });
+
   it('speaks Alertmanager’s webhook body when asked to', () => {
     expect(alertmanagerBody(content, 'ops')).toMatchObject({
       version: '4',

@@ -4,10 +4,11 @@
  * and carrying the notification's idempotency key.
  */
 import { createHash, createHmac } from 'node:crypto';
+import type { AlarmName } from '../alerts.ts';
 import type { Clock } from '../clock.ts';
 import type { WebhookReceiverConfig } from '../config.ts';
 import type { AlarmView, NotificationContent } from '../content.ts';
-import { PLAIN, renderMessage } from '../render.ts';
+import { PLAIN, PLAN_THE_REPAIR, renderMessage, rulText } from '../render.ts';
 import { httpFailure, networkFailure, retryAfterSeconds } from './outcome.ts';
 import type { PartToSend, Receiver } from './receiver.ts';
 
@@ -21,6 +22,13 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export function signature(secret: string, timestamp: string, body: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
+
+/** Alertmanager's alertname of each alarm. */
+const ALERT_NAMES: Readonly<Record<AlarmName, string>> = {
+  FAULTY: 'PumpFaulty',
+  BROKEN: 'PumpBroken',
+  RUL_LOW: 'PumpRemainingUsefulLifeLow',
+};
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -59,18 +67,22 @@ export function pdmBody(
 export function alertmanagerBody(content: NotificationContent, receiver: string): Record<string, unknown> {
   const alert = (a: AlarmView) => {
     const labels = {
-      alertname: a.state === 'BROKEN' ? 'PumpBroken' : 'PumpFaulty',
+      alertname: ALERT_NAMES[a.state],
       pump_id: a.pump_id,
       state: a.state,
       severity: a.state === 'BROKEN' ? 'critical' : 'warning',
     };
     const e = a.alert.evidence;
+    const rul = e.rul_h === undefined ? 'low' : rulText(e.rul_h);
     return {
       status: a.status,
       labels,
       annotations: {
-        summary: `${a.pump_id} is ${a.state}`,
-        description: `${a.alert.previous_state} → ${a.state}; vibration ${e.vibration_rms} mm/s (ISO zone ${e.iso_zone}), ${e.temperature} °C; model ${a.alert.model_version}`,
+        summary:
+          a.state === 'RUL_LOW'
+            ? `${a.pump_id}: remaining useful life ${rul}, ${PLAN_THE_REPAIR}`
+            : `${a.pump_id} is ${a.state}`,
+        description: `${a.state === 'RUL_LOW' ? `remaining useful life ${rul} while ${a.alert.state}` : `${a.alert.previous_state} → ${a.state}`}; vibration ${e.vibration_rms} mm/s (ISO zone ${e.iso_zone}), ${e.temperature} °C; model ${a.alert.model_version}`,
         ...(a.acknowledged ? { acknowledged_by: a.acknowledged.by } : {}),
       },
       startsAt: iso(a.starts_at),

@@ -1,6 +1,6 @@
 /** Alert messages, alarm records and routes for the notifier's tests. */
-import type { AlarmState, Alert } from '@pdm/contract';
-import type { AlarmRecord } from '../alerts.ts';
+import type { Alert } from '@pdm/contract';
+import { ALARM_NAMES, type AlarmName, type AlarmRecord } from '../alerts.ts';
 import { DEFAULT_TIMINGS, type RouteConfig } from '../config.ts';
 
 export const T0 = Date.UTC(2026, 0, 1);
@@ -34,10 +34,23 @@ export function alertMessage(
   };
 }
 
+/**
+ * "Plan the repair now": the pump's smoothed RUL fell below ALERT_RUL_H; `state` and `previous_state`
+ * are both its current state.
+ */
+export function rulLowMessage(
+  pumpId: string,
+  rulH: number,
+  { ts = T0, seq = 100, state = 'WARNING' }: { ts?: number; seq?: number; state?: Alert['state'] } = {},
+): Alert {
+  const base = alertMessage(pumpId, 'rul_low', state, { ts, seq, previous: state });
+  return { ...base, evidence: { ...base.evidence, rul_h: rulH } };
+}
+
 export function alarmRecord(
   id: number,
   pumpId: string,
-  state: AlarmState,
+  state: AlarmName,
   change: Partial<AlarmRecord> = {},
 ): AlarmRecord {
   return {
@@ -47,7 +60,7 @@ export function alarmRecord(
     status: 'firing',
     startsAt: T0,
     endsAt: undefined,
-    alert: alertMessage(pumpId, 'alarm', state),
+    alert: state === 'RUL_LOW' ? rulLowMessage(pumpId, 12.3) : alertMessage(pumpId, 'alarm', state),
     recovery: undefined,
     ack: undefined,
     ...change,
@@ -59,7 +72,7 @@ export function routeConfig(id: string, receivers: string[], change: Partial<Rou
   return {
     id,
     receivers,
-    states: ['FAULTY', 'BROKEN'],
+    states: ALARM_NAMES,
     pumps: undefined,
     groupBy: ['state'],
     sendResolved: true,
