@@ -54,30 +54,9 @@ const DOWN_EVERYTHING = [
 /** stop_grace_period in docker-compose.yml */
 const GRACE_MS = 30_000;
 /** A small, fast fleet: about 9,000 labelled samples in a second or two. */
-const TRAINING_RUN = [
-  '--pumps',
-  '30',
-  '--weibull-eta',
-  '0.0469',
-  '--interval-s',
-  '1',
-  '--lifecycles',
-  '2',
-  '--chaos',
-];
+const TRAINING_RUN = ['--pumps', '30', '--mode', 'stress', '--lifecycles', '2', '--chaos'];
 /** Samples queued for acquisition while it is away: other pumps, and device times after the training set's. */
-const QUEUED_RUN = [
-  '--pumps',
-  '3',
-  '--weibull-eta',
-  '0.0469',
-  '--interval-s',
-  '1',
-  '--seed',
-  '7',
-  '--start',
-  '2027-01-01T00:00:00Z',
-];
+const QUEUED_RUN = ['--pumps', '3', '--mode', 'stress', '--seed', '7', '--start', '2027-01-01T00:00:00Z'];
 const EXPORT = ['--out', 'data/training.csv', '--until', '2027-01-01T00:00:00Z'];
 
 const whyNot = await whyNoEngine();

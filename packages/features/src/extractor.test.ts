@@ -42,9 +42,57 @@ describe('feature extractor', () => {
     expect(f?.vibration_rms_median).toBe(2);
     expect(f?.vibration_rms_mean).toBe(3);
     expect(f?.temperature_mean).toBe(50 + 9.5);
-    expect(f?.temperature_slope).toBe(1);
+    // 1 °C per one-second sample
+    expect(f?.temperature_slope_per_min).toBe(60);
     expect(f?.axial_ratio_median).toBe(0.5);
     expect(f?.head_per_speed2).toBe(6);
+  });
+
+  it('reads the same temperature trend as the same slope per minute whether samples come every 1 s or 10 s', () => {
+    // A bearing warming at 0.6 °C per minute, sampled at two intervals, with a little sensor noise.
+    const slopeAt = (intervalS: number) => {
+      const extractor = new FeatureExtractor();
+      let f: Record<string, number> | undefined;
+      for (let i = 0; i < 3 * WINDOW; i++) {
+        const minutes = (i * intervalS) / 60;
+        const noise = 0.01 * Math.sin(i * 2.1);
+        f = features(extractor, {
+          ...sample('p1', i),
+          ts: 1_767_225_600_000 + i * intervalS * 1000,
+          temperature: 50 + 0.6 * minutes + noise,
+        });
+      }
+      return f?.temperature_slope_per_min as number;
+    };
+    expect(slopeAt(1)).toBeCloseTo(0.6, 0);
+    expect(slopeAt(10)).toBeCloseTo(0.6, 2);
+    // Per sample, the same trend would read 0.01 °C at 1 s and 0.1 °C at 10 s: a model trained on one
+    // clock would misread the other.
+    const noiseless = (intervalS: number) => {
+      const extractor = new FeatureExtractor();
+      let f: Record<string, number> | undefined;
+      for (let i = 0; i < WINDOW; i++) {
+        const ts = 1_767_225_600_000 + i * intervalS * 1000;
+        f = features(extractor, { ...sample('p1', i), ts, temperature: 50 + (0.6 * i * intervalS) / 60 });
+      }
+      return f?.temperature_slope_per_min;
+    };
+    expect(noiseless(1)).toBe(0.6);
+    expect(noiseless(10)).toBe(0.6);
+    expect(noiseless(600)).toBe(0.6);
+  });
+
+  it('measures the slope against device time, so samples lost in a dropout do not steepen it', () => {
+    const extractor = new FeatureExtractor();
+    let f: Record<string, number> | undefined;
+    // One sample a second at 2 °C per minute, with seconds 3 to 7 lost.
+    for (const second of [0, 1, 2, 8, 9, 10, 11, 12, 13, 14]) {
+      f = features(extractor, {
+        ...sample('p1', second),
+        temperature: 40 + (2 * second) / 60,
+      });
+    }
+    expect(f?.temperature_slope_per_min).toBe(2);
   });
 
   it('shrugs off a single glitch in its median, while the raw value shows it', () => {
@@ -140,7 +188,7 @@ describe('feature extractor', () => {
     const first = features(extractor, { ...sample('p1', 0), vibration_rms: 1.234567 });
     expect(Object.values(first ?? {}).every(Number.isFinite)).toBe(true);
     expect(first?.vibration_rms).toBe(1.2346);
-    expect(first?.temperature_slope).toBe(0);
+    expect(first?.temperature_slope_per_min).toBe(0);
   });
 
   it('writes into a shared batch buffer at an offset', () => {

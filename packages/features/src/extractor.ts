@@ -161,7 +161,7 @@ export class FeatureExtractor {
     out[k++] = round(max(w.vibration, n));
     out[k++] = round(std(w.vibration, n, vibMean));
     out[k++] = round(mean(w.temperature, n));
-    out[k++] = round(slope(w.temperature, n, w.next));
+    out[k++] = round(slopePerMinute(w.ts, w.temperature, n, w.next));
     out[k++] = round(pressureMean);
     out[k++] = round(std(w.pressure, n, pressureMean));
     out[k++] = round(flowMean);
@@ -224,20 +224,33 @@ function median(a: Float64Array, n: number): number {
     : ((scratch[mid - 1] as number) + (scratch[mid] as number)) / 2;
 }
 
-/** Least-squares slope per sample over the ring, oldest to newest. */
-function slope(a: Float64Array, n: number, next: number): number {
+const MS_PER_MINUTE = 60_000;
+
+/**
+ * Least-squares slope of `y` against device time, per minute, over the ring, oldest to newest. Time is
+ * counted from the oldest sample, so the epoch milliseconds never meet the squares.
+ */
+function slopePerMinute(ts: Float64Array, y: Float64Array, n: number, next: number): number {
   if (n < 2) return 0;
   const start = n < WINDOW ? 0 : next;
-  const xMean = (n - 1) / 2;
+  const t0 = ts[start] as number;
+  let tMean = 0;
   let yMean = 0;
-  for (let i = 0; i < n; i++) yMean += a[(start + i) % WINDOW] as number;
+  for (let i = 0; i < n; i++) {
+    const j = (start + i) % WINDOW;
+    tMean += ((ts[j] as number) - t0) / MS_PER_MINUTE;
+    yMean += y[j] as number;
+  }
+  tMean /= n;
   yMean /= n;
   let num = 0;
   let den = 0;
   for (let i = 0; i < n; i++) {
-    const dx = i - xMean;
-    num += dx * ((a[(start + i) % WINDOW] as number) - yMean);
-    den += dx * dx;
+    const j = (start + i) % WINDOW;
+    const dt = ((ts[j] as number) - t0) / MS_PER_MINUTE - tMean;
+    num += dt * ((y[j] as number) - yMean);
+    den += dt * dt;
   }
+  // The window holds strictly increasing times, so den > 0 with two samples or more.
   return num / den;
 }

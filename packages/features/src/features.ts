@@ -10,7 +10,12 @@ export interface FeatureInfo {
   readonly description: string;
 }
 
-/** Samples in the rolling window: about 10 s of a production pump at 1 Hz. */
+/**
+ * Samples in the rolling window: 10 s of a production pump at 1 Hz, 100 min of a training run at the
+ * training simulator's default 600 s. Counted in samples, so the statistics over it (mean, median, max,
+ * standard deviation) cover another span of device time at another interval; the README's "Features" says
+ * what depends on the clock.
+ */
 export const WINDOW = 10;
 
 /**
@@ -52,9 +57,11 @@ export const FEATURES: readonly FeatureInfo[] = [
   },
   { name: 'temperature_mean', unit: '°C', description: 'mean bearing temperature over the window' },
   {
-    name: 'temperature_slope',
-    unit: '°C/sample',
-    description: 'least-squares temperature trend over the window, per sample',
+    // Per minute of device time, from the samples' timestamps: the same trend reads the same at any
+    // sample interval, and a gap (a dropout) stretches the time axis instead of squeezing the trend.
+    name: 'temperature_slope_per_min',
+    unit: '°C/min',
+    description: 'least-squares temperature trend over the window, per minute of device time',
   },
   { name: 'pressure_mean', unit: 'bar', description: 'mean discharge pressure over the window' },
   { name: 'pressure_std', unit: 'bar', description: 'pressure unsteadiness over the window (cavitation)' },

@@ -4,6 +4,7 @@ export * from './chaos-options.ts';
 export * from './failure-modes.ts';
 export * from './lifecycle.ts';
 export * from './messages.ts';
+export * from './modes.ts';
 export * from './pump.ts';
 export * from './training-fleet.ts';
 export * from './vibration.ts';

@@ -6,6 +6,8 @@ import {
   EXIT_CONFIG,
   intOption,
   type OptionSpecs,
+  optionalIntOption,
+  optionalNumberOption,
   parseConfig,
   sharedOptions,
 } from './config.ts';
@@ -30,6 +32,22 @@ const parse = (argv: string[], env: Record<string, string> = {}) =>
   parseConfig(program, specs, { argv, env });
 
 describe('config loading', () => {
+  it('leaves an option without a default undefined when unset, and still checks it when set', () => {
+    const optional = {
+      etaH: { schema: optionalNumberOption({ min: 0.001 }), flag: 'eta', help: 'η' },
+      samples: { schema: optionalIntOption({ min: 0 }), flag: 'samples', help: 'samples' },
+    } as const satisfies OptionSpecs;
+    const unset = parseConfig(program, optional, { argv: [], env: {} });
+    expect(unset.kind === 'ok' && unset.config).toEqual({ etaH: undefined, samples: undefined });
+    const set = parseConfig(program, optional, { argv: ['--eta', '0.5', '--samples', '3'], env: {} });
+    expect(set.kind === 'ok' && set.config).toEqual({ etaH: 0.5, samples: 3 });
+    const bad = parseConfig(program, optional, { argv: ['--eta', '0', '--samples', '1.5'], env: {} });
+    expect(bad.kind === 'invalid' && bad.problems).toEqual([
+      '--eta: must be at least 0.001 (got "0")',
+      '--samples: expected a whole number (got "1.5")',
+    ]);
+  });
+
   it('takes flags over environment over defaults', () => {
     const fromDefaults = parse([]);
     expect(fromDefaults.kind === 'ok' && fromDefaults.config.pumps).toBe(10);

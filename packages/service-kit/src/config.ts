@@ -195,6 +195,16 @@ export function numberOption(dflt: number, { min = -Number.MAX_VALUE, max = Numb
     .default(dflt);
 }
 
+/** A number with no default: undefined when unset, for a setting whose default depends on another. */
+export function optionalNumberOption({ min = -Number.MAX_VALUE, max = Number.MAX_VALUE } = {}) {
+  return numberOption(0, { min, max }).unwrap().optional();
+}
+
+/** A whole number with no default: undefined when unset. */
+export function optionalIntOption({ min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {}) {
+  return intOption(0, { min, max }).unwrap().optional();
+}
+
 export function booleanOption(dflt: boolean) {
   return z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {

@@ -82,7 +82,8 @@ describe('pnpm demo, with nothing but Node.js (embedded broker, SQLite)', () => 
       expect(out).toContain('2 of 3: exporting a balanced training set and training the model');
       expect(out).toContain('3 of 3: live predictions');
       expect(out).toContain('Demo complete.');
-      expect(out).toMatch(/live accuracy\s+0\.\d{3}/);
+      // A figure, whatever it is: on a loaded machine the live phase may see only new pumps, all scored right.
+      expect(out).toMatch(/live accuracy\s+(0\.\d{3}|1\.000)/);
       // The notifier ran beside inference, with its console receiver.
       expect(out).toMatch(/notifications\s+\d+ \(grouped/);
       expect(out).toContain(`dashboard    was on ${dashboard.url}; to look back at this run: SQLITE_PATH=`);

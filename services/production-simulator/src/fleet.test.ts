@@ -1,14 +1,12 @@
 import { groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/contract';
-import { DEFAULT_CHAOS_RATES } from '@pdm/pump-physics';
+import { DEFAULT_CHAOS_RATES, MODE_SETTINGS, modeLifetime } from '@pdm/pump-physics';
 import { describe, expect, it } from 'vitest';
 import { type FleetOptions, ProductionFleet, type PumpOutput } from './fleet.ts';
-import { MODE_SETTINGS } from './modes.ts';
 
 const base: FleetOptions = {
   pumps: 20,
   seed: 4,
-  weibullBeta: 2,
-  meanLifeS: MODE_SETTINGS.STRESS.meanLifeS,
+  lifetime: modeLifetime('STRESS'),
   repairDowntimeS: MODE_SETTINGS.STRESS.repairDowntimeS,
   intervalS: 1,
   idPrefix: 'pump',

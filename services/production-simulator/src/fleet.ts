@@ -4,7 +4,6 @@ import { type ChaosKind, encodeGatewayRow, encodeTelemetry, topics } from '@pdm/
 import {
   type ChaosOutcome,
   type ChaosRates,
-  etaForMean,
   formatPumpId,
   groundTruthMessage,
   malformedPayload,
@@ -14,13 +13,14 @@ import {
   type Reading,
   Rng,
   telemetryMessage,
+  type WeibullParams,
 } from '@pdm/pump-physics';
 
 export interface FleetOptions {
   readonly pumps: number;
   readonly seed: number;
-  readonly weibullBeta: number;
-  readonly meanLifeS: number;
+  /** time to failure, η in hours: the mode's (modeLifetime), as the training simulator's --mode draws it */
+  readonly lifetime: WeibullParams;
   readonly repairDowntimeS: number;
   readonly intervalS: number;
   readonly idPrefix: string;
@@ -63,8 +63,7 @@ class ProductionPump {
     this.id = formatPumpId(options.idPrefix, index);
     this.telemetryTopic = topics.telemetry(this.id);
     this.truthTopic = topics.groundtruth(this.id);
-    const eta = etaForMean(options.meanLifeS / 3600, options.weibullBeta);
-    this.twin = new PumpTwin({ seed: options.seed, index, lifetime: { beta: options.weibullBeta, eta } });
+    this.twin = new PumpTwin({ seed: options.seed, index, lifetime: options.lifetime });
     this.chaosRng = new Rng(options.seed, index, STREAM_CHAOS);
     this.chaos = options.chaos ? new PumpChaos(this.chaosRng, options.chaos) : undefined;
   }

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 /** Entry point: the config into the simulation; runProgram does flags, env, signals and exit codes. */
-import { chaosRates } from '@pdm/pump-physics';
+import { chaosRates, MODE_SETTINGS, modeLifetime } from '@pdm/pump-physics';
 import { runProgram, runSimulation } from '@pdm/service-kit';
 import { createProductionSimulator } from './app.ts';
-import { MODE_SETTINGS } from './modes.ts';
 import { options, program } from './options.ts';
 
 runProgram(
@@ -18,8 +17,7 @@ runProgram(
           fleet: {
             pumps: config.pumps,
             seed: config.seed,
-            weibullBeta: config.weibullBeta,
-            meanLifeS: mode.meanLifeS,
+            lifetime: modeLifetime(config.mode, config.weibullBeta),
             repairDowntimeS: config.repairDowntimeS ?? mode.repairDowntimeS,
             intervalS: config.intervalMs / 1000,
             idPrefix: config.idPrefix,

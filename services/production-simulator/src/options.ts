@@ -1,7 +1,13 @@
 /** Flags and environment of the production simulator. */
 
 import { MAX_GATEWAY_ROWS } from '@pdm/contract';
-import { chaosOptions } from '@pdm/pump-physics';
+import {
+  chaosOptions,
+  DEFAULT_WEIBULL_BETA,
+  describeModes,
+  modeSchema,
+  PRODUCTION_INTERVAL_S,
+} from '@pdm/pump-physics';
 import {
   booleanOption,
   clientIdOption,
@@ -11,7 +17,6 @@ import {
   sharedOptions,
 } from '@pdm/service-kit';
 import { z } from 'zod';
-import { MODES } from './modes.ts';
 
 export const program = {
   name: 'production-simulator',
@@ -30,15 +35,11 @@ export const options = {
     help: 'pumps in the fleet',
   },
   mode: {
-    schema: z
-      .string()
-      .transform((s) => s.toUpperCase())
-      .pipe(z.enum(MODES, { message: `expected one of ${MODES.join(', ')}` }))
-      .default('NOMINAL'),
+    schema: modeSchema.default('NOMINAL'),
     flag: 'mode',
     env: 'SIM_MODE',
     placeholder: 'M',
-    help: 'NOMINAL (mean life ~27 h), ACCELERATED (~20 min) or STRESS (~2.5 min)',
+    help: `how fast the pumps age, in any case: ${describeModes()}`,
   },
   seed: {
     schema: intOption(7, { min: 0, max: 2 ** 32 - 1 }),
@@ -55,14 +56,14 @@ export const options = {
     help: 'seconds of device time to run; 0 runs until stopped',
   },
   intervalMs: {
-    schema: intOption(1000, { min: 10, max: 3_600_000 }),
+    schema: intOption(PRODUCTION_INTERVAL_S * 1000, { min: 10, max: 3_600_000 }),
     flag: 'interval-ms',
     env: 'INTERVAL_MS',
     placeholder: 'MS',
     help: 'sample period of every pump',
   },
   weibullBeta: {
-    schema: numberOption(2, { min: 0.1, max: 20 }),
+    schema: numberOption(DEFAULT_WEIBULL_BETA, { min: 0.1, max: 20 }),
     flag: 'weibull-beta',
     env: 'WEIBULL_BETA',
     placeholder: 'B',

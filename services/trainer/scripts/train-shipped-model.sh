@@ -5,9 +5,9 @@
 #
 #   services/trainer/scripts/train-shipped-model.sh
 #
-# The clock matches the production simulator's STRESS mode, the live quality target: one sample a second
-# and a mean life of 150 s (Weibull β = 2, η = 150 s / Γ(1.5) = 0.0469 h), 15 BROKEN samples after failure
-# like its 15 s repair downtime. Each pump runs three lifecycles with repairs in between, so the model
+# The clock is the production simulator's STRESS mode (--mode stress), the live quality target: one sample
+# a second and a mean life of 150 s (Weibull β = 2, η = 150 s / Γ(1.5) = 0.04702 h), 15 BROKEN samples after
+# failure like its 15 s repair downtime. Each pump runs three lifecycles with repairs in between, so the model
 # sees a window that still holds the broken pump's last readings after a repair; and chaos is on, so it
 # learns that a glitch, a heatwave or a frozen sensor is not a failure. 400 pumps give ~196,000 samples.
 set -euo pipefail
@@ -19,7 +19,7 @@ CSV=data/pump-state-training.csv
 
 # The export writes the CSV under a temporary name and renames it only when it is complete.
 pnpm --silent training-simulator --stdout --pumps "$PUMPS" --seed "$SEED" \
-  --weibull-beta 2 --weibull-eta 0.0469 --interval-s 1 --post-failure-samples 15 --lifecycles 3 --chaos \
+  --mode stress --lifecycles 3 --chaos \
   --log-level warn \
   | pnpm --silent export-training-data --source jsonl --input - --seed "$SEED" --out "$CSV" --log-level warn
 

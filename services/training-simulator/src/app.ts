@@ -41,7 +41,13 @@ export function createTrainingSimulator(
       let samples = 0;
       let dropped = 0;
       logger.info(
-        { pumps: fleet.pumps, seed: fleet.seed, lifetime: fleet.lifetime, intervalS: fleet.intervalS },
+        {
+          pumps: fleet.pumps,
+          seed: fleet.seed,
+          lifetime: fleet.lifetime,
+          intervalS: fleet.intervalS,
+          postFailureSamples: fleet.postFailureSamples,
+        },
         'training run started',
       );
       for (const message of trainingFleet(fleet)) {

@@ -3,6 +3,7 @@
 import { chaosRates } from '@pdm/pump-physics';
 import { runProgram, runSimulation } from '@pdm/service-kit';
 import { createTrainingSimulator } from './app.ts';
+import { resolveClock } from './clock.ts';
 import { options, program } from './options.ts';
 
 runProgram(
@@ -10,18 +11,15 @@ runProgram(
   options,
   async (config, context) => {
     const { logger } = context;
+    const clock = resolveClock(config);
     const summary = await runSimulation(config, { ...context, service: program.name }, (sink) =>
       createTrainingSimulator(
         {
           pumps: config.pumps,
           seed: config.seed,
-          lifetime: {
-            beta: config.weibullBeta,
-            eta: config.weibullEtaH,
-            bathtub: { infantShare: config.infantShare, randomShare: config.randomShare },
-          },
-          intervalS: config.intervalS,
-          postFailureSamples: config.postFailureSamples,
+          lifetime: clock.lifetime,
+          intervalS: clock.intervalS,
+          postFailureSamples: clock.postFailureSamples,
           startMs: Date.parse(config.start),
           idPrefix: config.idPrefix ?? `train-s${config.seed}`,
           chaos: chaosRates(config),
@@ -31,7 +29,7 @@ runProgram(
         logger,
       ),
     );
-    if (summary) logger.info(summary, 'training run complete');
+    if (summary) logger.info({ mode: config.mode, ...summary }, 'training run complete');
     return summary && summary.failed > 0 ? 1 : 0;
   },
   // With --stdout the data owns stdout, so logs go to stderr.

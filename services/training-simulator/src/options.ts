@@ -1,14 +1,23 @@
 /** Flags and environment of the training simulator. */
-import { chaosOptions } from '@pdm/pump-physics';
+import {
+  chaosOptions,
+  DEFAULT_WEIBULL_BETA,
+  describeModes,
+  modeSchema,
+  PRODUCTION_INTERVAL_S,
+} from '@pdm/pump-physics';
 import {
   booleanOption,
   clientIdOption,
   intOption,
   numberOption,
   type OptionSpecs,
+  optionalIntOption,
+  optionalNumberOption,
   sharedOptions,
 } from '@pdm/service-kit';
 import { z } from 'zod';
+import { DEFAULT_CLOCK } from './clock.ts';
 
 export const program = {
   name: 'training-simulator',
@@ -32,33 +41,44 @@ export const options = {
     placeholder: 'S',
     help: 'random seed; the same seed gives the same samples',
   },
+  mode: {
+    schema: modeSchema.optional(),
+    flag: 'mode',
+    env: 'SIM_MODE',
+    placeholder: 'M',
+    help:
+      `the production mode to train for, in any case: ${describeModes()}. ` +
+      `Sets η (the mean life at shape β, as the production simulator does), one sample every ` +
+      `${PRODUCTION_INTERVAL_S} s and a repair downtime's BROKEN samples after each failure; ` +
+      '--weibull-eta, --interval-s and --post-failure-samples still win. Unset: the defaults below',
+  },
   weibullBeta: {
-    schema: numberOption(2, { min: 0.1, max: 20 }),
+    schema: numberOption(DEFAULT_WEIBULL_BETA, { min: 0.1, max: 20 }),
     flag: 'weibull-beta',
     env: 'WEIBULL_BETA',
     placeholder: 'B',
     help: 'Weibull shape β of the time to failure (>1 wear-out)',
   },
   weibullEtaH: {
-    schema: numberOption(1000, { min: 0.001, max: 1e6 }),
+    schema: optionalNumberOption({ min: 0.001, max: 1e6 }),
     flag: 'weibull-eta',
     env: 'WEIBULL_ETA_H',
     placeholder: 'H',
-    help: 'Weibull scale η: characteristic life in hours of operation',
+    help: `Weibull scale η: characteristic life in hours of operation (default: the mode's, else ${DEFAULT_CLOCK.weibullEtaH})`,
   },
   intervalS: {
-    schema: numberOption(600, { min: 0.001, max: 86_400 }),
+    schema: optionalNumberOption({ min: 0.001, max: 86_400 }),
     flag: 'interval-s',
     env: 'INTERVAL_S',
     placeholder: 'S',
-    help: 'virtual seconds between samples',
+    help: `virtual seconds between samples (default: the mode's, else ${DEFAULT_CLOCK.intervalS})`,
   },
   postFailureSamples: {
-    schema: intOption(10, { min: 0, max: 10_000 }),
+    schema: optionalIntOption({ min: 0, max: 10_000 }),
     flag: 'post-failure-samples',
     env: 'POST_FAILURE_SAMPLES',
     placeholder: 'N',
-    help: 'samples published after the failure point (state BROKEN, health 0)',
+    help: `samples published after the failure point (state BROKEN, health 0) (default: the mode's repair downtime / interval, else ${DEFAULT_CLOCK.postFailureSamples})`,
   },
   lifecycles: {
     schema: intOption(1, { min: 1, max: 1000 }),

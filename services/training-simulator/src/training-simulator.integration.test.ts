@@ -1,4 +1,4 @@
-import { trainingSampleSchema } from '@pdm/contract';
+import { groundTruthSchema, trainingSampleSchema } from '@pdm/contract';
 import { freePort, type Mosquitto, recordMessages, startMosquitto, startService } from '@pdm/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -121,5 +121,56 @@ describe('training simulator against a real Mosquitto', () => {
       const sample = trainingSampleSchema.parse(payload);
       expect(topic).toBe(`pdm/v1/training/${sample.pump_id}`);
     }
+  });
+
+  it('with --mode stress gives each pump the lifetime the production simulator gives it in STRESS mode, one sample a second', async () => {
+    const common = ['--pumps', '40', '--seed', '9', '--id-prefix', 'pump', '--stdout'];
+    const training = startService('training-simulator', [...common, '--mode', 'stress']);
+    // SIM_MODE, case as a user types it: the variable the production simulator reads too.
+    const production = startService(
+      'production-simulator',
+      [...common, '--duration', '1', '--time-scale', '1000'],
+      {
+        SIM_MODE: 'Stress',
+      },
+    );
+    expect(await training.exited).toBe(0);
+    expect(await production.exited).toBe(0);
+    const lines = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { topic: string; payload: unknown });
+
+    const trained = new Map<string, number[]>();
+    const ts = new Map<string, number[]>();
+    for (const { payload } of lines(training.stdout())) {
+      const sample = trainingSampleSchema.parse(payload);
+      if (sample.seq === 0) trained.set(sample.pump_id, [sample.rul_h]);
+      ts.set(sample.pump_id, [...(ts.get(sample.pump_id) ?? []), sample.ts]);
+    }
+    const served = new Map<string, number[]>();
+    for (const { topic, payload } of lines(production.stdout())) {
+      if (!topic.startsWith('pdm/v1/groundtruth/')) continue;
+      const truth = groundTruthSchema.parse(payload);
+      if (truth.seq === 0) served.set(truth.pump_id, [truth.rul_h]);
+    }
+    expect(served.size).toBe(40);
+    // A new pump's remaining life is its whole lifetime: the same draw on both sides.
+    expect(trained).toEqual(served);
+    const lifetimesS = [...trained.values()].map(([rulH]) => (rulH as number) * 3600);
+    const meanS = lifetimesS.reduce((a, b) => a + b, 0) / lifetimesS.length;
+    expect(meanS).toBeGreaterThan(100);
+    expect(meanS).toBeLessThan(200);
+    for (const list of ts.values())
+      expect(list.slice(1).map((t, i) => t - (list[i] as number))).toEqual(list.slice(1).map(() => 1000));
+  });
+
+  it('names each production mode in --help with the mean life and η it sets', async () => {
+    const help = startService('training-simulator', ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('--mode M');
+    expect(help.stdout()).toContain('STRESS (mean life 2.5 min, η 0.04702 h, repair 15 s)');
+    expect(help.stdout()).toContain('NOMINAL (mean life 27 h, η 30.47 h, repair 30 min)');
   });
 });
