@@ -5,9 +5,18 @@
 import { basename } from 'node:path';
 import { classificationReport, exportOnnx, ForestModel, hashTrainingData, selectRows } from '@pdm/forest';
 import { TrainerError } from './errors.ts';
-import { groupSplit } from './group-split.ts';
-import { NONE, type TrainerConfig } from './options.ts';
-import { commonMetadata, describeData, describeModel, forestOptions, stopwatch, writeAll } from './output.ts';
+import type { TrainerConfig } from './options.ts';
+import {
+  commonMetadata,
+  describeData,
+  describeModel,
+  forestOptions,
+  loadTable,
+  phaseSeconds,
+  splitTable,
+  stopwatch,
+  writeAll,
+} from './output.ts';
 import type { Progress } from './progress.ts';
 import { trainRegressor } from './regression.ts';
 import {
@@ -17,7 +26,6 @@ import {
   type RegressionTrainingReport,
   type TrainingReport,
 } from './report.ts';
-import { readTrainingTable } from './table.ts';
 
 export { reportPathFor, trainerVersion } from './output.ts';
 
@@ -42,17 +50,9 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
   const { progress } = io;
   const started = performance.now();
   const lap = stopwatch();
-  const groupColumn = settings.group === NONE ? null : settings.group;
   const file = basename(settings.data);
 
-  const table = await readTrainingTable(
-    settings.data,
-    { features: settings.features, label: settings.label, group: groupColumn },
-    {
-      onProgress: (read, total) =>
-        progress.update(`reading ${file}: ${total > 0 ? Math.floor((100 * read) / total) : 100} %`),
-    },
-  );
+  const table = await loadTable(settings, 'class', progress);
   const classNames = table.labels.names;
   if (classNames.length < 2) {
     throw new TrainerError(
@@ -63,16 +63,7 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
   }
   const loadSeconds = lap();
 
-  progress.update('splitting by group');
-  const split = groupSplit({
-    labels: table.labels.codes,
-    classNames,
-    groups: table.groups?.codes ?? null,
-    groupNames: table.groups?.names ?? null,
-    groupColumn: groupColumn ?? 'row',
-    testFraction: settings.testFraction,
-    seed: settings.seed,
-  });
+  const split = splitTable(settings, table, progress);
   const labelOf = (i: number) => classNames[table.labels.codes[i]!]!;
   const xTrain = selectRows(table.x, split.train);
   const yTrain = Array.from(split.train, labelOf);
@@ -122,14 +113,11 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
       confusionMatrix: confusionMatrix(yTest, predicted, order),
     },
     ...describeModel(settings, onnx, model.forest),
-    seconds: {
-      load: loadSeconds,
-      split: splitSeconds,
-      train: trainSeconds,
-      evaluate: evaluateSeconds,
-      export: lap(),
-      total: (performance.now() - started) / 1000,
-    },
+    seconds: phaseSeconds(
+      { load: loadSeconds, split: splitSeconds, train: trainSeconds, evaluate: evaluateSeconds },
+      lap,
+      started,
+    ),
   } satisfies TrainingReport;
 
   await writeAll(settings.out, onnx, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,4 +1,7 @@
-/** What every training run does on its way out: the trainer's version, timing, and the files put in place. */
+/**
+ * What every training run does, whatever its task: read the table, split it by group, the trainer's version,
+ * timing, the report's common facts, and the files put in place.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -13,15 +16,51 @@ import {
   writeModelFiles,
 } from '@pdm/forest';
 import { TrainerError } from './errors.ts';
-import type { GroupSplit } from './group-split.ts';
+import { type GroupSplit, groupSplit } from './group-split.ts';
 import { NONE, type TrainerConfig } from './options.ts';
 import type { Progress } from './progress.ts';
 import { rowRanges, type TrainingReport } from './report.ts';
-import type { TrainingTable } from './table.ts';
+import { readTrainingTable, type TrainingTable } from './table.ts';
 
 /** `models/pump-state.onnx` → `models/pump-state.report.json` */
 export function reportPathFor(onnxPath: string): string {
   return onnxPath.replace(/\.onnx$/, '.report.json');
+}
+
+/** The CSV's feature, label and group columns, with reading progress. */
+export function loadTable(
+  settings: TrainerConfig,
+  labelType: 'class' | 'number',
+  progress: Progress,
+): Promise<TrainingTable> {
+  const file = basename(settings.data);
+  return readTrainingTable(
+    settings.data,
+    {
+      features: settings.features,
+      label: settings.label,
+      labelType,
+      group: settings.group === NONE ? null : settings.group,
+    },
+    {
+      onProgress: (read, total) =>
+        progress.update(`reading ${file}: ${total > 0 ? Math.floor((100 * read) / total) : 100} %`),
+    },
+  );
+}
+
+/** The held-out split by --group (or by row), stratified by the table's classes. */
+export function splitTable(settings: TrainerConfig, table: TrainingTable, progress: Progress): GroupSplit {
+  progress.update('splitting by group');
+  return groupSplit({
+    labels: table.labels.codes,
+    classNames: table.labels.names,
+    groups: table.groups?.codes ?? null,
+    groupNames: table.groups?.names ?? null,
+    groupColumn: settings.group === NONE ? 'row' : settings.group,
+    testFraction: settings.testFraction,
+    seed: settings.seed,
+  });
 }
 
 /** The forest's hyperparameters from the flags, with progress per tree. */
@@ -149,6 +188,15 @@ export async function writeAll(onnxPath: string, onnx: Uint8Array, reportJson: s
       cause: err,
     });
   }
+}
+
+/** The report's seconds: the phases timed by `lap`, export up to now, and the total since `started`. */
+export function phaseSeconds(
+  phases: Omit<TrainingReport['seconds'], 'export' | 'total'>,
+  lap: () => number,
+  started: number,
+): TrainingReport['seconds'] {
+  return { ...phases, export: lap(), total: (performance.now() - started) / 1000 };
 }
 
 export function stopwatch(): () => number {

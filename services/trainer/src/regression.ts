@@ -16,11 +16,19 @@ import {
 } from '@pdm/forest';
 import type { TrainerIo, TrainingRun } from './app.ts';
 import { TrainerError } from './errors.ts';
-import { groupSplit } from './group-split.ts';
-import { NONE, type TrainerConfig } from './options.ts';
-import { commonMetadata, describeData, describeModel, forestOptions, stopwatch, writeAll } from './output.ts';
+import type { TrainerConfig } from './options.ts';
+import {
+  commonMetadata,
+  describeData,
+  describeModel,
+  forestOptions,
+  loadTable,
+  phaseSeconds,
+  splitTable,
+  stopwatch,
+  writeAll,
+} from './output.ts';
 import { formatRegressionReport, type RegressionTrainingReport, summarizeTarget } from './report.ts';
-import { readTrainingTable } from './table.ts';
 
 /**
  * Units in which a target is a remaining useful life, so the asymmetric score applies: its constants (13
@@ -32,34 +40,17 @@ export async function trainRegressor(settings: TrainerConfig, io: TrainerIo): Pr
   const { progress } = io;
   const started = performance.now();
   const lap = stopwatch();
-  const groupColumn = settings.group === NONE ? null : settings.group;
   const file = basename(settings.data);
 
-  const table = await readTrainingTable(
-    settings.data,
-    { features: settings.features, label: settings.label, labelType: 'number', group: groupColumn },
-    {
-      onProgress: (read, total) =>
-        progress.update(`reading ${file}: ${total > 0 ? Math.floor((100 * read) / total) : 100} %`),
-    },
-  );
+  const table = await loadTable(settings, 'number', progress);
   const raw = table.targets!;
   const labelMax = settings.labelMax ?? null;
   const { targets, clippedRows } = clip(raw, labelMax);
   checkNotConstant(targets, raw, settings, file);
   const loadSeconds = lap();
 
-  progress.update('splitting by group');
-  // one class: the split balances only row counts; every pump's life covers the whole range anyway
-  const split = groupSplit({
-    labels: table.labels.codes,
-    classNames: table.labels.names,
-    groups: table.groups?.codes ?? null,
-    groupNames: table.groups?.names ?? null,
-    groupColumn: groupColumn ?? 'row',
-    testFraction: settings.testFraction,
-    seed: settings.seed,
-  });
+  // a numeric label is one class, so the split balances only row counts; every pump's life spans the range
+  const split = splitTable(settings, table, progress);
   const xTrain = selectRows(table.x, split.train);
   const yTrain = Float64Array.from(split.train, (i) => targets[i]!);
   const xTest = selectRows(table.x, split.test);
@@ -122,14 +113,11 @@ export async function trainRegressor(settings: TrainerConfig, io: TrainerIo): Pr
       bands,
     },
     ...describeModel(settings, onnx, model.forest),
-    seconds: {
-      load: loadSeconds,
-      split: splitSeconds,
-      train: trainSeconds,
-      evaluate: evaluateSeconds,
-      export: lap(),
-      total: (performance.now() - started) / 1000,
-    },
+    seconds: phaseSeconds(
+      { load: loadSeconds, split: splitSeconds, train: trainSeconds, evaluate: evaluateSeconds },
+      lap,
+      started,
+    ),
   } satisfies RegressionTrainingReport;
 
   await writeAll(settings.out, onnx, `${JSON.stringify(report, null, 2)}\n`);
