@@ -1,6 +1,11 @@
-/** Issue 3 and 4 figures: export of a million stored rows, and training at scale against scikit-learn. */
+/**
+ * Issue 3, 4 and 14 figures: export of a million stored rows, training at scale against scikit-learn, and
+ * remaining-useful-life regression against scikit-learn on simulator data and on NASA's C-MAPSS FD001
+ * (when CMAPSS_FD001 names its train_FD001.txt).
+ */
 import { benchExport } from '@pdm/export-training-data/bench';
 import { benchTrainer } from '@pdm/trainer/bench';
+import { benchRulCmapss, benchRulSimulator } from '@pdm/trainer/bench/rul';
 import { type BenchRow, formatNumber } from './table.ts';
 
 async function exportCsv(): Promise<BenchRow> {
@@ -17,4 +22,9 @@ async function training(): Promise<BenchRow> {
   return benchTrainer({ rows: 500_000, trees: 100 });
 }
 
-export const mlBenchmarks = { exportCsv, training };
+export const mlBenchmarks = {
+  exportCsv,
+  training,
+  rulSimulator: () => benchRulSimulator(),
+  rulCmapss: () => benchRulCmapss(process.env.CMAPSS_FD001),
+};

@@ -7,6 +7,11 @@
  *
  * Each repeat uses a different stratified 75/25 split and forest seed; accuracies are averaged, because a
  * single split of a 150–600 row dataset moves accuracy by more than a point on its own.
+ *
+ * Regression, RandomForestRegressor(n_jobs=1) against ours on random 75/25 splits, RMSE averaged:
+ *
+ *   npx tsx packages/forest/scripts/compare-sklearn.ts --regression friedman,diabetes [--repeats 5] [--trees 100]
+ *     [--max-features sqrt] [--synthetic-rows 20000] [--synthetic-features 10]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +19,20 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ForestOptions, MaxFeatures } from '../src/forest.ts';
 import { selectRows } from '../src/matrix.ts';
-import { accuracy, trainTestSplit } from '../src/metrics.ts';
-import { ForestModel } from '../src/model.ts';
-import { BUNDLED, type BundledName, type Dataset, loadBundled, synthetic } from './datasets.ts';
+import { accuracy, regressionScores, trainTestSplit } from '../src/metrics.ts';
+import { ForestModel, RegressionModel } from '../src/model.ts';
+import {
+  BUNDLED,
+  type BundledName,
+  type Dataset,
+  loadBundled,
+  loadDiabetes,
+  type RegressionDataset,
+  synthetic,
+  syntheticRegression,
+} from './datasets.ts';
 import { writeNpy } from './npy.ts';
-import { findPythonWith, runBaseline } from './python.ts';
+import { findPythonWith, runBaseline, runRegressionBaseline } from './python.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +45,7 @@ const { values } = parseArgs({
     'synthetic-rows': { type: 'string', default: '20000' },
     'synthetic-features': { type: 'string', default: '20' },
     'synthetic-classes': { type: 'string', default: '4' },
+    regression: { type: 'string' },
   },
 });
 
@@ -58,7 +73,19 @@ const probe = findPythonWith(['sklearn', 'numpy']);
 if ('reason' in probe) console.warn(`scikit-learn side skipped: ${probe.reason}`);
 
 const datasets: Dataset[] = [];
-for (const name of values.datasets!.split(',')) {
+const regressionSets: RegressionDataset[] = [];
+for (const name of values.regression?.split(',') ?? []) {
+  if (name === 'friedman') {
+    const features = values['synthetic-features'] === '20' ? 10 : Number(values['synthetic-features']);
+    regressionSets.push(syntheticRegression(Number(values['synthetic-rows']), features));
+  } else if (name === 'diabetes') {
+    const loaded = loadDiabetes();
+    if ('skipped' in loaded) console.warn(`diabetes skipped: ${loaded.skipped}`);
+    else regressionSets.push(loaded);
+  } else throw new Error(`unknown regression dataset ${name}: friedman or diabetes`);
+}
+// --regression alone compares regressors only
+for (const name of values.regression === undefined ? values.datasets!.split(',') : []) {
   if (name === 'synthetic') {
     const [rows, features, classes] = ['synthetic-rows', 'synthetic-features', 'synthetic-classes'].map((k) =>
       Number(values[k as keyof typeof values]),
@@ -77,6 +104,7 @@ interface Figures {
   fit: number[];
 }
 const rowsOut: Record<string, string | number>[] = [];
+const regressionOut: Record<string, string | number>[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'pdm-forest-compare-'));
 try {
   for (const ds of datasets) {
@@ -121,8 +149,49 @@ try {
       'sklearn fit s': theirs.fit.length ? mean(theirs.fit).toFixed(3) : 'n/a',
     });
   }
+  for (const ds of regressionSets) {
+    const ours: { rmse: number[]; fit: number[] } = { rmse: [], fit: [] };
+    const theirs: { rmse: number[]; fit: number[] } = { rmse: [], fit: [] };
+    for (let r = 0; r < repeats; r++) {
+      const split = trainTestSplit(ds.x.rows, { testFraction: 0.25, seed: r });
+      const xTrain = selectRows(ds.x, split.train);
+      const xTest = selectRows(ds.x, split.test);
+      const yTrain = Float64Array.from(split.train, (i) => ds.y[i]!);
+      const yTest = Float64Array.from(split.test, (i) => ds.y[i]!);
+      const start = performance.now();
+      const model = RegressionModel.train(xTrain, yTrain, { ...forestOptions, seed: r });
+      ours.fit.push((performance.now() - start) / 1000);
+      ours.rmse.push(regressionScores(yTest, model.predict(xTest)).rmse);
+      if ('python' in probe) {
+        writeNpy(join(dir, 'x_train.npy'), xTrain.data, [xTrain.rows, xTrain.cols]);
+        writeNpy(join(dir, 'x_test.npy'), xTest.data, [xTest.rows, xTest.cols]);
+        writeNpy(join(dir, 'y_train.npy'), yTrain, [yTrain.length]);
+        writeNpy(join(dir, 'y_test.npy'), yTest, [yTest.length]);
+        const result = runRegressionBaseline(probe.python, [
+          '--npy',
+          dir,
+          '--seed',
+          String(r),
+          ...baselineArgs,
+        ]);
+        theirs.rmse.push(result.rmse);
+        theirs.fit.push(result.fitSeconds);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    regressionOut.push({
+      dataset: ds.name,
+      'rows × features': `${ds.x.rows} × ${ds.x.cols}`,
+      'forest RMSE': mean(ours.rmse).toPrecision(5),
+      'sklearn RMSE': theirs.rmse.length ? mean(theirs.rmse).toPrecision(5) : 'n/a',
+      'RMSE Δ %': theirs.rmse.length ? (100 * (mean(ours.rmse) / mean(theirs.rmse) - 1)).toFixed(2) : 'n/a',
+      'forest fit s': mean(ours.fit).toFixed(3),
+      'sklearn fit s': theirs.fit.length ? mean(theirs.fit).toFixed(3) : 'n/a',
+    });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`${repeats} stratified 75/25 splits each; ${JSON.stringify(forestOptions)}`);
-console.table(rowsOut);
+console.log(`${repeats} 75/25 splits each (stratified for classes); ${JSON.stringify(forestOptions)}`);
+if (rowsOut.length > 0) console.table(rowsOut);
+if (regressionOut.length > 0) console.table(regressionOut);

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { type Matrix, matrix } from '../src/matrix.ts';
-import { makeClassification } from '../src/synthetic.ts';
+import { makeClassification, makeRegression } from '../src/synthetic.ts';
 
 export interface Dataset {
   readonly name: string;
@@ -58,4 +58,32 @@ export function synthetic(rows: number, features: number, classes: number, seed 
     seed,
   });
   return { name: `synthetic-${rows}x${features}-${classes}c`, x, labels: Array.from(y, (c) => `c${c}`) };
+}
+
+export interface RegressionDataset {
+  readonly name: string;
+  readonly x: Matrix<Float64Array>;
+  readonly y: Float64Array;
+}
+
+/** scikit-learn's diabetes data (442 patients, 10 features, disease progression after a year), raw. */
+export function loadDiabetes(dir = SKLEARN_DATA_DIR): RegressionDataset | { readonly skipped: string } {
+  const [xPath, yPath] = [`${dir}/diabetes_data_raw.csv.gz`, `${dir}/diabetes_target.csv.gz`];
+  if (!existsSync(xPath) || !existsSync(yPath))
+    return { skipped: `${xPath} not found (install python3-sklearn)` };
+  const lines = (path: string) =>
+    gunzipSync(readFileSync(path))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+  const rows = lines(xPath).map((l) => l.trim().split(/\s+/).map(Number));
+  const cols = rows[0]!.length;
+  const x = new Float64Array(rows.length * cols);
+  for (const [i, r] of rows.entries()) x.set(r, i * cols);
+  return { name: 'diabetes', x: matrix(x, cols), y: Float64Array.from(lines(yPath), Number) };
+}
+
+export function syntheticRegression(rows: number, features: number, seed = 7): RegressionDataset {
+  const { x, y } = makeRegression({ rows, features, noise: 1, seed });
+  return { name: `friedman1-${rows}x${features}`, x, y };
 }
