@@ -1,9 +1,10 @@
+import { Rng } from '@pdm/random';
 import { describe, expect, it } from 'vitest';
-import { featuresPerSplit, RandomForestClassifier } from './forest.ts';
-import { leafWeight } from './leaf-weights.ts';
+import { featuresPerSplit, RandomForestClassifier, RandomForestRegressor } from './forest.ts';
+import { leafWeight, regressionLeafGrid } from './leaf-weights.ts';
 import { matrix, matrixFromRows, selectRows } from './matrix.ts';
-import { accuracy, trainTestSplit } from './metrics.ts';
-import { makeClassification } from './synthetic.ts';
+import { accuracy, regressionScores, trainTestSplit } from './metrics.ts';
+import { makeClassification, makeRegression } from './synthetic.ts';
 import { leafIndex } from './tree.ts';
 
 const easy = makeClassification({
@@ -159,6 +160,107 @@ describe('RandomForestClassifier', () => {
     expect(() => RandomForestClassifier.fit(x, [0, 1, 1], 2, { minSamplesSplit: 1 })).toThrow(
       /minSamplesSplit/,
     );
+  });
+});
+
+describe('RandomForestRegressor', () => {
+  const friedman = makeRegression({ rows: 4000, features: 8, noise: 1, seed: 3 });
+
+  it('explains most of the variance of a non-linear target on held-out rows', () => {
+    const { train, test } = trainTestSplit(friedman.x.rows, { seed: 2 });
+    const forest = RandomForestRegressor.fit(
+      selectRows(friedman.x, train),
+      Array.from(train, (i) => friedman.y[i]!),
+      { nTrees: 30, seed: 1, maxFeatures: 'all' },
+    );
+    const scores = regressionScores(
+      Array.from(test, (i) => friedman.y[i]!),
+      forest.predict(selectRows(friedman.x, test)),
+    );
+    expect(scores.r2).toBeGreaterThan(0.8);
+  });
+
+  it('splits at the variance-best midpoint and predicts the leaf means, as scikit-learn does', () => {
+    // by hand: x ≤ 2.5 leaves [1 1 | 10 10 12 12], whose summed squared error (8) beats every other split
+    const x = matrixFromRows([[1], [2], [3], [4], [5], [6]]);
+    const forest = RandomForestRegressor.fit(x, [1, 1, 10, 10, 12, 12], {
+      nTrees: 1,
+      maxDepth: 1,
+      bootstrap: false,
+    });
+    const tree = forest.trees[0]!;
+    expect(tree.threshold[0]).toBe(2.5);
+    expect(Array.from(forest.predict(matrixFromRows([[0], [10]])))).toEqual([1, 11]);
+  });
+
+  it('weights each row by how often the bootstrap drew it, in the leaf means and the splits', () => {
+    const forest = RandomForestRegressor.fit(friedman.x, friedman.y, { nTrees: 3, seed: 4, maxDepth: 3 });
+    // a mean of bootstrap draws stays within the targets' range, and differs from the unweighted forest
+    const plain = RandomForestRegressor.fit(friedman.x, friedman.y, {
+      nTrees: 3,
+      seed: 4,
+      maxDepth: 3,
+      bootstrap: false,
+    });
+    expect(forest.predict(friedman.x)).not.toEqual(plain.predict(friedman.x));
+    const lo = Math.min(...friedman.y);
+    const hi = Math.max(...friedman.y);
+    for (const v of forest.predict(friedman.x)) expect(v >= lo - 1e-3 && v <= hi + 1e-3).toBe(true);
+  });
+
+  it('fits distinct training rows exactly with one unrestricted tree, up to the leaf grid', () => {
+    const forest = RandomForestRegressor.fit(friedman.x, friedman.y, {
+      nTrees: 1,
+      bootstrap: false,
+      maxFeatures: 'all',
+    });
+    const grid = regressionLeafGrid(Math.max(...friedman.y.map(Math.abs)));
+    const predicted = forest.predict(friedman.x);
+    for (let i = 0; i < friedman.y.length; i++) {
+      expect(Math.abs(predicted[i]! - friedman.y[i]!)).toBeLessThanOrEqual(grid / 2);
+    }
+  });
+
+  it('stops at a node whose targets are all equal, even large ones that leave rounding noise in a variance', () => {
+    const x = matrixFromRows(Array.from({ length: 50 }, (_, i) => [i]));
+    const forest = RandomForestRegressor.fit(x, new Array(50).fill(4321.1), { nTrees: 2, seed: 1 });
+    for (const tree of forest.trees) expect(tree.feature).toEqual(Int32Array.from([-1]));
+    expect(forest.predict(x)[7]).toBeCloseTo(4321.1, 3);
+  });
+
+  it('ranks the informative features above noise, with importances summing to 1', () => {
+    const forest = RandomForestRegressor.fit(friedman.x, friedman.y, { nTrees: 20, seed: 5 });
+    const imp = Array.from(forest.featureImportances);
+    expect(imp.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // x3 (10·x) and x0, x1 (the sine) carry the most; x5..x7 are noise
+    expect(Math.min(imp[0]!, imp[1]!, imp[3]!)).toBeGreaterThan(Math.max(...imp.slice(5)));
+  });
+
+  it('keeps leaf values divided by the tree count on a grid where any sum over trees is exact in float32', () => {
+    const big = makeRegression({ rows: 2000, features: 6, offset: 3000, seed: 6 });
+    const forest = RandomForestRegressor.fit(big.x, big.y, { nTrees: 50, seed: 6 });
+    const grid = regressionLeafGrid(Math.max(...big.y));
+    for (const tree of forest.trees) {
+      for (const v of tree.leafWeights) expect(Number.isInteger(v / grid)).toBe(true);
+    }
+    // float32 sums of one leaf per tree, in a shuffled order, equal the float64 sum
+    const row = new Float32Array(big.x.data.subarray(0, 6));
+    const values = forest.trees.map((t) => t.leafWeights[leafIndex(t, row)]!);
+    const rng = new Rng(6);
+    for (let round = 0; round < 20; round++) {
+      for (let k = values.length - 1; k > 0; k--) {
+        const j = rng.int(k + 1);
+        [values[k], values[j]] = [values[j]!, values[k]!];
+      }
+      const f32 = values.reduce((s, v) => Math.fround(s + v), 0);
+      expect(f32).toBe(forest.valueOfRow(row));
+    }
+  });
+
+  it('refuses non-finite targets and a target count that does not match the rows', () => {
+    const x = matrix(Float64Array.from([1, 2, 3]), 1);
+    expect(() => RandomForestRegressor.fit(x, [1, Number.NaN, 2])).toThrow(/target NaN at row 1/);
+    expect(() => RandomForestRegressor.fit(x, [1, 2])).toThrow(/3 rows but 2 targets/);
   });
 });
 

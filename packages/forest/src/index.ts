@@ -9,6 +9,7 @@ export * from './model-files.ts';
 export {
   type EncodeOptions,
   encodeOnnx,
+  encodeRegressor,
   exportOnnx,
   modelCard,
   ONNX_INPUT,
@@ -33,6 +34,7 @@ export {
   type ModelMetadata,
   type ModelTask,
   propsToCard,
+  type RegressionMetadata,
   readOnnxMetadata,
 } from './onnx/metadata.ts';
 /** the protobuf encoder behind the export, for tools and tests that build other ONNX graphs */

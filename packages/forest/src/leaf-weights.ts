@@ -32,3 +32,20 @@ export function argmax(values: ArrayLike<number>, offset: number, length: number
   for (let c = 1; c < length; c++) if (values[offset + c]! > values[offset + best]!) best = c;
   return best;
 }
+
+/**
+ * The grid a regressor's leaf values are put on, for the same reason as WEIGHT_GRID: onnxruntime adds the
+ * trees' values in float32, in an order that depends on its threads. A leaf holds its mean divided by the
+ * tree count, so any partial sum of one value per tree is at most max|y| (plus rounding) in magnitude; with
+ * a grid of 2^(e − 23), where 2^e > max|y|, every such sum is a multiple of the grid below 2^(e + 1), hence
+ * a float32, and exact in any order. A leaf moves by at most half the grid: about 2⁻²⁴ of max|y|.
+ */
+export function regressionLeafGrid(maxAbsTarget: number): number {
+  if (!(maxAbsTarget > 0) || !Number.isFinite(maxAbsTarget)) return 1;
+  return 2 ** (Math.floor(Math.log2(maxAbsTarget)) + 1 - 23);
+}
+
+/** A regression tree's contribution: its leaf's mean divided by the tree count, on the exact grid. */
+export function regressionLeafValue(mean: number, nTrees: number, grid: number): number {
+  return Math.round(mean / nTrees / grid) * grid;
+}

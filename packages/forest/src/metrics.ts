@@ -91,3 +91,104 @@ export function classificationReport(
   }
   return { accuracy: accuracy(truth, predicted), macroF1: f1Sum / classes.length, perClass };
 }
+
+export interface RegressionScores {
+  /** root mean squared error, in the target's unit */
+  readonly rmse: number;
+  /** mean absolute error, in the target's unit */
+  readonly mae: number;
+  /** coefficient of determination: 1 − SSE / SST, as scikit-learn's r2_score (NaN for a constant truth) */
+  readonly r2: number;
+  /** mean of predicted − truth: positive means the model overestimates */
+  readonly bias: number;
+  readonly count: number;
+}
+
+export function regressionScores(truth: ArrayLike<number>, predicted: ArrayLike<number>): RegressionScores {
+  if (truth.length !== predicted.length) throw new RangeError('truth and predictions differ in length');
+  const n = truth.length;
+  if (n === 0) return { rmse: Number.NaN, mae: Number.NaN, r2: Number.NaN, bias: Number.NaN, count: 0 };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += truth[i]!;
+  mean /= n;
+  let sse = 0;
+  let sst = 0;
+  let abs = 0;
+  let bias = 0;
+  for (let i = 0; i < n; i++) {
+    const d = predicted[i]! - truth[i]!;
+    sse += d * d;
+    abs += Math.abs(d);
+    bias += d;
+    sst += (truth[i]! - mean) ** 2;
+  }
+  return {
+    rmse: Math.sqrt(sse / n),
+    mae: abs / n,
+    r2: sst > 0 ? 1 - sse / sst : Number.NaN,
+    bias: bias / n,
+    count: n,
+  };
+}
+
+/**
+ * The asymmetric score of the PHM08 / C-MAPSS challenge (Saxena et al., 2008), summed over rows: with
+ * d = predicted − true, exp(−d/13) − 1 when the prediction is early (d < 0) and exp(d/10) − 1 when late.
+ * A late estimate of remaining life lets a machine break, so it costs more. Lower is better; 0 is perfect.
+ * The constants assume the target's unit (cycles in the challenge, hours here).
+ */
+export function asymmetricRulScore(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  if (truth.length !== predicted.length) throw new RangeError('truth and predictions differ in length');
+  let score = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const d = predicted[i]! - truth[i]!;
+    score += d < 0 ? Math.exp(-d / 13) - 1 : Math.exp(d / 10) - 1;
+  }
+  return score;
+}
+
+export interface BandScores extends RegressionScores {
+  /** e.g. '< 10 %', '10–50 %', '≥ 50 %' of the max */
+  readonly band: string;
+  /** the band of the true target, as fractions of the max: [from, to); to is null for the open top band */
+  readonly from: number;
+  readonly to: number | null;
+}
+
+/**
+ * Errors by band of the true target, as fractions of `max` (e.g. label_max): near the end of life
+ * (< 10 %) is where a RUL model earns its keep, and where a good overall RMSE can hide a poor fit.
+ */
+export function errorByBand(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  max: number,
+  edges: readonly number[] = [0.1, 0.5],
+): BandScores[] {
+  if (truth.length !== predicted.length) throw new RangeError('truth and predictions differ in length');
+  const bounds = [Number.NEGATIVE_INFINITY, ...edges, Number.POSITIVE_INFINITY];
+  const bands: BandScores[] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const from = bounds[b]!;
+    const to = bounds[b + 1]!;
+    const t: number[] = [];
+    const p: number[] = [];
+    for (let i = 0; i < truth.length; i++) {
+      const share = truth[i]! / max;
+      if (share >= from && share < to) {
+        t.push(truth[i]!);
+        p.push(predicted[i]!);
+      }
+    }
+    const pct = (v: number) => `${+(v * 100).toFixed(2)}`;
+    const band =
+      b === 0 ? `< ${pct(to)} %` : b === bounds.length - 2 ? `≥ ${pct(from)} %` : `${pct(from)}–${pct(to)} %`;
+    bands.push({
+      band,
+      ...regressionScores(t, p),
+      from: Math.max(0, from),
+      to: Number.isFinite(to) ? to : null,
+    });
+  }
+  return bands;
+}

@@ -1,5 +1,5 @@
-/** The trained artefact: StandardScaler → random forest over string classes, fed raw feature values. */
-import { type ForestOptions, RandomForestClassifier } from './forest.ts';
+/** The trained artefacts: StandardScaler → random forest, over string classes or over a number. */
+import { type ForestOptions, RandomForestClassifier, RandomForestRegressor } from './forest.ts';
 import { LabelEncoder } from './label-encoder.ts';
 import { argmax } from './leaf-weights.ts';
 import type { Matrix } from './matrix.ts';
@@ -79,5 +79,52 @@ export class ForestModel {
   /** Class label per row; what ONNX's output_label holds. */
   predict(x: Matrix): string[] {
     return this.labels.inverseTransform(this.predictCodes(x));
+  }
+}
+
+export interface RegressionModelParts {
+  readonly scaler: StandardScaler;
+  readonly forest: RandomForestRegressor;
+  readonly trainingRows: number;
+}
+
+/**
+ * StandardScaler → random forest regressor, fed raw feature values: make_pipeline(StandardScaler(),
+ * RandomForestRegressor()), with the trees trained on the float32 scaled values as ForestModel's are.
+ */
+export class RegressionModel {
+  readonly scaler: StandardScaler;
+  readonly forest: RandomForestRegressor;
+  readonly trainingRows: number;
+
+  constructor(parts: RegressionModelParts) {
+    if (parts.scaler.nFeatures !== parts.forest.nFeatures)
+      throw new RangeError('scaler and forest widths differ');
+    this.scaler = parts.scaler;
+    this.forest = parts.forest;
+    this.trainingRows = parts.trainingRows;
+  }
+
+  static train(x: Matrix, targets: ArrayLike<number>, options: ForestOptions = {}): RegressionModel {
+    if (targets.length !== x.rows) throw new RangeError(`${x.rows} rows but ${targets.length} targets`);
+    const scaler = StandardScaler.fit(x);
+    const forest = RandomForestRegressor.fit(scaler.transformFloat32(x), targets, options);
+    return new RegressionModel({ scaler, forest, trainingRows: x.rows });
+  }
+
+  get nFeatures(): number {
+    return this.scaler.nFeatures;
+  }
+
+  /** One value per row, each exactly a float32: what ONNX's `variable` output holds. */
+  predict(x: Matrix): Float64Array {
+    if (x.cols !== this.nFeatures) throw new RangeError(`expected ${this.nFeatures} columns, got ${x.cols}`);
+    const out = new Float64Array(x.rows);
+    const row = new Float32Array(x.cols);
+    for (let i = 0; i < x.rows; i++) {
+      this.scaler.scaleRowFloat32(x, i, row);
+      out[i] = this.forest.valueOfRow(row);
+    }
+    return out;
   }
 }

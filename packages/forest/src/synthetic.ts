@@ -1,4 +1,4 @@
-/** Synthetic classification data in the spirit of scikit-learn's make_classification, for tests and benchmarks. */
+/** Synthetic data in the spirit of scikit-learn's make_classification and make_friedman1, for tests and benchmarks. */
 
 import { Rng } from '@pdm/random';
 import { type Matrix, matrix } from './matrix.ts';
@@ -60,6 +60,47 @@ export function makeClassification(options: SyntheticOptions): SyntheticData {
     }
     for (let j = informative + redundant; j < features; j++) data[base + j] = rng.normal();
     y[i] = rng.next() < flipY ? rng.int(classes) : cluster % classes;
+  }
+  return { x: matrix(data, features), y };
+}
+
+export interface SyntheticRegressionOptions {
+  readonly rows: number;
+  /** at least 5; features beyond the fifth are noise */
+  readonly features: number;
+  /** standard deviation of the Gaussian noise added to the target */
+  readonly noise?: number;
+  /** added to every target, to test large magnitudes (hours of RUL, say) */
+  readonly offset?: number;
+  readonly seed?: number;
+}
+
+export interface SyntheticRegression {
+  readonly x: Matrix<Float64Array>;
+  readonly y: Float64Array;
+}
+
+/**
+ * scikit-learn's make_friedman1: features uniform on [0, 1), target
+ * 10·sin(π·x0·x1) + 20·(x2 − 0.5)² + 10·x3 + 5·x4 + noise: non-linear, with an interaction, a curve and
+ * noise features, so a forest has something to learn and something to ignore.
+ */
+export function makeRegression(options: SyntheticRegressionOptions): SyntheticRegression {
+  const { rows, features, noise = 1, offset = 0, seed = 0 } = options;
+  if (features < 5) throw new RangeError('makeRegression needs at least 5 features');
+  const rng = new Rng(seed, 0xf41ed);
+  const data = new Float64Array(rows * features);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = data.subarray(i * features, (i + 1) * features);
+    for (let j = 0; j < features; j++) v[j] = rng.next();
+    y[i] =
+      offset +
+      10 * Math.sin(Math.PI * v[0]! * v[1]!) +
+      20 * (v[2]! - 0.5) ** 2 +
+      10 * v[3]! +
+      5 * v[4]! +
+      noise * rng.normal();
   }
   return { x: matrix(data, features), y };
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ForestModel } from '../model.ts';
-import { makeClassification } from '../synthetic.ts';
+import { ForestModel, RegressionModel } from '../model.ts';
+import { makeClassification, makeRegression } from '../synthetic.ts';
 import { encodeOnnx, exportOnnx } from './export.ts';
 import { unzipMapOutputs } from './graph.ts';
 
@@ -61,6 +61,47 @@ describe('the exported file', () => {
           2: 'Scaler TreeEnsembleClassifier 12',
           3: 'Scaler TreeEnsembleClassifier 12',
         });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.skipIf(!python)(
+    'of a regressor passes the full check too, with output variable float [N, 1] (skipped without python3-onnx)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pdm-forest-checker-'));
+      try {
+        const data = makeRegression({ rows: 300, features: 5, seed: 4 });
+        const model = RegressionModel.train(data.x, data.y, { nTrees: 4, seed: 1 });
+        const path = join(dir, 'regressor.onnx');
+        writeFileSync(
+          path,
+          exportOnnx(model, {
+            featureNames: ['a', 'b', 'c', 'd', 'e'],
+            featureUnits: ['', '', '', '', ''],
+            trainingDataSha256: '',
+            metrics: {},
+            createdAt: '2026-01-01T00:00:00Z',
+            trainerVersion: 'test',
+            rows: { train: 300, test: 0 },
+            target: 'rul_h',
+            targetUnit: 'h',
+            labelMax: 100,
+          }),
+        );
+        const script = [
+          'import sys, onnx',
+          'm = onnx.load(sys.argv[1])',
+          'onnx.checker.check_model(m, full_check=True)',
+          'o = m.graph.output[0]',
+          'dims = [d.dim_param or str(d.dim_value) for d in o.type.tensor_type.shape.dim]',
+          'props = {p.key: p.value for p in m.metadata_props}',
+          'print(m.graph.node[0].op_type, m.graph.node[1].op_type, o.name, dims, props["task"], props["classes"])',
+        ].join('\n');
+        const run = spawnSync(python!, ['-c', script, path], { encoding: 'utf8' });
+        expect(run.stderr).toBe('');
+        expect(run.stdout.trim()).toBe("Scaler TreeEnsembleRegressor variable ['N', '1'] regression []");
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

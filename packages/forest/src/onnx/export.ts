@@ -4,11 +4,20 @@
  * options={'zipmap': False}, so either model can be dropped in for the other. The outputs keep the names
  * skl2onnx gives them with ZipMap on (output_label, output_probability; without ZipMap it says label and
  * probabilities), which older inference services look up by name.
+ *
+ * A regressor becomes Scaler → TreeEnsembleRegressor with one output, `variable` float [N, 1], as skl2onnx
+ * writes make_pipeline(StandardScaler(), RandomForestRegressor()).
  */
 
-import type { ForestModel } from '../model.ts';
-import { leafCount } from '../tree.ts';
-import { cardToProps, MODEL_FORMAT, type ModelCard, type ModelMetadata } from './metadata.ts';
+import { ForestModel, type RegressionModel } from '../model.ts';
+import { type DecisionTree, leafCount } from '../tree.ts';
+import {
+  cardToProps,
+  MODEL_FORMAT,
+  type ModelCard,
+  type ModelMetadata,
+  type RegressionMetadata,
+} from './metadata.ts';
 import { ProtoWriter } from './protobuf-writer.ts';
 
 export const ONNX_INPUT = 'features';
@@ -29,10 +38,15 @@ const PROTOBUF_MAX_BYTES = 2 ** 31 - 1;
 export const ELEM_FLOAT = 1;
 const ELEM_STRING = 8;
 
-const ATTR = { STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+const ATTR = { INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** Everything the exporter writes into metadata_props: the trainer's facts plus the model's own. */
-export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCard {
+export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCard;
+export function modelCard(model: RegressionModel, metadata: RegressionMetadata): ModelCard;
+export function modelCard(
+  model: ForestModel | RegressionModel,
+  metadata: ModelMetadata | RegressionMetadata,
+): ModelCard {
   if (metadata.featureNames.length !== model.nFeatures) {
     throw new RangeError(
       `${metadata.featureNames.length} feature names for a ${model.nFeatures}-feature model`,
@@ -44,18 +58,30 @@ export function modelCard(model: ForestModel, metadata: ModelMetadata): ModelCar
     );
   }
   const importances = model.forest.featureImportances;
-  return {
-    ...metadata,
+  const modelFacts = {
     format: MODEL_FORMAT,
-    task: 'classification',
-    classes: model.classes,
     hyperparameters: model.forest.params,
     featureImportances: Object.fromEntries(metadata.featureNames.map((name, f) => [name, importances[f]!])),
   };
+  if (model instanceof ForestModel) {
+    return { ...metadata, ...modelFacts, task: 'classification', classes: model.classes };
+  }
+  if (!('target' in metadata)) throw new RangeError('a regression model needs its target in the metadata');
+  if (metadata.labelMax !== null && !(metadata.labelMax > 0 && Number.isFinite(metadata.labelMax))) {
+    throw new RangeError(`labelMax must be a positive number or null, got ${metadata.labelMax}`);
+  }
+  return { ...metadata, ...modelFacts, task: 'regression', classes: [] };
 }
 
-export function exportOnnx(model: ForestModel, metadata: ModelMetadata): Uint8Array {
-  return encodeOnnx(model, metadata);
+/** The model's ONNX bytes: a classifier as encodeOnnx writes it by default, a regressor as encodeRegressor. */
+export function exportOnnx(model: ForestModel, metadata: ModelMetadata): Uint8Array;
+export function exportOnnx(model: RegressionModel, metadata: RegressionMetadata): Uint8Array;
+export function exportOnnx(
+  model: ForestModel | RegressionModel,
+  metadata: ModelMetadata | RegressionMetadata,
+): Uint8Array {
+  if (model instanceof ForestModel) return encodeOnnx(model, metadata);
+  return encodeRegressor(model, metadata as RegressionMetadata);
 }
 
 /**
@@ -139,20 +165,67 @@ export function encodeOnnx(
       .message(12, valueInfo(probabilities, ELEM_FLOAT, [N, C]));
   }
 
+  const doc = `Random forest of ${model.forest.trees.length} trees over ${F} features, classes ${card.classes.join(', ')}`;
+  return modelProto(graph, metadata.trainerVersion, doc, { ...cardToProps(card), ...options.props });
+}
+
+/**
+ * Scaler → TreeEnsembleRegressor, output `variable` float [N, 1]. Leaves carry mean / nTrees on an exact
+ * float32 grid (regressionLeafGrid) and the aggregate is SUM, as skl2onnx writes a random forest: every
+ * partial sum is then a float32, so onnxruntime's float32 total equals the in-memory float64 one whatever
+ * order its threads add the trees in. AVERAGE would need the undivided means, whose sums over hundreds of
+ * trees reach past what the grid keeps exact, and then a float32 division.
+ */
+export function encodeRegressor(
+  model: RegressionModel,
+  metadata: RegressionMetadata,
+  options: Pick<EncodeOptions, 'props'> = {},
+): Uint8Array {
+  const card = modelCard(model, metadata);
+  const F = model.nFeatures;
+  const scaled = 'scaled_features';
+  const scaler = node(
+    'Scaler',
+    'scaler',
+    [ONNX_INPUT],
+    [scaled],
+    [floatsAttr('offset', model.scaler.onnxOffset), floatsAttr('scale', model.scaler.onnxScale)],
+  );
+  const ensemble = node(
+    'TreeEnsembleRegressor',
+    'forest',
+    [scaled],
+    [ONNX_OUTPUT_VARIABLE],
+    treeRegressorAttributes(model.forest.trees),
+  );
+  const graph = new ProtoWriter()
+    .message(1, scaler)
+    .message(1, ensemble)
+    .string(2, 'pdm_forest')
+    .message(11, valueInfo(ONNX_INPUT, ELEM_FLOAT, ['N', F]))
+    .message(12, valueInfo(ONNX_OUTPUT_VARIABLE, ELEM_FLOAT, ['N', 1]));
+  const doc = `Random forest regressor of ${model.forest.trees.length} trees over ${F} features, target ${metadata.target}`;
+  return modelProto(graph, metadata.trainerVersion, doc, { ...cardToProps(card), ...options.props });
+}
+
+/** ModelProto around a graph: producer, opsets, metadata_props; refuses what protobuf could not parse. */
+function modelProto(
+  graph: ProtoWriter,
+  producerVersion: string,
+  doc: string,
+  props: Readonly<Record<string, string>>,
+): Uint8Array {
   const out = new ProtoWriter()
     .int(1, IR_VERSION)
     .string(2, '@pdm/forest')
-    .string(3, metadata.trainerVersion)
+    .string(3, producerVersion)
     .string(4, 'pdm')
     .int(5, 1)
-    .string(
-      6,
-      `Random forest of ${model.forest.trees.length} trees over ${F} features, classes ${card.classes.join(', ')}`,
-    )
+    .string(6, doc)
     .message(7, graph)
     .message(8, new ProtoWriter().string(1, '').int(2, OPSET_DEFAULT))
     .message(8, new ProtoWriter().string(1, ML_DOMAIN).int(2, OPSET_ML));
-  for (const [key, value] of Object.entries({ ...cardToProps(card), ...options.props })) {
+  for (const [key, value] of Object.entries(props)) {
     out.message(14, new ProtoWriter().string(1, key).string(2, value));
   }
   if (out.length > PROTOBUF_MAX_BYTES) {
@@ -176,41 +249,20 @@ export function encodeOnnx(
 function treeEnsembleAttributes(model: ForestModel, twoClassLeaves: TwoClassLeaves): ProtoWriter[] {
   const { trees, nClasses: C } = model.forest;
   const binary = C === 2 && twoClassLeaves === 'positive-class';
-  let nodes = 0;
   let leafEntries = 0;
   for (const tree of trees) {
-    nodes += tree.feature.length;
     if (binary) leafEntries += leafCount(tree, C);
     else for (const w of tree.leafWeights) if (w !== 0) leafEntries++;
   }
-  const nodeTree = new Int32Array(nodes);
-  const nodeId = new Int32Array(nodes);
-  const nodeFeature = new Int32Array(nodes);
-  const nodeValue = new Float32Array(nodes);
-  const nodeTrue = new Int32Array(nodes);
-  const nodeFalse = new Int32Array(nodes);
-  const nodeMode: string[] = new Array(nodes);
   const classTree = new Int32Array(leafEntries);
   const classNode = new Int32Array(leafEntries);
   const classId = new Int32Array(leafEntries);
   const classWeight = new Float32Array(leafEntries);
 
-  let n = 0;
   let e = 0;
   for (const [t, tree] of trees.entries()) {
-    for (let id = 0; id < tree.feature.length; id++, n++) {
-      nodeTree[n] = t;
-      nodeId[n] = id;
-      const f = tree.feature[id]!;
-      if (f >= 0) {
-        nodeMode[n] = 'BRANCH_LEQ';
-        nodeFeature[n] = f;
-        nodeValue[n] = tree.threshold[id]!;
-        nodeTrue[n] = tree.left[id]!;
-        nodeFalse[n] = tree.right[id]!;
-        continue;
-      }
-      nodeMode[n] = 'LEAF';
+    for (let id = 0; id < tree.feature.length; id++) {
+      if (tree.feature[id]! >= 0) continue;
       const base = tree.left[id]! * C;
       if (binary) {
         classTree[e] = t;
@@ -237,6 +289,68 @@ function treeEnsembleAttributes(model: ForestModel, twoClassLeaves: TwoClassLeav
     intsAttr('class_treeids', classTree),
     floatsAttr('class_weights', classWeight),
     stringsAttr('classlabels_strings', model.classes),
+    ...nodeAttributes(trees),
+    stringAttr('post_transform', 'NONE'),
+  ];
+}
+
+/** A regressor's trees: one target weight per leaf, its mean / nTrees, summed (see encodeRegressor). */
+function treeRegressorAttributes(trees: readonly DecisionTree[]): ProtoWriter[] {
+  let leaves = 0;
+  for (const tree of trees) leaves += leafCount(tree, 1);
+  const targetTree = new Int32Array(leaves);
+  const targetNode = new Int32Array(leaves);
+  const targetWeight = new Float32Array(leaves);
+  let e = 0;
+  for (const [t, tree] of trees.entries()) {
+    for (let id = 0; id < tree.feature.length; id++) {
+      if (tree.feature[id]! >= 0) continue;
+      targetTree[e] = t;
+      targetNode[e] = id;
+      targetWeight[e++] = tree.leafWeights[tree.left[id]!]!;
+    }
+  }
+  return [
+    stringAttr('aggregate_function', 'SUM'),
+    intAttr('n_targets', 1),
+    ...nodeAttributes(trees),
+    stringAttr('post_transform', 'NONE'),
+    intsAttr('target_ids', new Int32Array(leaves)),
+    intsAttr('target_nodeids', targetNode),
+    intsAttr('target_treeids', targetTree),
+    floatsAttr('target_weights', targetWeight),
+  ];
+}
+
+/** The nodes_* attributes of all trees; nodes keep the in-memory depth-first numbering per tree. */
+function nodeAttributes(trees: readonly DecisionTree[]): ProtoWriter[] {
+  let nodes = 0;
+  for (const tree of trees) nodes += tree.feature.length;
+  const nodeTree = new Int32Array(nodes);
+  const nodeId = new Int32Array(nodes);
+  const nodeFeature = new Int32Array(nodes);
+  const nodeValue = new Float32Array(nodes);
+  const nodeTrue = new Int32Array(nodes);
+  const nodeFalse = new Int32Array(nodes);
+  const nodeMode: string[] = new Array(nodes);
+  let n = 0;
+  for (const [t, tree] of trees.entries()) {
+    for (let id = 0; id < tree.feature.length; id++, n++) {
+      nodeTree[n] = t;
+      nodeId[n] = id;
+      const f = tree.feature[id]!;
+      if (f < 0) {
+        nodeMode[n] = 'LEAF';
+        continue;
+      }
+      nodeMode[n] = 'BRANCH_LEQ';
+      nodeFeature[n] = f;
+      nodeValue[n] = tree.threshold[id]!;
+      nodeTrue[n] = tree.left[id]!;
+      nodeFalse[n] = tree.right[id]!;
+    }
+  }
+  return [
     intsAttr('nodes_falsenodeids', nodeFalse),
     intsAttr('nodes_featureids', nodeFeature),
     stringsAttr('nodes_modes', nodeMode),
@@ -244,7 +358,6 @@ function treeEnsembleAttributes(model: ForestModel, twoClassLeaves: TwoClassLeav
     intsAttr('nodes_treeids', nodeTree),
     intsAttr('nodes_truenodeids', nodeTrue),
     floatsAttr('nodes_values', nodeValue),
-    stringAttr('post_transform', 'NONE'),
   ];
 }
 
@@ -302,6 +415,10 @@ function floatsAttr(name: string, values: ArrayLike<number>): ProtoWriter {
 
 function intsAttr(name: string, values: ArrayLike<number>): ProtoWriter {
   return new ProtoWriter().string(1, name).packedInts(8, values).int(20, ATTR.INTS);
+}
+
+function intAttr(name: string, value: number): ProtoWriter {
+  return new ProtoWriter().string(1, name).int(3, value).int(20, ATTR.INT);
 }
 
 function stringsAttr(name: string, values: ArrayLike<string>): ProtoWriter {

@@ -33,6 +33,16 @@ export interface ModelMetadata {
   readonly notes?: Readonly<Record<string, string>>;
 }
 
+/** A regressor's metadata: what it predicts, on top of what every model carries. */
+export interface RegressionMetadata extends ModelMetadata {
+  /** the column learned, e.g. 'rul_h' */
+  readonly target: string;
+  /** its unit, e.g. 'h'; '' when unknown */
+  readonly targetUnit: string;
+  /** the clip applied to the target while training, or null for none */
+  readonly labelMax: number | null;
+}
+
 export interface ModelCard extends ModelMetadata {
   readonly format: string;
   /** absent in files written before regression existed, which are classifiers */
