@@ -71,7 +71,7 @@ export class AlertPolicy {
   /**
    * Whether the pump's smoothed RUL `rulH` calls for a `rul_low` alert: it is below the threshold, the
    * pump's smoothing window is full (`settled`: one early row does not decide), and the pump is armed.
-   * `repaired` (its state just went from an alarm back to HEALTHY: a new lifecycle) arms it again, and so
+   * `repaired` (its state just went from BROKEN back to HEALTHY: a new lifecycle) arms it again, and so
    * does a RUL above the threshold times the re-arm factor.
    */
   decideRul(pumpId: string, rulH: number, settled: boolean, repaired: boolean): boolean {

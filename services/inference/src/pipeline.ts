@@ -6,7 +6,6 @@
  */
 
 import {
-  ALARM_STATES,
   type Alert,
   type AlertKind,
   isoZone,
@@ -324,8 +323,9 @@ export class Pipeline {
       probabilities[classes[c] as PumpState] =
         Math.round((output.probabilities[i * classes.length + c] as number) * 10_000) / 10_000;
     }
-    // Back to HEALTHY from an alarm: the pump was repaired, and its RUL history is the old lifecycle's.
-    const repaired = smoothed.state === 'HEALTHY' && ALARM_STATES.includes(smoothed.previous);
+    // From BROKEN to HEALTHY: the pump was repaired, a new lifecycle, and its RUL history is the old one's.
+    // (Not from FAULTY: a pump that flaps between FAULTY and HEALTHY near its end is not repaired.)
+    const repaired = smoothed.state === 'HEALTHY' && smoothed.previous === 'BROKEN';
     if (repaired) rulSmoother.forget(pumpId);
     const rulH = rul ? rulSmoother.update(pumpId, rul.hours[i] as number, rul.model.version) : undefined;
     const zone = isoZone(sample.vibration_rms);
