@@ -99,10 +99,10 @@ describe('formatting an alert', () => {
 
 describe('the small pieces', () => {
   it('shows a RUL to about three significant figures, from minutes to months', () => {
-    expect([0.0417, 0, 3.14159, 12.345, 2150.4].map(rul)).toEqual([
+    expect([0.0417, 0, 3.21, 12.345, 2150.4].map(rul)).toEqual([
       'RUL  0.042 h',
       'RUL  0.000 h',
-      'RUL   3.14 h',
+      'RUL   3.21 h',
       'RUL   12.3 h',
       'RUL   2150 h',
     ]);
