@@ -22,19 +22,38 @@ export function findPythonWith(modules: readonly string[]): PythonProbe {
   return { reason: `no Python with ${modules.join(', ')} (${reasons.join('; ')})` };
 }
 
-export interface BaselineResult {
-  readonly accuracy: number;
+interface BaselineFacts {
   readonly fitSeconds: number;
   readonly nodes: number;
   readonly peakRssMb: number;
   readonly sklearnVersion: string;
 }
 
+export interface BaselineResult extends BaselineFacts {
+  readonly accuracy: number;
+}
+
+export interface RegressionBaselineResult extends BaselineFacts {
+  readonly rmse: number;
+  readonly mae: number;
+  readonly r2: number;
+}
+
+/** StandardScaler + RandomForestClassifier(n_jobs=1) on the given data (see sklearn-baseline.py). */
 export function runBaseline(python: string, args: readonly string[]): BaselineResult {
+  return baseline(python, args) as BaselineResult;
+}
+
+/** StandardScaler + RandomForestRegressor(n_jobs=1): y_train.npy and y_test.npy hold float64 targets. */
+export function runRegressionBaseline(python: string, args: readonly string[]): RegressionBaselineResult {
+  return baseline(python, ['--task', 'regression', ...args]) as RegressionBaselineResult;
+}
+
+function baseline(python: string, args: readonly string[]): unknown {
   const run = spawnSync(python, [BASELINE_SCRIPT, ...args, '--json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
   if (run.status !== 0) throw new Error(`sklearn baseline failed: ${run.stderr || run.error}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as BaselineResult;
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }

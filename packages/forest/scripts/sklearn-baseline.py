@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""scikit-learn baseline for @pdm/forest: StandardScaler + RandomForestClassifier(n_jobs=1) on a given split.
+"""scikit-learn baseline for @pdm/forest: StandardScaler + RandomForestClassifier(n_jobs=1) on a given split,
+or RandomForestRegressor(n_jobs=1) with --task regression.
 
 Data, one of:
   --npy DIR                 x_train.npy, y_train.npy, x_test.npy, y_test.npy (what compare-sklearn.ts writes)
@@ -7,7 +8,8 @@ Data, one of:
   --dataset NAME            a dataset bundled with scikit-learn (breast_cancer, wine, iris, digits),
                             split here with a stratified train_test_split
 
-Prints accuracy and fit time; with --json one JSON object on stdout (what the TypeScript side parses).
+Prints accuracy (a regressor: RMSE, MAE, R²) and fit time; with --json one JSON object on stdout (what the
+TypeScript side parses).
 """
 import argparse
 import json
@@ -16,7 +18,7 @@ import sys
 import time
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -65,21 +67,32 @@ def main():
     p.add_argument("--max-features", default="sqrt")
     p.add_argument("--no-bootstrap", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--task", choices=["classification", "regression"], default="classification")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
 
     x_train, y_train, x_test, y_test = load(args)
-    model = make_pipeline(StandardScaler(), RandomForestClassifier(
+    forest_class = RandomForestRegressor if args.task == "regression" else RandomForestClassifier
+    model = make_pipeline(StandardScaler(), forest_class(
         n_estimators=args.n_estimators, max_depth=args.max_depth, min_samples_split=args.min_samples_split,
         min_samples_leaf=args.min_samples_leaf, max_features=max_features(args.max_features),
         bootstrap=not args.no_bootstrap, random_state=args.seed, n_jobs=1))
     start = time.perf_counter()
     model.fit(x_train, y_train)
     fit_seconds = time.perf_counter() - start
-    accuracy = float(np.mean(model.predict(x_test) == y_test))
+    predicted = model.predict(x_test)
     forest = model[-1]
+    if args.task == "regression":
+        error = predicted - y_test
+        scores = {
+            "rmse": float(np.sqrt(np.mean(error ** 2))),
+            "mae": float(np.mean(np.abs(error))),
+            "r2": float(1 - np.sum(error ** 2) / np.sum((y_test - np.mean(y_test)) ** 2)),
+        }
+    else:
+        scores = {"accuracy": float(np.mean(predicted == y_test))}
     result = {
-        "accuracy": accuracy,
+        **scores,
         "fitSeconds": fit_seconds,
         "nodes": int(sum(t.tree_.node_count for t in forest.estimators_)),
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -88,7 +101,8 @@ def main():
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"accuracy {accuracy:.4f}  fit {fit_seconds:.2f} s  nodes {result['nodes']}  "
+        score = " ".join(f"{k} {v:.4f}" for k, v in scores.items())
+        print(f"{score}  fit {fit_seconds:.2f} s  nodes {result['nodes']}  "
               f"peak RSS {result['peakRssMb']:.0f} MB")
 
 

@@ -1,26 +1,25 @@
-/** Wires a training run: CSV → group split → forest → held-out scores → ONNX, sidecar and report on disk. */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { FEATURES } from '@pdm/features';
-import {
-  classificationReport,
-  exportOnnx,
-  ForestError,
-  ForestModel,
-  hashTrainingData,
-  type ModelMetadata,
-  selectRows,
-  sidecarPathFor,
-  writeModelFiles,
-} from '@pdm/forest';
+/**
+ * Wires a training run: CSV → group split → forest → held-out scores → ONNX, sidecar and report on disk. A
+ * classification runs here; a regression in regression.ts.
+ */
+import { basename } from 'node:path';
+import { classificationReport, exportOnnx, ForestModel, hashTrainingData, selectRows } from '@pdm/forest';
 import { TrainerError } from './errors.ts';
 import { groupSplit } from './group-split.ts';
 import { NONE, type TrainerConfig } from './options.ts';
+import { commonMetadata, describeData, describeModel, forestOptions, stopwatch, writeAll } from './output.ts';
 import type { Progress } from './progress.ts';
-import { confusionMatrix, displayOrder, formatReport, rowRanges, type TrainingReport } from './report.ts';
+import { trainRegressor } from './regression.ts';
+import {
+  confusionMatrix,
+  displayOrder,
+  formatReport,
+  type RegressionTrainingReport,
+  type TrainingReport,
+} from './report.ts';
 import { readTrainingTable } from './table.ts';
+
+export { reportPathFor, trainerVersion } from './output.ts';
 
 export interface TrainerIo {
   readonly progress: Progress;
@@ -29,22 +28,9 @@ export interface TrainerIo {
 }
 
 export interface TrainingRun {
-  readonly report: TrainingReport;
+  readonly report: TrainingReport | RegressionTrainingReport;
   /** the report as text, for stdout */
   readonly text: string;
-}
-
-/** `models/pump-state.onnx` → `models/pump-state.report.json` */
-export function reportPathFor(onnxPath: string): string {
-  return onnxPath.replace(/\.onnx$/, '.report.json');
-}
-
-/** The version in services/trainer/package.json, written into every model. */
-export function trainerVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /**
@@ -52,6 +38,7 @@ export function trainerVersion(): string {
  * (code 'write-failed') while writing, in which case the previous model, sidecar and report are untouched.
  */
 export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promise<TrainingRun> {
+  if (settings.task === 'regression') return trainRegressor(settings, io);
   const { progress } = io;
   const started = performance.now();
   const lap = stopwatch();
@@ -93,14 +80,7 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
   const yTest = Array.from(split.test, labelOf);
   const splitSeconds = lap();
 
-  const model = ForestModel.train(xTrain, yTrain, {
-    nTrees: settings.trees,
-    maxDepth: settings.maxDepth ?? null,
-    minSamplesLeaf: settings.minSamplesLeaf,
-    maxFeatures: settings.maxFeatures,
-    seed: settings.seed,
-    onTreeGrown: (done, total) => progress.update(`growing trees: ${done}/${total}`),
-  });
+  const model = ForestModel.train(xTrain, yTrain, forestOptions(settings, progress));
   const trainSeconds = lap();
 
   progress.update('scoring the held-out pumps');
@@ -111,61 +91,27 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
 
   progress.update('writing the model');
   const createdAt = (io.now?.() ?? new Date()).toISOString();
-  const version = trainerVersion();
-  const units = new Map(FEATURES.map((f) => [f.name, f.unit]));
-  const metadata: ModelMetadata = {
-    featureNames: settings.features,
-    featureUnits: settings.features.map((name) => units.get(name) ?? ''),
+  const metadata = commonMetadata(settings, table, split, {
+    createdAt,
     trainingDataSha256: hashTrainingData(xTrain, yTrain),
     metrics: {
       accuracy: scores.accuracy,
       macroF1: scores.macroF1,
       ...Object.fromEntries(order.map((c) => [`f1_${c}`, scores.perClass[c]!.f1])),
     },
-    createdAt,
-    trainerVersion: version,
-    rows: { train: split.train.length, test: split.test.length },
-    notes: {
-      labelColumn: settings.label,
-      groupColumn: groupColumn ?? NONE,
-      testFraction: String(settings.testFraction),
-      splitSeed: String(settings.seed),
-      dataFile: file,
-      dataFileSha256: table.fileSha256,
-    },
-  };
+  });
   const onnx = exportOnnx(model, metadata);
 
-  const importances = model.forest.featureImportances;
   const countClasses = (rows: Int32Array) => {
     const counts: Record<string, number> = Object.fromEntries(order.map((c) => [c, 0]));
     for (const i of rows) counts[labelOf(i)]! += 1;
     return counts;
   };
-  const sidecarPath = sidecarPathFor(settings.out);
-  const reportPath = reportPathFor(settings.out);
-  const groupNames = table.groups?.names;
   const report = {
+    task: 'classification',
     createdAt,
-    trainerVersion: version,
-    data: {
-      file,
-      sha256: table.fileSha256,
-      rows: table.x.rows,
-      labelColumn: settings.label,
-      groupColumn,
-      features: settings.features,
-    },
-    split: {
-      method: groupNames ? 'by-group' : 'by-row',
-      testFraction: settings.testFraction,
-      seed: settings.seed,
-      rows: { train: split.train.length, test: split.test.length },
-      groups: { train: split.trainGroupCount, test: split.testGroups.length },
-      ...(groupNames
-        ? { testGroups: Array.from(split.testGroups, (g) => groupNames[g]!).sort() }
-        : { testRowRanges: rowRanges(split.test) }),
-    },
+    trainerVersion: metadata.trainerVersion,
+    ...describeData(settings, table, split),
     classCounts: { train: countClasses(split.train), test: countClasses(split.test) },
     classes: model.classes,
     hyperparameters: model.forest.params,
@@ -175,18 +121,7 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
       perClass: Object.fromEntries(order.map((c) => [c, scores.perClass[c]!])),
       confusionMatrix: confusionMatrix(yTest, predicted, order),
     },
-    featureImportances: settings.features
-      .map((feature, f) => ({ feature, importance: importances[f]! }))
-      .sort((a, b) => b.importance - a.importance),
-    model: {
-      path: settings.out,
-      sidecarPath,
-      reportPath,
-      bytes: onnx.length,
-      sha256: createHash('sha256').update(onnx).digest('hex'),
-      trees: model.forest.trees.length,
-      nodes: model.forest.trees.reduce((n, t) => n + t.feature.length, 0),
-    },
+    ...describeModel(settings, onnx, model.forest),
     seconds: {
       load: loadSeconds,
       split: splitSeconds,
@@ -200,43 +135,4 @@ export async function runTrainer(settings: TrainerConfig, io: TrainerIo): Promis
   await writeAll(settings.out, onnx, `${JSON.stringify(report, null, 2)}\n`);
   progress.done();
   return { report, text: formatReport(report) };
-}
-
-/**
- * Model, sidecar and report, each put in place by rename. The report is staged first and renamed last,
- * right after the model (the commit point of writeModelFiles), so a failure at any step leaves the
- * previous three files as they were, and a reader never sees a report for a model that is not there.
- */
-async function writeAll(onnxPath: string, onnx: Uint8Array, reportJson: string): Promise<void> {
-  const reportPath = reportPathFor(onnxPath);
-  const staged = join(dirname(reportPath), `.${basename(reportPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dirname(onnxPath), { recursive: true });
-    const handle = await open(staged, 'wx');
-    try {
-      await handle.writeFile(reportJson);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await writeModelFiles(onnxPath, onnx);
-    await rename(staged, reportPath);
-  } catch (err) {
-    await rm(staged, { force: true });
-    const reason =
-      err instanceof ForestError && err.cause instanceof Error ? err.cause.message : (err as Error).message;
-    throw new TrainerError('write-failed', `could not write the model to ${onnxPath}: ${reason}`, {
-      cause: err,
-    });
-  }
-}
-
-function stopwatch(): () => number {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    const seconds = (now - last) / 1000;
-    last = now;
-    return seconds;
-  };
 }

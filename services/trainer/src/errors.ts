@@ -12,10 +12,12 @@ export type TrainerErrorCode =
   | 'bad-csv'
   /** a column asked for (feature, label or group) that the header does not have */
   | 'unknown-column'
-  /** a feature value that is not a finite decimal number */
+  /** a feature value, or a regression target, that is not a finite decimal number */
   | 'not-numeric'
   /** a label column with fewer than two classes */
   | 'single-class'
+  /** a regression target with one value in every row (after --label-max): nothing to learn */
+  | 'constant-target'
   /** the group split cannot give both sets every class */
   | 'split-failed'
   /** the model, sidecar or report could not be put in place; the previous files are untouched */

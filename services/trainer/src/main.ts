@@ -3,7 +3,7 @@
 import { runProgram } from '@pdm/service-kit';
 import { runTrainer } from './app.ts';
 import { TrainerError } from './errors.ts';
-import { crossCheck, options, program } from './options.ts';
+import { crossCheck, options, program, withTaskDefaults } from './options.ts';
 import { silentProgress, terminalProgress } from './progress.ts';
 
 runProgram(
@@ -13,7 +13,7 @@ runProgram(
     // Progress is for a person watching; piped or redirected, stderr carries only errors.
     const progress = stderr.isTTY ? terminalProgress((text) => stderr.write(text)) : silentProgress;
     try {
-      const run = await runTrainer(config, { progress });
+      const run = await runTrainer(withTaskDefaults(config), { progress });
       console.log(run.text);
       return 0;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { FEATURE_NAMES } from '@pdm/features';
 import { parseConfig } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, options, program } from './options.ts';
+import { crossCheck, options, program, withTaskDefaults } from './options.ts';
 
 const parse = (...argv: string[]) => parseConfig(program, options, { argv, env: {} }, crossCheck);
 
@@ -10,7 +10,8 @@ describe('trainer options', () => {
     const result = parse('--data', 'x.csv');
     expect(result.kind).toBe('ok');
     if (result.kind !== 'ok') return;
-    expect(result.config).toMatchObject({
+    expect(withTaskDefaults(result.config)).toMatchObject({
+      task: 'classification',
       data: 'x.csv',
       label: 'state',
       features: [...FEATURE_NAMES],
@@ -22,6 +23,58 @@ describe('trainer options', () => {
       maxFeatures: 'sqrt',
       seed: 0,
       out: 'models/pump-state.onnx',
+    });
+  });
+
+  it('defaults a regression to the target rul_h in hours, unclipped, written to models/pump-rul.onnx', () => {
+    const result = parse('--data', 'x.csv', '--task', 'regression');
+    if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+    expect(withTaskDefaults(result.config)).toMatchObject({
+      task: 'regression',
+      label: 'rul_h',
+      targetUnit: 'h',
+      labelMax: undefined,
+      out: 'models/pump-rul.onnx',
+    });
+    const health = parse(
+      '--data',
+      'x.csv',
+      '--task',
+      'regression',
+      '--label',
+      'health_pct',
+      '--label-max',
+      '80',
+    );
+    if (health.kind !== 'ok') throw new Error(JSON.stringify(health));
+    expect(withTaskDefaults(health.config)).toMatchObject({
+      label: 'health_pct',
+      targetUnit: '%',
+      labelMax: 80,
+    });
+    const cycles = parse(
+      '--data',
+      'x.csv',
+      '--task',
+      'regression',
+      '--label',
+      'rul',
+      '--target-unit',
+      'cycles',
+    );
+    if (cycles.kind !== 'ok') throw new Error(JSON.stringify(cycles));
+    expect(withTaskDefaults(cycles.config)).toMatchObject({ label: 'rul', targetUnit: 'cycles' });
+  });
+
+  it('refuses a label-max that is not a positive number, and regression flags on a classification', () => {
+    expect(parse('--data', 'x.csv', '--task', 'regression', '--label-max', '0')).toMatchObject({
+      kind: 'invalid',
+      problems: [expect.stringContaining('--label-max: must be above 0')],
+    });
+    expect(parse('--data', 'x.csv', '--task', 'forecast')).toMatchObject({ kind: 'invalid' });
+    expect(parse('--data', 'x.csv', '--label-max', '100', '--target-unit', 'h')).toMatchObject({
+      kind: 'invalid',
+      problems: ['--label-max: only for --task regression', '--target-unit: only for --task regression'],
     });
   });
 
@@ -106,10 +159,15 @@ describe('trainer options', () => {
       '--test-fraction',
       '--trees',
       '--max-depth',
+      '--task',
+      '--label-max',
+      '--target-unit',
     ]) {
       expect(result.text).toContain(flag);
     }
     expect(result.text).toContain(`(default: ${FEATURE_NAMES.join(',')})`);
-    expect(result.text).toContain('(default: models/pump-state.onnx)');
+    expect(result.text).toContain('(default: classification)');
+    expect(result.text).toContain('(default: models/pump-state.onnx, for regression models/pump-rul.onnx)');
+    expect(result.text).toContain('(default: h for rul_h, % for health_pct, else none)');
   });
 });

@@ -12,8 +12,22 @@ export const program = {
   summary:
     'Trains a StandardScaler + Random Forest on a CSV (the output of pnpm export-training-data, or any CSV\n' +
     'with a header), scores it on pumps held out of training, and writes it as ONNX with a JSON sidecar\n' +
-    'and a report beside it. Exit codes: 0 trained, 1 the data or the disk failed, 2 invalid flags.',
+    'and a report beside it: a classifier of the pump state (--task classification), or a regressor of a\n' +
+    'number such as the remaining useful life (--task regression --label rul_h --label-max 200).\n' +
+    'Exit codes: 0 trained, 1 the data or the disk failed, 2 invalid flags.',
 };
+
+export const TASKS = ['classification', 'regression'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** --label and --out when not given, per task */
+export const TASK_DEFAULTS = {
+  classification: { label: 'state', out: 'models/pump-state.onnx' },
+  regression: { label: 'rul_h', out: 'models/pump-rul.onnx' },
+} as const satisfies Record<Task, { label: string; out: string }>;
+
+/** Units of the targets the simulator writes; another column's unit comes from --target-unit. */
+export const TARGET_UNITS: Readonly<Record<string, string>> = { rul_h: 'h', health_pct: '%' };
 
 /** Marks "no limit" for --max-depth, and "split rows one by one" for --group. */
 export const NONE = 'none';
@@ -51,6 +65,12 @@ const maxFeatures = z
   .transform((s): MaxFeatures => (s === 'sqrt' || s === 'log2' || s === 'all' ? s : Number(s)));
 
 export const options = {
+  task: {
+    schema: z.enum(TASKS).default('classification'),
+    flag: 'task',
+    placeholder: 'T',
+    help: 'classification (learn the class in --label) or regression (learn the number in --label)',
+  },
   data: {
     schema: z.string({ error: 'required: the CSV to train on' }).min(1, 'required: the CSV to train on'),
     flag: 'data',
@@ -58,10 +78,26 @@ export const options = {
     help: 'training data: the output of pnpm export-training-data, or any CSV with a header (required)',
   },
   label: {
-    schema: columnName.default('state'),
+    schema: columnName.optional(),
     flag: 'label',
     placeholder: 'COLUMN',
-    help: 'column holding the class to learn',
+    help: `column to learn: the class for classification (default: ${TASK_DEFAULTS.classification.label}), a number for regression, e.g. rul_h or health_pct (default: ${TASK_DEFAULTS.regression.label})`,
+  },
+  labelMax: {
+    schema: z.coerce
+      .number({ error: 'expected a number' })
+      .gt(0, 'must be above 0')
+      .refine(Number.isFinite, 'must be finite')
+      .optional(),
+    flag: 'label-max',
+    placeholder: 'X',
+    help: 'regression: clip the target to at most X (a healthy pump\'s RUL is "at least X"); bands are reported as shares of X (default: no clip)',
+  },
+  targetUnit: {
+    schema: z.string().trim().optional(),
+    flag: 'target-unit',
+    placeholder: 'UNIT',
+    help: "regression: the target's unit, e.g. cycles (default: h for rul_h, % for health_pct, else none)",
   },
   features: {
     schema: featureList.default([...FEATURE_NAMES]),
@@ -121,19 +157,42 @@ export const options = {
     schema: z
       .string()
       .trim()
-      .default('models/pump-state.onnx')
-      .refine((s) => s.endsWith('.onnx'), 'a path ending in .onnx'),
+      .refine((s) => s.endsWith('.onnx'), 'a path ending in .onnx')
+      .optional(),
     flag: 'out',
     placeholder: 'PATH',
-    help: 'model file; <name>.json (sidecar) and <name>.report.json go beside it',
+    help: `model file; <name>.json (sidecar) and <name>.report.json go beside it (default: ${TASK_DEFAULTS.classification.out}, for regression ${TASK_DEFAULTS.regression.out})`,
   },
 } as const satisfies OptionSpecs;
 
-export type TrainerConfig = ConfigOf<typeof options>;
+export type TrainerFlags = ConfigOf<typeof options>;
+
+/** The flags with the task's defaults filled in: what a training run works from. */
+export interface TrainerConfig extends Omit<TrainerFlags, 'label' | 'out' | 'targetUnit'> {
+  readonly label: string;
+  readonly out: string;
+  /** regression: the target's unit ('' when unknown) */
+  readonly targetUnit: string;
+}
+
+export function withTaskDefaults(flags: TrainerFlags): TrainerConfig {
+  const label = flags.label ?? TASK_DEFAULTS[flags.task].label;
+  return {
+    ...flags,
+    label,
+    out: flags.out ?? TASK_DEFAULTS[flags.task].out,
+    targetUnit: flags.targetUnit ?? TARGET_UNITS[label] ?? '',
+  };
+}
 
 /** Rules across flags, reported with the others before any data is read. */
-export function crossCheck(config: TrainerConfig): string[] {
+export function crossCheck(flags: TrainerFlags): string[] {
+  const config = withTaskDefaults(flags);
   const problems: string[] = [];
+  if (config.task === 'classification') {
+    if (flags.labelMax !== undefined) problems.push('--label-max: only for --task regression');
+    if (flags.targetUnit !== undefined) problems.push('--target-unit: only for --task regression');
+  }
   if (config.features.includes(config.label)) {
     problems.push(`--features: includes the label column ${config.label}`);
   }

@@ -1,6 +1,7 @@
 /**
  * Loads the columns a training run needs from a CSV into typed arrays: features as a row-major float64
- * matrix grown by doubling, label and group as integer codes into their distinct values.
+ * matrix grown by doubling, group as integer codes into its distinct values, and the label as codes (a
+ * class) or as float64 numbers (a regression target).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,6 +15,8 @@ export interface TableColumns {
   /** numeric columns, in the order the model will take them */
   readonly features: readonly string[];
   readonly label: string;
+  /** 'class' (default): the label is a string, coded; 'number': a finite decimal, e.g. rul_h */
+  readonly labelType?: 'class' | 'number';
   /** the column that identifies a pump; null makes every row its own group */
   readonly group: string | null;
 }
@@ -26,7 +29,10 @@ export interface Coded {
 
 export interface TrainingTable {
   readonly x: Matrix<Float64Array>;
+  /** a numeric label reads as one class named after its column, so a split balances only row counts */
   readonly labels: Coded;
+  /** the numeric label per row; null for a class label */
+  readonly targets: Float64Array | null;
   /** null when every row is its own group (--group none): codes are then row numbers */
   readonly groups: Coded | null;
   readonly header: readonly string[];
@@ -95,12 +101,14 @@ class TableLoader {
   readonly #columns: TableColumns;
   readonly #nFeatures: number;
   readonly #labelRole: number;
+  readonly #numericLabel: boolean;
   #header: string[] | undefined;
   #roles: Roles = new Int32Array(0);
   #rows = 0;
   #capacity = INITIAL_ROWS;
   #data: Float64Array;
   #labelCodes = new Int32Array(INITIAL_ROWS);
+  #targets = new Float64Array(0);
   #groupCodes = new Int32Array(INITIAL_ROWS);
   readonly #labelIndex = new Map<string, number>();
   readonly #groupIndex = new Map<string, number>();
@@ -111,6 +119,8 @@ class TableLoader {
     this.#columns = columns;
     this.#nFeatures = columns.features.length;
     this.#labelRole = this.#nFeatures;
+    this.#numericLabel = columns.labelType === 'number';
+    if (this.#numericLabel) this.#targets = new Float64Array(INITIAL_ROWS);
     this.#data = new Float64Array(INITIAL_ROWS * this.#nFeatures);
   }
 
@@ -125,6 +135,10 @@ class TableLoader {
       const value = parseDecimal(bytes, start, end);
       if (Number.isNaN(value)) this.#notNumeric(col, bytes, start, end, line);
       this.#data[this.#rows * this.#nFeatures + role] = value;
+    } else if (role === this.#labelRole && this.#numericLabel) {
+      const value = parseDecimal(bytes, start, end);
+      if (Number.isNaN(value)) this.#notNumeric(col, bytes, start, end, line, 'the target');
+      this.#targets[this.#rows] = value;
     } else if (role === this.#labelRole) {
       const text = bytes.toString('utf8', start, end);
       if (text.trim() === '') {
@@ -179,7 +193,10 @@ class TableLoader {
       (spare * 4 < this.#capacity ? a.subarray(0, rows * width) : a.slice(0, rows * width)) as T;
     return {
       x: matrix(trim(this.#data, F), F),
-      labels: { codes: trim(this.#labelCodes, 1), names: [...this.#labelIndex.keys()] },
+      labels: this.#numericLabel
+        ? { codes: new Int32Array(rows), names: [this.#columns.label] }
+        : { codes: trim(this.#labelCodes, 1), names: [...this.#labelIndex.keys()] },
+      targets: this.#numericLabel ? trim(this.#targets, 1) : null,
       groups:
         this.#columns.group === null
           ? null
@@ -200,7 +217,8 @@ class TableLoader {
       return bigger;
     };
     this.#data = grow(this.#data, this.#nFeatures);
-    this.#labelCodes = grow(this.#labelCodes, 1);
+    if (this.#numericLabel) this.#targets = grow(this.#targets, 1);
+    else this.#labelCodes = grow(this.#labelCodes, 1);
     if (this.#columns.group !== null) this.#groupCodes = grow(this.#groupCodes, 1);
   }
 
@@ -231,13 +249,16 @@ class TableLoader {
     return roles;
   }
 
-  #notNumeric(col: number, bytes: Buffer, start: number, end: number, line: number): never {
+  #notNumeric(col: number, bytes: Buffer, start: number, end: number, line: number, role = ''): never {
     const text = bytes.toString('utf8', start, end);
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     const what = text.trim() === '' ? 'is empty' : `is ${JSON.stringify(shown)}, not a number`;
+    const column = role === '' ? this.#header![col] : `${this.#header![col]} (${role})`;
+    const fix =
+      role === '' ? '' : '. A regression needs a finite number in every row: fill it in or drop the row';
     throw new TrainerError(
       'not-numeric',
-      `${this.#file} line ${line}, column ${this.#header![col]}: value ${what}`,
+      `${this.#file} line ${line}, column ${column}: value ${what}${fix}`,
     );
   }
 }

@@ -8,8 +8,11 @@ import {
   ONNX_INPUT,
   ONNX_OUTPUT_LABEL,
   ONNX_OUTPUT_PROBABILITY,
+  ONNX_OUTPUT_VARIABLE,
   propsToCard,
+  RegressionModel,
   readOnnxMetadata,
+  regressionScores,
   selectRows,
 } from '@pdm/forest';
 import { startService } from '@pdm/testkit';
@@ -17,7 +20,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainerVersion } from './app.ts';
 import { groupSplit } from './group-split.ts';
-import type { TrainingReport } from './report.ts';
+import type { RegressionTrainingReport, TrainingReport } from './report.ts';
 import { confusionMatrix } from './report.ts';
 import { readTrainingTable } from './table.ts';
 
@@ -162,6 +165,124 @@ describe('pnpm train on simulator data', () => {
     } finally {
       await session.release();
     }
+  });
+});
+
+describe('pnpm train --task regression on simulator data', () => {
+  let cwd: string;
+  let run: Awaited<ReturnType<typeof train>>;
+  // the STRESS clock: a life is ~150 s, so rul_h is a few hundredths of an hour
+  const args = ['--data', 'data.csv', '--task', 'regression', '--label-max', '0.03', ...FAST];
+  beforeAll(async () => {
+    cwd = await workdir({ 'data.csv': csv });
+    run = await train(cwd, args);
+  });
+
+  it('writes models/pump-rul.onnx with its sidecar and report, and prints RMSE, MAE, R², the bands and the RUL score', async () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(await filesIn(join(cwd, 'models'))).toEqual([
+      'pump-rul.json',
+      'pump-rul.onnx',
+      'pump-rul.report.json',
+    ]);
+    expect(run.stdout).toMatch(
+      /target rul_h \(h\), clipped at 0\.03 h \([\d,]+ rows, \d+\.\d %\), split by pump_id/,
+    );
+    expect(run.stdout).toMatch(/Held-out RMSE [\d.e-]+ h, MAE [\d.e-]+ h, R² 0\.\d{4}, bias [+-][\d.e-]+ h/);
+    expect(run.stdout).toMatch(/Asymmetric RUL score [\d.e-]+ over [\d,]+ rows/);
+    expect(run.stdout).toMatch(/< 10 %\s+\d+[\s\S]*10–50 %\s+\d+[\s\S]*≥ 50 %\s+\d+/);
+    expect(run.stdout).toContain('Top features (mean decrease in variance)');
+    expect(run.stderr).toBe('');
+  });
+
+  it('says in its metadata that it predicts rul_h in hours clipped at 0.03, with its held-out scores', async () => {
+    const card = propsToCard(readOnnxMetadata(await readFile(join(cwd, 'models/pump-rul.onnx'))));
+    const report = JSON.parse(
+      await readFile(join(cwd, 'models/pump-rul.report.json'), 'utf8'),
+    ) as RegressionTrainingReport;
+    expect(card).toMatchObject({
+      task: 'regression',
+      target: 'rul_h',
+      targetUnit: 'h',
+      labelMax: 0.03,
+      classes: [],
+    });
+    expect(card.featureNames).toEqual(FEATURE_NAMES);
+    expect(card.metrics).toEqual({
+      rmse: report.heldOut.rmse,
+      mae: report.heldOut.mae,
+      r2: report.heldOut.r2,
+      bias: report.heldOut.bias,
+      asymmetricScore: report.heldOut.asymmetricScore,
+    });
+    expect(report.task).toBe('regression');
+    expect(report.target).toMatchObject({ column: 'rul_h', unit: 'h', labelMax: 0.03, bandMax: 0.03 });
+    expect(report.target.train.max).toBe(0.03);
+    expect(report.heldOut.bands.map((b) => b.band)).toEqual(['< 10 %', '10–50 %', '≥ 50 %']);
+    expect(report.heldOut.bands.reduce((n, b) => n + b.count, 0)).toBe(report.split.rows.test);
+  });
+
+  it('exports an ONNX model whose outputs on the held-out pumps are the in-memory model’s, and give the reported RMSE', async () => {
+    const report = JSON.parse(
+      await readFile(join(cwd, 'models/pump-rul.report.json'), 'utf8'),
+    ) as RegressionTrainingReport;
+    const onnx = await readFile(join(cwd, 'models/pump-rul.onnx'));
+    const table = await readTrainingTable(join(cwd, 'data.csv'), {
+      features: FEATURE_NAMES,
+      label: 'rul_h',
+      labelType: 'number',
+      group: 'pump_id',
+    });
+    const split = groupSplit({
+      labels: table.labels.codes,
+      classNames: table.labels.names,
+      groups: table.groups!.codes,
+      groupNames: table.groups!.names,
+      groupColumn: 'pump_id',
+      testFraction: 0.2,
+      seed: 3,
+    });
+    expect(Array.from(split.testGroups, (g) => table.groups!.names[g]).sort()).toEqual(
+      report.split.testGroups,
+    );
+    const y = table.targets!.map((v) => Math.min(v, 0.03));
+    const model = RegressionModel.train(
+      selectRows(table.x, split.train),
+      Array.from(split.train, (i) => y[i]!),
+      { nTrees: 10, seed: 3, minSamplesLeaf: 5 },
+    );
+    const xTest = selectRows(table.x, split.test);
+    const session = await InferenceSession.create(onnx);
+    try {
+      const out = await session.run({
+        [ONNX_INPUT]: new Tensor('float32', Float32Array.from(xTest.data), [xTest.rows, xTest.cols]),
+      });
+      const variable = out[ONNX_OUTPUT_VARIABLE]!;
+      expect(variable.dims).toEqual([xTest.rows, 1]);
+      expect(Array.from(variable.data as Float32Array)).toEqual(Array.from(model.predict(xTest)));
+      const truth = Array.from(split.test, (i) => y[i]!);
+      expect(regressionScores(truth, variable.data as Float32Array).rmse).toBe(report.heldOut.rmse);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('learns health_pct too, in %, with bands of its largest value when it is not clipped', async () => {
+    const dir = await workdir({ 'data.csv': csv });
+    const health = await train(dir, [
+      '--data',
+      'data.csv',
+      '--task',
+      'regression',
+      '--label',
+      'health_pct',
+      ...FAST,
+    ]);
+    expect(health.code, health.stderr).toBe(0);
+    expect(health.stdout).toMatch(/target health_pct \(%\), not clipped/);
+    expect(health.stdout).toContain('as shares of the largest health_pct, 100 %');
+    // not a remaining life: no asymmetric score
+    expect(health.stdout).not.toContain('Asymmetric RUL score');
   });
 });
 
@@ -315,6 +436,52 @@ describe.concurrent('pnpm train refuses bad input with a clear message and write
         /(the held-out set has no BROKEN rows|no BROKEN rows are left for training): 1 of 40 pump_id values have BROKEN rows.*--test-fraction \(now 0\.2\), another --seed/,
     },
     {
+      name: 'a regression target that is not a number',
+      files: { 'data.csv': withValue(9, 'rul_h', 'soon') },
+      args: ['--task', 'regression'],
+      code: 1,
+      message:
+        /data\.csv line 9, column rul_h \(the target\): value is "soon", not a number\. A regression needs a finite number in every row/,
+    },
+    {
+      name: 'an empty regression target',
+      files: { 'data.csv': withValue(4, 'rul_h', '') },
+      args: ['--task', 'regression'],
+      code: 1,
+      message: /data\.csv line 4, column rul_h \(the target\): value is empty/,
+    },
+    {
+      name: 'a NaN regression target',
+      files: { 'data.csv': withValue(12, 'health_pct', 'NaN') },
+      args: ['--task', 'regression', '--label', 'health_pct'],
+      code: 1,
+      message: /data\.csv line 12, column health_pct \(the target\): value is "NaN", not a number/,
+    },
+    {
+      name: 'a constant regression target',
+      files: {
+        'data.csv': csvLines
+          .map((l, i) => (i === 0 ? l : l.replace(/,[\d.]+,[\d.]+,([A-Z_]*)$/, ',100.00,5.000,$1')))
+          .join('\n'),
+      },
+      args: ['--task', 'regression'],
+      code: 1,
+      message: /column rul_h of data\.csv is 5 in all \d+ rows: a regression needs a target that varies/,
+    },
+    {
+      name: 'a label-max that clips every target to one value',
+      files: {
+        'data.csv': csvLines
+          .map((l, i) =>
+            i === 0 ? l : l.replace(/,([\d.]+),([A-Z_]*)$/, (_, rul, mode) => `,${1 + Number(rul)},${mode}`),
+          )
+          .join('\n'),
+      },
+      args: ['--task', 'regression', '--label-max', '0.5'],
+      code: 1,
+      message: /column rul_h of data\.csv is at least --label-max 0\.5 in all \d+ rows.*Raise --label-max/,
+    },
+    {
       name: 'bad flags, all at once, with exit code 2',
       files: { 'data.csv': csv },
       args: ['--trees', 'many', '--test-fraction', '0', '--out', 'model.bin'],
@@ -360,9 +527,14 @@ describe.concurrent('pnpm train refuses bad input with a clear message and write
       '--max-features',
       '--seed',
       '--out',
+      '--task T',
+      '--label-max X',
+      '--target-unit UNIT',
     ]) {
       expect(run.stdout).toContain(flag);
     }
+    expect(run.stdout).toContain('regression (learn the number in --label)');
+    expect(run.stdout).toContain('default: rul_h');
   });
 });
 

@@ -169,9 +169,9 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
 
 /**
  * SHA-256 of the training set as the trainer saw it: shape, float64 values (little-endian, row-major) and
- * labels. Two runs on the same data give the same hash; any changed value or label changes it.
+ * labels (class strings, or a regressor's targets). Two runs on the same data give the same hash; any changed value or label changes it.
  */
-export function hashTrainingData(x: Matrix, labels: readonly string[]): string {
+export function hashTrainingData(x: Matrix, labels: readonly (string | number)[]): string {
   const hash = createHash('sha256');
   hash.update(`pdm-forest-training-data/1 rows=${x.rows} cols=${x.cols}\n`);
   const chunkRows = 4096;
