@@ -106,15 +106,38 @@ export function checkTask(
   throw new ModelError('mismatch', `${path} is a ${task} model${target}, not a ${expected} model: ${use}`);
 }
 
-/** An onnxruntime session on `bytes`, with one thread of each kind. */
-export async function openSession(bytes: Uint8Array, path: string): Promise<ort.InferenceSession> {
+/**
+ * An onnxruntime session on `bytes` (one thread of each kind), made into a model by `vet`; the session is
+ * released when `vet` throws, so that a refused file holds nothing.
+ */
+export async function vetSession<M>(
+  bytes: Uint8Array,
+  path: string,
+  vet: (session: ort.InferenceSession) => Promise<M>,
+): Promise<M> {
+  let session: ort.InferenceSession;
   try {
     // One intra-op thread: the batches are small and the event loop needs the other core.
-    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   } catch (err) {
     throw new ModelError('malformed', `onnxruntime cannot load ${path}: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+  try {
+    return await vet(session);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/** Runs a vetting model's first batch; a failure means the file does not run. */
+export async function probeRun<T>(path: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -156,8 +179,7 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     );
   }
 
-  const session = await openSession(runnable, path);
-  try {
+  return vetSession(runnable, path, async (session) => {
     const io = findIo(session, path);
     const classes = columnClasses(graph, unzipped, io.probabilities, metadataClasses, path);
     const model: LoadedModel = {
@@ -170,10 +192,7 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     };
     await probe(model, path);
     return model;
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
+  });
 }
 
 export interface ModelOutput {
@@ -320,12 +339,7 @@ function columnClasses(
 
 /** One row of zeros through the model: it runs, and its outputs have the classes' shape. */
 async function probe(model: LoadedModel, path: string): Promise<void> {
-  let out: ModelOutput;
-  try {
-    out = await predict(model, new Float32Array(FEATURE_NAMES.length), 1);
-  } catch (err) {
-    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
-  }
+  const out = await probeRun(path, () => predict(model, new Float32Array(FEATURE_NAMES.length), 1));
   const { classes, io } = model;
   const problem =
     out.probabilities.length !== classes.length

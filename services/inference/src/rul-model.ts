@@ -15,10 +15,11 @@ import {
   jsonArray,
   ModelError,
   modelVersion,
-  openSession,
   pick,
+  probeRun,
   readModelFile,
   type ServedModel,
+  vetSession,
 } from './model.ts';
 
 /** The ground-truth field the model must have learned: predictions carry it as `rul_h`. */
@@ -42,8 +43,7 @@ export async function loadRulModel(path: string, fingerprint = ''): Promise<RulM
     );
   }
   checkFeatures(jsonArray(props.feature_names, 'feature_names', path), path);
-  const session = await openSession(file.bytes, path);
-  try {
+  return vetSession(file.bytes, path, async (session) => {
     const problems: string[] = [];
     const input = findFeatureInput(session, problems);
     const outputs = session.outputMetadata;
@@ -74,10 +74,7 @@ export async function loadRulModel(path: string, fingerprint = ''): Promise<RulM
     };
     await probe(model, path);
     return model;
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
+  });
 }
 
 /** One onnxruntime run over `rows` rows of FEATURE_NAMES.length features: each row's raw RUL in hours. */
@@ -94,12 +91,7 @@ export async function predictRul(
 
 /** One row of zeros through the model: it runs, and gives one finite number. */
 async function probe(model: RulModel, path: string): Promise<void> {
-  let out: Float32Array;
-  try {
-    out = await predictRul(model, new Float32Array(FEATURE_NAMES.length), 1);
-  } catch (err) {
-    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
-  }
+  const out = await probeRun(path, () => predictRul(model, new Float32Array(FEATURE_NAMES.length), 1));
   if (out.length !== 1 || !Number.isFinite(out[0])) {
     throw new ModelError(
       'mismatch',
