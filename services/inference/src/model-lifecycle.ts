@@ -62,6 +62,8 @@ export class ModelLifecycle<M extends ServedModel = LoadedModel> {
   #problem = 'not loaded yet';
   /** reloads run one after the other, in the order the file changed */
   #reloading = Promise.resolve();
+  /** the fingerprint of the file as last loaded or refused */
+  #judged = '';
   /** set while start() waits for a first model */
   #onFirstModel: (() => void) | undefined;
 
@@ -138,6 +140,9 @@ export class ModelLifecycle<M extends ServedModel = LoadedModel> {
   #reload(): void {
     const { name } = this.#kind;
     this.#reloading = this.#reloading.then(async () => {
+      // The watcher can notice one replacement twice (its poll ticks while a slow load runs): a file
+      // already judged is not loaded, logged and counted again.
+      if (fingerprintOf(this.#path) === this.#judged) return;
       const next = await this.#attempt();
       const current = this.#holder.model;
       if (!next.ok) {
@@ -163,6 +168,7 @@ export class ModelLifecycle<M extends ServedModel = LoadedModel> {
   async #attempt(): Promise<Attempt<M>> {
     // Taken before reading: a file replaced during the load then differs, and is loaded again.
     const fingerprint = fingerprintOf(this.#path);
+    this.#judged = fingerprint;
     try {
       return { ok: true, model: await this.#kind.load(this.#path, fingerprint), fingerprint };
     } catch (err) {
