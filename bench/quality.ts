@@ -1,11 +1,13 @@
 /**
  * `pnpm quality`: scores a model live, the way it will run. A real Mosquitto, the inference service
- * with the model, and the production simulator in STRESS mode with chaos on; every prediction is matched
- * with its ground truth. Prints smoothed-state accuracy and false alarms per 1,000 pump-minutes, beside
- * what the per-sample states alone would have given (the original project's classifier).
+ * with the model (and the RUL model, where there is one), and the production simulator in STRESS mode with
+ * chaos on; every prediction is matched with its ground truth. Prints smoothed-state accuracy and false
+ * alarms per 1,000 pump-minutes, beside what the per-sample states alone would have given (the original
+ * project's classifier); with a RUL model, the live RUL MAE and RMSE (beside inference's own /metrics
+ * figures) and how long before BROKEN the rul_low alerts came.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   ALARM_STATES,
   alertSchema,
@@ -31,6 +33,24 @@ const options = {
     flag: 'model',
     placeholder: 'PATH',
     help: 'ONNX model to score',
+  },
+  rulModel: {
+    schema: z.string().default('models/pump-rul.onnx'),
+    flag: 'rul-model',
+    placeholder: 'PATH',
+    help: 'RUL model to score beside it, when the file exists',
+  },
+  alertRulH: {
+    schema: z.string().default('0.01'),
+    flag: 'alert-rul-h',
+    placeholder: 'H',
+    help: 'passed to inference as ALERT_RUL_H: the rul_low threshold whose lead time before BROKEN is measured (STRESS pumps live about 0.04 h)',
+  },
+  mode: {
+    schema: z.enum(['nominal', 'accelerated', 'stress']).default('stress'),
+    flag: 'mode',
+    placeholder: 'MODE',
+    help: 'production simulator mode: score a model trained for that clock',
   },
   pumps: { schema: intOption(200, { min: 1 }), flag: 'pumps', placeholder: 'N', help: 'fleet size' },
   minutes: {
@@ -86,9 +106,15 @@ if (!existsSync(modelPath)) {
   process.exit(1);
 }
 
+const rulModelPath = resolve(REPO_ROOT, config.rulModel);
+const withRul = existsSync(rulModelPath);
+
 const broker = await startMosquitto();
 const inference = startService('inference', ['--http-port', '0', '--model', modelPath], {
   MQTT_URL: broker.url,
+  // No file: a path that cannot exist, so that inference serves no RUL model rather than look elsewhere.
+  RUL_MODEL_PATH: withRul ? rulModelPath : join(REPO_ROOT, 'models', 'no-rul-model-for-quality.onnx'),
+  ALERT_RUL_H: config.alertRulH,
   ...(config.smoothWindow ? { SMOOTH_WINDOW: config.smoothWindow } : {}),
   ...(config.smoothAgree ? { SMOOTH_AGREE: config.smoothAgree } : {}),
   ...(config.smoothCalm ? { SMOOTH_CALM: config.smoothCalm } : {}),
@@ -101,13 +127,13 @@ const recorder = await recordMessages(broker.url, [
 try {
   await inference.waitForLine(/inference running/, 60_000);
   process.stderr.write(
-    `scoring ${modelPath}: ${config.pumps} pumps, ${config.minutes} simulated minutes at ${config.timeScale}×, STRESS, chaos on…\n`,
+    `scoring ${modelPath}${withRul ? ` and ${rulModelPath}` : ''}: ${config.pumps} pumps, ${config.minutes} simulated minutes at ${config.timeScale}×, ${config.mode.toUpperCase()}, chaos on…\n`,
   );
   const simulator = startService(
     'production-simulator',
     [
       '--mode',
-      'stress',
+      config.mode,
       '--chaos',
       '--pumps',
       String(config.pumps),
@@ -124,7 +150,7 @@ try {
     recorder.waitFor(summary.telemetrySent, (m) => m.topic.includes('/predictions/'), 120_000),
   );
   await new Promise((r) => setTimeout(r, 500));
-  report(score());
+  report(score(), await inferenceRulMetrics());
 } finally {
   inference.signal('SIGTERM');
   await inference.exited;
@@ -132,10 +158,30 @@ try {
   await broker.stop();
 }
 
+/** Inference's own live RUL figures, from its /metrics (NaN when it scored none). */
+async function inferenceRulMetrics(): Promise<{ mae: number; rmse: number }> {
+  const port = (JSON.parse(await inference.waitForLine(/serving \/healthz/)) as { port: number }).port;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { mae: gauge('pdm_inference_rul_mae_hours'), rmse: gauge('pdm_inference_rul_rmse_hours') };
+}
+
 function score() {
   const truth = new Map<string, PumpState>();
-  const predictions: { key: string; state: PumpState; raw: PumpState; pump: string; seq: number }[] = [];
+  /** each sample's true RUL (h), lifecycle and device time */
+  const truthLife = new Map<string, { rulH: number; lifecycle: number; ts: number }>();
+  /** when each pump's lifecycle first reached BROKEN, device time: `pump#lifecycle` */
+  const brokenAt = new Map<string, number>();
+  const predictions: {
+    key: string;
+    state: PumpState;
+    raw: PumpState;
+    pump: string;
+    seq: number;
+    rulH: number | undefined;
+  }[] = [];
   const alarms: string[] = [];
+  const rulLow: { pump: string; seq: number; ts: number }[] = [];
   const chaos = new Map<string, string[]>();
   for (const m of recorder.messages) {
     const kind = parseTopic(m.topic)?.kind;
@@ -143,6 +189,9 @@ function score() {
     if (kind === 'groundtruth') {
       const t = groundTruthSchema.parse(body);
       truth.set(`${t.pump_id}#${t.seq}`, t.state);
+      truthLife.set(`${t.pump_id}#${t.seq}`, { rulH: t.rul_h, lifecycle: t.lifecycle, ts: t.ts });
+      const life = `${t.pump_id}#${t.lifecycle}`;
+      if (t.state === 'BROKEN' && !brokenAt.has(life)) brokenAt.set(life, t.ts);
       if (t.chaos.length > 0) chaos.set(`${t.pump_id}#${t.seq}`, t.chaos);
     } else if (kind === 'predictions') {
       const p = predictionSchema.parse(body);
@@ -152,12 +201,35 @@ function score() {
         raw: p.raw_state,
         pump: p.pump_id,
         seq: p.seq,
+        rulH: p.rul_h,
       });
     } else if (kind === 'alerts') {
       const a = alertSchema.parse(body);
       if (a.kind === 'alarm') alarms.push(`${a.pump_id}#${a.seq}`);
+      if (a.kind === 'rul_low') rulLow.push({ pump: a.pump_id, seq: a.seq, ts: a.ts });
     }
   }
+  // The RUL's error where both halves have one; and each rul_low's lead over its lifecycle's BROKEN.
+  let rulScored = 0;
+  let rulAbs = 0;
+  let rulSquared = 0;
+  for (const p of predictions) {
+    const t = truthLife.get(p.key);
+    if (p.rulH === undefined || !t) continue;
+    rulScored += 1;
+    rulAbs += Math.abs(p.rulH - t.rulH);
+    rulSquared += (p.rulH - t.rulH) ** 2;
+  }
+  const leadsS: number[] = [];
+  let rulLowAfterBroken = 0;
+  for (const a of rulLow) {
+    const t = truthLife.get(`${a.pump}#${a.seq}`);
+    const broken = t && brokenAt.get(`${a.pump}#${t.lifecycle}`);
+    if (broken === undefined) continue; // its lifecycle did not reach BROKEN within the run
+    if (broken > a.ts) leadsS.push((broken - a.ts) / 1000);
+    else rulLowAfterBroken += 1;
+  }
+  leadsS.sort((x, y) => x - y);
   predictions.sort((a, b) => a.pump.localeCompare(b.pump) || a.seq - b.seq);
   const confusion = PUMP_STATES.map(() => PUMP_STATES.map(() => 0));
   let scored = 0;
@@ -201,10 +273,19 @@ function score() {
     alarms: alarms.length,
     confusion,
     predictions: predictions.length,
+    rul: {
+      scored: rulScored,
+      mae: rulAbs / rulScored,
+      rmse: Math.sqrt(rulSquared / rulScored),
+      alerts: rulLow.length,
+      leadsS,
+      afterBroken: rulLowAfterBroken,
+      brokenLifecycles: brokenAt.size,
+    },
   };
 }
 
-function report(s: ReturnType<typeof score>) {
+function report(s: ReturnType<typeof score>, fromMetrics: { mae: number; rmse: number }) {
   const pumpMinutes = config.pumps * config.minutes;
   const per1000 = (n: number) => (n / pumpMinutes) * 1000;
   const accuracy = s.smoothedRight / s.scored;
@@ -223,8 +304,40 @@ function report(s: ReturnType<typeof score>) {
       `alerting on per-sample states: ${per1000(s.rawFalseAlarms).toFixed(2)} (${s.rawFalseAlarms})`,
     ],
   ];
+  if (s.rul.scored > 0) {
+    const median = s.rul.leadsS[Math.floor(s.rul.leadsS.length / 2)];
+    rows.push(
+      ['predictions with a RUL scored', formatNumber(s.rul.scored), '', ''],
+      [
+        'live RUL MAE (smoothed rul_h, hours)',
+        s.rul.mae.toFixed(4),
+        '',
+        `inference /metrics: ${fromMetrics.mae.toFixed(4)}`,
+      ],
+      [
+        'live RUL RMSE (hours)',
+        s.rul.rmse.toFixed(4),
+        '',
+        `inference /metrics: ${fromMetrics.rmse.toFixed(4)}`,
+      ],
+      [
+        `rul_low alerts (ALERT_RUL_H ${config.alertRulH} h) before BROKEN`,
+        `${s.rul.leadsS.length} of ${s.rul.brokenLifecycles} lifecycles that broke; ${s.rul.afterBroken} after`,
+        'before BROKEN',
+        `${s.rul.alerts} rul_low alerts in all`,
+      ],
+      [
+        'median rul_low lead time before BROKEN (device s)',
+        median === undefined ? '—' : median.toFixed(1),
+        '',
+        s.rul.leadsS.length > 0
+          ? `range ${s.rul.leadsS[0]?.toFixed(1)} … ${s.rul.leadsS.at(-1)?.toFixed(1)} s`
+          : '',
+      ],
+    );
+  }
   console.log(
-    `\nModel ${modelPath}; ${config.pumps} pumps × ${config.minutes} simulated min = ${formatNumber(pumpMinutes)} pump-minutes\n`,
+    `\nModel ${modelPath}${withRul ? `, RUL model ${rulModelPath}` : ', no RUL model'}; ${config.mode.toUpperCase()}; ${config.pumps} pumps × ${config.minutes} simulated min = ${formatNumber(pumpMinutes)} pump-minutes\n`,
   );
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] as string).length), 8));
   for (const r of [['figure', 'result', 'target', 'baseline (same run)'], ...rows]) {

@@ -51,4 +51,20 @@ describe('live scoring', () => {
     expect(scorer.scored).toBe(2);
     expect(scorer.pending).toBe(0);
   });
+
+  it('scores the remaining useful life where both halves carry one: MAE and RMSE in hours', () => {
+    const scorer = new LiveScorer();
+    expect(scorer.rulMae).toBeNaN();
+    scorer.addTruth('p', 1, 'HEALTHY', 10);
+    scorer.addPrediction('p', 1, 'HEALTHY', false, 12);
+    scorer.addPrediction('p', 2, 'WARNING', false, 1);
+    scorer.addTruth('p', 2, 'WARNING', 5);
+    // no RUL model: the state is scored, the RUL is not
+    scorer.addTruth('p', 3, 'FAULTY', 2);
+    scorer.addPrediction('p', 3, 'FAULTY', false);
+    expect(scorer.scored).toBe(3);
+    expect(scorer.rulScored).toBe(2);
+    expect(scorer.rulMae).toBe((2 + 4) / 2);
+    expect(scorer.rulRmse).toBeCloseTo(Math.sqrt((4 + 16) / 2), 12);
+  });
 });

@@ -1,13 +1,21 @@
 /**
  * Live scoring: each smoothed prediction is matched with the ground truth of the same pump and seq,
  * whichever arrives first, and counted in a confusion matrix. Alarms raised while the truth was HEALTHY
- * are counted as false alarms.
+ * are counted as false alarms. Where the prediction carries a remaining useful life, its error against
+ * the truth's is counted too (mean absolute and root mean square, in hours).
  */
 import { PUMP_STATES, type PumpState } from './states.ts';
 
 interface PendingPrediction {
   readonly state: PumpState;
   readonly alarm: boolean;
+  /** the predicted remaining useful life in hours, where a RUL model serves */
+  readonly rulH: number | undefined;
+}
+
+interface PendingTruth {
+  readonly state: PumpState;
+  readonly rulH: number | undefined;
 }
 
 const stateIndex = new Map(PUMP_STATES.map((s, i) => [s, i]));
@@ -20,7 +28,10 @@ export class LiveScorer {
   #falseAlarms = 0;
   #alarmsScored = 0;
   #healthyScored = 0;
-  readonly #truths = new Map<string, PumpState>();
+  #rulScored = 0;
+  #rulAbsError = 0;
+  #rulSquaredError = 0;
+  readonly #truths = new Map<string, PendingTruth>();
   readonly #predictions = new Map<string, PendingPrediction>();
   readonly #maxPending: number;
   #truthSeen = false;
@@ -46,6 +57,19 @@ export class LiveScorer {
     return this.#healthyScored;
   }
 
+  /** scored predictions that carried a remaining useful life, against a truth that had one */
+  get rulScored(): number {
+    return this.#rulScored;
+  }
+  /** mean absolute error of the predicted remaining useful life, hours; NaN before the first */
+  get rulMae(): number {
+    return this.#rulScored === 0 ? Number.NaN : this.#rulAbsError / this.#rulScored;
+  }
+  /** root mean square error of the predicted remaining useful life, hours; NaN before the first */
+  get rulRmse(): number {
+    return this.#rulScored === 0 ? Number.NaN : Math.sqrt(this.#rulSquaredError / this.#rulScored);
+  }
+
   /** predictions and truths waiting for their other half */
   get pending(): number {
     return this.#truths.size + this.#predictions.size;
@@ -61,28 +85,38 @@ export class LiveScorer {
     }
   }
 
-  addTruth(pumpId: string, seq: number, truth: PumpState): void {
+  /** `rulH`: the truth's remaining useful life in hours */
+  addTruth(pumpId: string, seq: number, state: PumpState, rulH?: number): void {
     this.#truthSeen = true;
     const key = `${pumpId}#${seq}`;
     const prediction = this.#predictions.get(key);
+    const truth = { state, rulH };
     if (prediction) {
       this.#predictions.delete(key);
       this.#score(truth, prediction);
     } else remember(this.#truths, key, truth, this.#maxPending);
   }
 
-  addPrediction(pumpId: string, seq: number, state: PumpState, alarm: boolean): void {
+  /** `rulH`: the predicted remaining useful life in hours, where a RUL model serves */
+  addPrediction(pumpId: string, seq: number, state: PumpState, alarm: boolean, rulH?: number): void {
     // With no ground truth on the bus (a real fleet), there is nothing to wait for.
     if (!this.#truthSeen) return;
     const key = `${pumpId}#${seq}`;
     const truth = this.#truths.get(key);
+    const prediction = { state, alarm, rulH };
     if (truth) {
       this.#truths.delete(key);
-      this.#score(truth, { state, alarm });
-    } else remember(this.#predictions, key, { state, alarm }, this.#maxPending);
+      this.#score(truth, prediction);
+    } else remember(this.#predictions, key, prediction, this.#maxPending);
   }
 
-  #score(truth: PumpState, prediction: PendingPrediction): void {
+  #score({ state: truth, rulH }: PendingTruth, prediction: PendingPrediction): void {
+    if (rulH !== undefined && prediction.rulH !== undefined) {
+      const error = prediction.rulH - rulH;
+      this.#rulScored += 1;
+      this.#rulAbsError += Math.abs(error);
+      this.#rulSquaredError += error * error;
+    }
     const t = stateIndex.get(truth) as number;
     const p = stateIndex.get(prediction.state) as number;
     (this.confusion[t] as number[])[p] = ((this.confusion[t] as number[])[p] as number) + 1;

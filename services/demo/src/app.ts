@@ -42,8 +42,12 @@ export interface DemoSummary {
   readonly trainingSamples: number;
   readonly exportedRows: number;
   readonly modelMacroF1: number | undefined;
+  /** the RUL model's held-out RMSE, hours */
+  readonly rulModelRmse: number | undefined;
   readonly predictions: number;
   readonly liveAccuracy: number | undefined;
+  /** the live RUL error against the ground truth, hours, once predictions with a rul_h were scored */
+  readonly liveRul: { readonly mae: number; readonly rmse: number; readonly scored: number } | undefined;
   readonly alarms: number;
   /** messages the notifier's console receiver wrote */
   readonly notifications: number;
@@ -64,7 +68,9 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   const paths = {
     store: join(dir, 'pdm.sqlite'),
     trainingCsv: join(dir, 'training.csv'),
+    rulTrainingCsv: join(dir, 'training-rul.csv'),
     model: join(dir, 'models', 'pump-state.onnx'),
+    rulModel: join(dir, 'models', 'pump-rul.onnx'),
     predictions: join(dir, 'predictions'),
     logs: join(dir, 'logs'),
     notifier: join(dir, 'notifier.sqlite'),
@@ -75,6 +81,8 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   let dashboard: DemoDashboard | undefined;
   /** what the view says about the dashboard while it has no address: starting, or why it has none */
   let dashboardNote = 'starting…';
+  /** what the view says about the RUL model while there is none: training, or why there is none */
+  let rulNote: string | undefined;
   let notifier: Program | undefined;
   let stopping = false;
   /** run() is stopping its programs: none may start any more */
@@ -87,8 +95,10 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
     trainingSamples: 0,
     exportedRows: 0,
     modelMacroF1: undefined as number | undefined,
+    rulModelRmse: undefined as number | undefined,
     predictions: 0,
     liveAccuracy: undefined as number | undefined,
+    liveRul: undefined as DemoSummary['liveRul'],
     alarms: 0,
     notifications: 0,
   };
@@ -166,6 +176,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       'notifier.sqlite-wal',
       'notifier.sqlite-shm',
       'training.csv',
+      'training-rul.csv',
       'models',
       'predictions',
       'logs',
@@ -246,10 +257,26 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
   }
 
   async function exportAndTrain(): Promise<void> {
-    show('2 of 3: exporting a balanced training set and training the model', [
-      `training set ${rel(paths.trainingCsv)}`,
-      `model        ${rel(paths.model)}`,
+    show('2 of 3: exporting training sets and training the state and RUL models', [
+      `training sets ${rel(paths.trainingCsv)} (balanced by state), ${rel(paths.rulTrainingCsv)} (every row)`,
+      `models        ${rel(paths.model)}, ${rel(paths.rulModel)}`,
     ]);
+    // The RUL model trains beside the state model but does not hold up the live phase: inference serves
+    // it whenever it is written (hot reload), and predictions carry rul_h from then on.
+    rulNote = 'training…';
+    void rulModel().then(
+      () => {
+        rulNote = undefined;
+      },
+      (err: unknown) => {
+        rulNote = closing ? 'not trained within --duration' : `failed: ${(err as Error).message}`;
+      },
+    );
+    await stateModel();
+  }
+
+  /** The state classifier, on a set balanced by state so that the rare states weigh as much. */
+  async function stateModel(): Promise<void> {
     const exporter = start('export-training-data', [
       '--out',
       paths.trainingCsv,
@@ -274,11 +301,44 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       String(settings.seed),
     ]);
     if (!(await finished(trainer, 'training'))) return;
-    const reportPath = paths.model.replace(/\.onnx$/, '.report.json');
-    if (existsSync(reportPath)) {
-      const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { heldOut?: { macroF1?: number } };
-      summary.modelMacroF1 = report.heldOut?.macroF1;
-    }
+    const report = readReport(paths.model) as { heldOut?: { macroF1?: number } } | undefined;
+    summary.modelMacroF1 = report?.heldOut?.macroF1;
+  }
+
+  /**
+   * The RUL regressor, on every row: balancing by state would make the last minutes of a life as common
+   * as all the rest, and the model would learn that every pump is about to break.
+   */
+  async function rulModel(): Promise<void> {
+    const exporter = start('export-training-data', [
+      '--out',
+      paths.rulTrainingCsv,
+      '--source',
+      settings.store,
+      '--balance',
+      'none',
+    ]);
+    if (!(await finished(exporter, 'the RUL export'))) return;
+    const trainer = start('trainer', [
+      '--task',
+      'regression',
+      '--label',
+      'rul_h',
+      '--data',
+      paths.rulTrainingCsv,
+      '--out',
+      paths.rulModel,
+      // Lighter than the state model: it trains while the live phase runs, on the same cores.
+      '--trees',
+      '40',
+      '--min-samples-leaf',
+      '10',
+      '--seed',
+      String(settings.seed),
+    ]);
+    if (!(await finished(trainer, 'training the RUL model'))) return;
+    const report = readReport(paths.rulModel) as { heldOut?: { rmse?: number } } | undefined;
+    summary.rulModelRmse = report?.heldOut?.rmse;
   }
 
   async function live(inference: Program): Promise<void> {
@@ -321,16 +381,20 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       },
     );
     const day = new Date().toISOString().slice(0, 10);
-    show('3 of 3: live predictions, STRESS mode with chaos', [
-      `broker       ${mqttUrl}${broker ? ' (embedded aedes)' : ''}`,
-      `model        ${rel(paths.model)}${summary.modelMacroF1 === undefined ? '' : ` (held-out macro-F1 ${summary.modelMacroF1.toFixed(3)})`}`,
-      `predictions  ${rel(join(paths.predictions, `predictions-${day}.jsonl`))} and .csv`,
-      `service logs ${rel(paths.logs)}/`,
-    ]);
+    const liveView = () =>
+      show('3 of 3: live predictions, STRESS mode with chaos', [
+        `broker       ${mqttUrl}${broker ? ' (embedded aedes)' : ''}`,
+        `model        ${rel(paths.model)}${summary.modelMacroF1 === undefined ? '' : ` (held-out macro-F1 ${summary.modelMacroF1.toFixed(3)})`}`,
+        `RUL model    ${rel(paths.rulModel)} ${rulNote ?? (summary.rulModelRmse === undefined ? '' : `(held-out RMSE ${summary.rulModelRmse.toFixed(4)} h)`)}`,
+        `predictions  ${rel(join(paths.predictions, `predictions-${day}.jsonl`))} and .csv`,
+        `service logs ${rel(paths.logs)}/`,
+      ]);
+    liveView();
     while (!stopping && (Date.now() - started) / 1000 < settings.durationS) {
       if (fleet.child.exitCode !== null)
         throw new Error(`the production simulator stopped; see ${rel(fleet.logFile)}`);
       await sleep(500);
+      liveView(); // the RUL model's line changes once it is trained
     }
     // Let the last predictions arrive before counting.
     await fleet.stop();
@@ -367,6 +431,7 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         // dashboard knows its port) and waits for a model before it consumes anything.
         const inference = start('inference', [], {
           MODEL_PATH: paths.model,
+          RUL_MODEL_PATH: paths.rulModel,
           PREDICTIONS_DIR: paths.predictions,
           MQTT_CLIENT_ID: 'demo-inference',
         });
@@ -391,6 +456,8 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
         if (monitor) {
           summary.predictions = monitor.predictions;
           summary.liveAccuracy = monitor.scorer.scored > 0 ? monitor.scorer.accuracy : undefined;
+          const { rulScored, rulMae, rulRmse } = monitor.scorer;
+          summary.liveRul = rulScored > 0 ? { mae: rulMae, rmse: rulRmse, scored: rulScored } : undefined;
           summary.alarms = monitor.alarms;
           await monitor.close();
         }
@@ -416,6 +483,12 @@ export function createDemo(settings: DemoSettings, io: DemoIo) {
       for (const p of programs) void p.stop();
     },
   };
+}
+
+/** The report the trainer wrote beside `model`, if any. */
+function readReport(model: string): unknown {
+  const path = model.replace(/\.onnx$/, '.report.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as unknown) : undefined;
 }
 
 /** What the notifier's console receiver wrote, oldest first: one text per message. */

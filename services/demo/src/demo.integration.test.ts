@@ -57,10 +57,11 @@ describe('pnpm demo, with nothing but Node.js (embedded broker, SQLite)', () => 
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pdm-demo-'));
       const taken = await port({ hold: true });
-      // 45 s rather than 35: the dashboard's start shares the machine with the pipeline's.
+      // 70 s rather than 35: the dashboard's start shares the machine with the pipeline's, and the RUL
+      // model trains during the live phase, which must last until it serves.
       const demo = startService('demo', [
         '--duration',
-        '45',
+        '70',
         '--dir',
         dir,
         '--dashboard-port',
@@ -79,15 +80,19 @@ describe('pnpm demo, with nothing but Node.js (embedded broker, SQLite)', () => 
       expect(await demo.exited).toBe(0);
       const out = demo.stdout();
       expect(out).toContain('1 of 3: simulating whole pump lifecycles into acquisition');
-      expect(out).toContain('2 of 3: exporting a balanced training set and training the model');
+      expect(out).toContain('2 of 3: exporting training sets and training the state and RUL models');
       expect(out).toContain('3 of 3: live predictions');
       expect(out).toContain('Demo complete.');
       // A figure, whatever it is: on a loaded machine the live phase may see only new pumps, all scored right.
       expect(out).toMatch(/live accuracy\s+(0\.\d{3}|1\.000)/);
+      // Both models served: the live RUL error against the ground truth is in the summary.
+      expect(out).toMatch(/RUL model held-out RMSE\s+\d+\.\d{4} h/);
+      expect(out).toMatch(/live RUL error\s+MAE \d+\.\d{4} h, RMSE \d+\.\d{4} h/);
       // The notifier ran beside inference, with its console receiver.
       expect(out).toMatch(/notifications\s+\d+ \(grouped/);
       expect(out).toContain(`dashboard    was on ${dashboard.url}; to look back at this run: SQLITE_PATH=`);
       expect(existsSync(join(dir, 'models/pump-state.onnx'))).toBe(true);
+      expect(existsSync(join(dir, 'models/pump-rul.onnx'))).toBe(true);
       const store = SampleStore.open(join(dir, 'pdm.sqlite'), { readonly: true });
       expect(store.count()).toBeGreaterThan(1000);
       // the live fleet's telemetry and predictions are stored beside the training samples

@@ -77,15 +77,15 @@ export class FleetMonitor {
       if (!p.success) return;
       this.predictions += 1;
       this.states.set(p.data.pump_id, p.data.state);
-      this.scorer.addPrediction(p.data.pump_id, p.data.seq, p.data.state, false);
+      this.scorer.addPrediction(p.data.pump_id, p.data.seq, p.data.state, false, p.data.rul_h);
     } else if (kind === 'groundtruth') {
       const t = groundTruthSchema.safeParse(body);
-      if (t.success) this.scorer.addTruth(t.data.pump_id, t.data.seq, t.data.state);
+      if (t.success) this.scorer.addTruth(t.data.pump_id, t.data.seq, t.data.state, t.data.rul_h);
     } else if (kind === 'alerts') {
       const a = alertSchema.safeParse(body);
       if (!a.success) return;
       if (a.data.kind === 'alarm') this.alarms += 1;
-      else this.recoveries += 1;
+      else if (a.data.kind === 'recovered') this.recoveries += 1;
     }
   }
 }

@@ -6,11 +6,11 @@ export const program = {
   name: 'demo',
   summary:
     'Runs the whole pipeline on this machine with nothing but Node.js: an embedded MQTT broker (aedes) and an\n' +
-    'SQLite store. 1) the training simulator (chaos on) into acquisition; 2) export and train; 3) the\n' +
-    'production simulator (STRESS, chaos on) into inference with the new model, with a live view of every\n' +
-    'pump, message counts and live accuracy against the ground truth. The dashboard runs throughout, its\n' +
-    'address at the top. Ends with a summary; Ctrl-C stops it cleanly at any moment. Everything it makes\n' +
-    'stays in --dir, which the next run starts afresh.',
+    'SQLite store. 1) the training simulator (chaos on) into acquisition; 2) export and train the state\n' +
+    'model and a RUL regressor; 3) the production simulator (STRESS, chaos on) into inference with both new\n' +
+    'models, with a live view of every pump, message counts, live accuracy and RUL error against the ground\n' +
+    'truth. The dashboard runs throughout, its address at the top. Ends with a summary; Ctrl-C stops it\n' +
+    'cleanly at any moment. Everything it makes stays in --dir, which the next run starts afresh.',
 };
 
 export const options = {

@@ -47,6 +47,7 @@ export function renderScreen(view: ViewState, colour: boolean, width = 100): str
       '',
       `telemetry ${number(m.telemetry)}   predictions ${number(m.predictions)}   alarms ${number(m.alarms)}   recoveries ${number(m.recoveries)}`,
       `live accuracy against the ground truth: ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'} (${number(m.scorer.scored)} scored)`,
+      `live RUL error: ${liveRul(m)}`,
       `now  ${PUMP_STATES.map((s) => paint(COLOURS[s], `${s} ${counts[s]}`)).join('   ')}`,
       '',
     );
@@ -78,11 +79,19 @@ export function renderScreen(view: ViewState, colour: boolean, width = 100): str
   return out.join('\n');
 }
 
+/** `MAE 0.0041 h, RMSE 0.0063 h (12,345 scored)`, or a dash before the first RUL is scored. */
+function liveRul(m: FleetMonitor): string {
+  const { rulScored, rulMae, rulRmse } = m.scorer;
+  return rulScored > 0
+    ? `MAE ${rulMae.toFixed(4)} h, RMSE ${rulRmse.toFixed(4)} h (${number(rulScored)} scored)`
+    : '—';
+}
+
 /** One line for logs and pipes. */
 export function renderLine(view: ViewState): string {
   const m = view.monitor;
   const live = m
-    ? ` | predictions ${m.predictions}, accuracy ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'}, alarms ${m.alarms}, now ${PUMP_STATES.map((s) => `${s} ${m.counts()[s]}`).join(' ')}`
+    ? ` | predictions ${m.predictions}, accuracy ${m.scorer.scored > 0 ? m.scorer.accuracy.toFixed(3) : '—'}, RUL MAE ${m.scorer.rulScored > 0 ? `${m.scorer.rulMae.toFixed(4)} h` : '—'}, alarms ${m.alarms}, now ${PUMP_STATES.map((s) => `${s} ${m.counts()[s]}`).join(' ')}`
     : '';
   const notes = view.notifications === undefined ? '' : `, notifications ${view.notifications.length}`;
   return `[${clock(view.elapsedS)}] ${view.phase}${live}${notes}`;
@@ -96,13 +105,16 @@ export function renderSummary(s: DemoSummary): string {
     `  training samples stored   ${number(s.trainingSamples)}`,
     `  balanced training rows    ${number(s.exportedRows)}`,
     `  model held-out macro-F1   ${s.modelMacroF1 === undefined ? '—' : s.modelMacroF1.toFixed(3)}`,
+    `  RUL model held-out RMSE   ${s.rulModelRmse === undefined ? '—' : `${s.rulModelRmse.toFixed(4)} h`}`,
     `  live predictions          ${number(s.predictions)}`,
     `  live accuracy             ${s.liveAccuracy === undefined ? '—' : s.liveAccuracy.toFixed(3)} (smoothed state against the ground truth)`,
+    `  live RUL error            ${s.liveRul === undefined ? '—' : `MAE ${s.liveRul.mae.toFixed(4)} h, RMSE ${s.liveRul.rmse.toFixed(4)} h (smoothed rul_h against the ground truth, ${number(s.liveRul.scored)} scored)`}`,
     `  alarms raised             ${number(s.alarms)}`,
     `  notifications             ${number(s.notifications)} (grouped; the notifier's console receiver, in logs/notifier.log)`,
     '',
     `  store        ${s.paths.store}`,
     `  model        ${s.paths.model}`,
+    `  RUL model    ${s.paths.rulModel}`,
     `  predictions  ${s.paths.predictions}/   (pnpm tail-predictions --dir ${s.paths.predictions})`,
     `  service logs ${s.paths.logs}/`,
     `  dashboard    ${s.dashboardUrl === undefined ? '' : `was on ${s.dashboardUrl}; `}to look back at this run: ${s.lookBack}`,

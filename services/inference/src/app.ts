@@ -12,14 +12,16 @@ import {
   shutdownInOrder,
   startOpsServer,
 } from '@pdm/service-kit';
-import { AlertPolicy } from './alerts.ts';
+import { AlertPolicy, type RulAlertRule } from './alerts.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { intake } from './intake.ts';
 import { inferenceMetrics, scrapeParts } from './metrics.ts';
 import { ModelHolder } from './model-holder.ts';
-import { ModelLifecycle } from './model-lifecycle.ts';
+import { type ModelKind, ModelLifecycle, STATE_MODEL } from './model-lifecycle.ts';
 import { Pipeline } from './pipeline.ts';
 import { openPredictionFiles } from './prediction-log.ts';
+import { loadRulModel, RUL_TARGET, type RulModel } from './rul-model.ts';
+import { RulSmoother } from './rul-smoother.ts';
 import { Smoother } from './smoother.ts';
 import { TrackedPumps } from './tracked-pumps.ts';
 
@@ -27,6 +29,8 @@ export interface InferenceSettings {
   readonly mqtt: Pick<MqttSettings, 'url' | 'username' | 'password'>;
   readonly clientId: string;
   readonly modelPath: string;
+  /** the optional RUL model: served while a usable file is there */
+  readonly rulModelPath: string;
   readonly predictionsDir: string;
   readonly httpPort: number;
   readonly replicas: number;
@@ -36,12 +40,24 @@ export interface InferenceSettings {
   readonly smoothWindow: number;
   readonly smoothAgree: number;
   readonly smoothCalm: number;
+  readonly rulSmoothWindow: number;
+  /** rul_low alerts; undefined: off (ALERT_RUL_H unset) */
+  readonly alertRul: RulAlertRule | undefined;
   readonly alertMinIntervalS: number;
   readonly maxPumps: number;
   readonly pumpIdleEvictS: number;
   readonly retainDays: number;
   readonly scoreEveryS: number;
 }
+
+/** The optional RUL model: served when its file is there and fits, never waited for. */
+const RUL_MODEL: ModelKind<RulModel> = {
+  name: 'RUL model',
+  load: loadRulModel,
+  optional: true,
+  source: `pnpm train --task regression --label ${RUL_TARGET} --out models/pump-rul.onnx`,
+  details: () => ({}),
+};
 
 export interface Inference {
   start(): Promise<void>;
@@ -53,9 +69,17 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   const registry = new MetricsRegistry({ processMetrics: true });
   const metrics = inferenceMetrics(registry);
   const models = new ModelHolder();
-  const lifecycle = new ModelLifecycle(settings.modelPath, models, metrics.model, logger);
+  const lifecycle = new ModelLifecycle(settings.modelPath, models, metrics.model, logger, STATE_MODEL);
+  const rulModels = new ModelHolder<RulModel>();
+  const rulLifecycle = new ModelLifecycle(
+    settings.rulModelPath,
+    rulModels,
+    metrics.rulModel,
+    logger.child({ component: 'rul-model' }),
+    RUL_MODEL,
+  );
   const scorer = new LiveScorer();
-  const alerts = new AlertPolicy(settings.alertMinIntervalS * 1000);
+  const alerts = new AlertPolicy(settings.alertMinIntervalS * 1000, settings.alertRul);
   const predictionFiles = openPredictionFiles(settings.predictionsDir, settings.retainDays);
   const deadLetters = new DeadLetters(settings.predictionsDir, settings.retainDays, logger);
 
@@ -64,11 +88,13 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
     { maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs },
     {
       models,
+      rulModels,
       smoother: new Smoother({
         window: settings.smoothWindow,
         agree: settings.smoothAgree,
         calm: settings.smoothCalm,
       }),
+      rulSmoother: new RulSmoother(settings.rulSmoothWindow),
       alerts,
       scorer,
       ...predictionFiles,
@@ -105,6 +131,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
   };
   const logScore = () => {
     if (scorer.scored === 0) return;
+    const hours = (h: number) => Math.round(h * 1000) / 1000;
     logger.info(
       {
         accuracy: Math.round(scorer.accuracy * 10_000) / 10_000,
@@ -112,6 +139,10 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         falseAlarms: scorer.falseAlarms,
         confusion: scorer.confusion,
         states: PUMP_STATES,
+        // where a RUL model served
+        ...(scorer.rulScored > 0
+          ? { rulMaeH: hours(scorer.rulMae), rulRmseH: hours(scorer.rulRmse), rulScored: scorer.rulScored }
+          : {}),
       },
       'live score against the ground truth',
     );
@@ -136,11 +167,14 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
           healthy: !!models.model && !!mqtt?.client.connected && !!outbound?.client.connected,
           checks: {
             model: lifecycle.health,
+            rul_model: rulLifecycle.health,
             mqtt: mqtt?.client.connected ? 'connected' : 'not connected',
             replica: `${settings.replica} of ${settings.replicas}`,
           },
         }),
       });
+      // The RUL model is optional: start() returns at once, with or without one.
+      await rulLifecycle.start(abort.signal);
       // No model, no consuming: the broker keeps the stream until there is one.
       await lifecycle.start(abort.signal);
       // Predictions go out on a connection of their own. mqtt.js handles a connection's incoming packets
@@ -190,7 +224,13 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         clearInterval(sweepTimer);
         await shutdownInOrder(logger, [
           ['stop taking telemetry', () => mqtt?.stopIntake()],
-          ['stop watching the model', () => lifecycle.close()],
+          [
+            'stop watching the models',
+            () => {
+              lifecycle.close();
+              rulLifecycle.close();
+            },
+          ],
           [
             'finish queued batches and flush their predictions to the broker',
             async () => {
@@ -206,7 +246,7 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
             () =>
               Promise.all([predictionFiles.jsonl.close(), predictionFiles.csv.close(), deadLetters.close()]),
           ],
-          ['release the model', () => models.close()],
+          ['release the models', () => Promise.all([models.close(), rulModels.close()])],
           ['close the HTTP server', () => ops?.close()],
         ]);
         logger.info('inference stopped');

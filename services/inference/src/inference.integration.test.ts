@@ -1,9 +1,17 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alertSchema, encodeTelemetry, predictionSchema, type Telemetry, topics } from '@pdm/contract';
+import {
+  alertSchema,
+  encodeTelemetry,
+  type GroundTruth,
+  type Prediction,
+  predictionSchema,
+  type Telemetry,
+  topics,
+} from '@pdm/contract';
 import { FEATURE_NAMES, RESTART_AFTER } from '@pdm/features';
-import { PumpTwin, telemetryMessage } from '@pdm/pump-physics';
+import { groundTruthMessage, PumpTwin, telemetryMessage } from '@pdm/pump-physics';
 import {
   badInputCorpus,
   type Mosquitto,
@@ -14,7 +22,7 @@ import {
 } from '@pdm/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { writeCorruptModel, writeTestModel } from './testing/model-fixture.ts';
+import { writeCorruptModel, writeRulTestModel, writeTestModel } from './testing/model-fixture.ts';
 
 let broker: Mosquitto;
 let models: string;
@@ -24,6 +32,7 @@ beforeAll(async () => {
   broker = await startMosquitto();
   models = mkdtempSync(join(tmpdir(), 'pdm-models-'));
   await writeTestModel(join(models, 'good.onnx'), { seed: 1 });
+  await writeRulTestModel(join(models, 'rul.onnx'), { seed: 1 });
 });
 afterEach(async () => {
   for (const s of running.splice(0)) {
@@ -44,6 +53,8 @@ function inference(
   const service = startService('inference', ['--http-port', '0', '--model', modelPath, ...extra], {
     MQTT_URL: broker.url,
     MQTT_CLIENT_ID: clientId,
+    // No RUL model unless a test names one: the default path is relative to the service's own folder.
+    RUL_MODEL_PATH: join(models, 'no-rul-model.onnx'),
     ...env,
   });
   running.push(service);
@@ -106,6 +117,25 @@ async function untilDeadLetters(service: RunningService, count: number, timeoutM
     await new Promise((r) => setTimeout(r, 100));
   }
   return deadLetters(service);
+}
+
+/** A pump on the STRESS clock from new to `after` samples past failure: its telemetry and ground truth. */
+function degradingPump(
+  pumpId: string,
+  seed: number,
+  after = 20,
+): { telemetry: Telemetry[]; truth: GroundTruth[] } {
+  const twin = new PumpTwin({ seed, index: 0, lifetime: { beta: 2, eta: 150 / 3600 / 0.8862 } });
+  const life = Math.ceil(twin.lifecycle.ttfH * 3600) + after;
+  const telemetry: Telemetry[] = [];
+  const truth: GroundTruth[] = [];
+  for (let seq = 0; seq < life; seq++) {
+    const reading = twin.sample(1 / 3600);
+    const ts = 1_767_225_600_000 + seq * 1000;
+    telemetry.push(telemetryMessage(pumpId, ts, seq, reading));
+    truth.push(groundTruthMessage(pumpId, ts, seq, reading, 0, []));
+  }
+  return { telemetry, truth };
 }
 
 async function metricsOf(service: RunningService): Promise<string> {
@@ -413,6 +443,207 @@ describe('inference against a real Mosquitto', () => {
       metrics = await metricsOf(service);
       expect(metrics).toMatch(/^pdm_inference_pumps_evicted_total 3$/m);
       expect(metrics).toMatch(/^pdm_inference_pumps_tracked 1$/m);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+});
+
+describe('inference with a RUL model, against a real Mosquitto', () => {
+  const rulModel = () => join(models, 'rul.onnx');
+
+  it('adds a smoothed rul_h and the RUL model’s version to every prediction, and to the CSV log', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-rul-1', [], { RUL_MODEL_PATH: rulModel() });
+    const loaded = JSON.parse(await service.waitForLine(/"msg":"RUL model loaded"/)) as { version: string };
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-rul-1-sender' });
+    try {
+      const samples = degradingPump('rul1', 11).telemetry;
+      await publishAll(publisher, samples);
+      const predictions = (await service.whileRunning(recorder.waitFor(samples.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(new Set(predictions.map((p) => p.rul_model_version))).toEqual(new Set([loaded.version]));
+      expect(predictions.every((p) => p.rul_h !== undefined && p.rul_h >= 0)).toBe(true);
+      // The pump wears out: its RUL at the end is well below its RUL at the start.
+      const rul = predictions.map((p) => p.rul_h as number);
+      expect(rul.at(-1)).toBeLessThan((rul[0] as number) / 2);
+      await untilLogged(service, samples.length);
+      const last = predictions.at(-1) as Prediction;
+      const row = logRows(service, 'csv').find((l) => l.startsWith(`${last.ts},rul1,${last.seq},`));
+      expect(row?.split(',').slice(-2)).toEqual([String(last.rul_h), loaded.version]);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('refuses a RUL model that does not fit, says why, counts it, and predicts states without RUL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-refuse-'));
+    const rulPath = join(dir, 'pump-rul.onnx');
+    // The state classifier where the RUL model belongs: the wrong task.
+    await writeTestModel(rulPath, { seed: 4, trees: 3 });
+    const service = inference(join(models, 'good.onnx'), 'inf-rul-2', [], { RUL_MODEL_PATH: rulPath });
+    const refused = JSON.parse(await service.waitForLine(/"msg":"refused the RUL model file"/)) as {
+      problem: string;
+    };
+    expect(refused.problem).toMatch(/is a classification model, not a regression model/);
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-rul-2-sender' });
+    try {
+      // A regressor of other features as the replacement: refused too.
+      await writeRulTestModel(rulPath, { seed: 4, trees: 2, featureNames: [...FEATURE_NAMES].reverse() });
+      await service.waitForLine(/"msg":"refused the new RUL model file; no RUL model serves"/);
+      const samples = fleetTelemetry(['rul2-a', 'rul2-b'], 30);
+      await publishAll(publisher, samples);
+      const predictions = (await service.whileRunning(recorder.waitFor(samples.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      expect(predictions.filter((p) => 'rul_h' in p || 'rul_model_version' in p)).toEqual([]);
+      const metrics = await metricsOf(service);
+      expect(metrics).toMatch(/^pdm_inference_rul_model_loads_total\{result="refused"\} 2$/m);
+      expect(metrics).toMatch(/^pdm_inference_rul_model_loads_total\{result="loaded"\} 0$/m);
+      const refusals = service.logs().filter((l) => String(l.msg).startsWith('refused the'));
+      expect(refusals.map((l) => l.problem)).toEqual([
+        expect.stringMatching(/is a classification model/),
+        expect.stringMatching(/was trained on other features/),
+      ]);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('starts without a RUL model, serves one as soon as it appears, and reloads a replacement', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-hot-'));
+    const rulPath = join(dir, 'pump-rul.onnx');
+    const service = inference(join(models, 'good.onnx'), 'inf-rul-3', [], { RUL_MODEL_PATH: rulPath });
+    await service.waitForLine(/"msg":"no RUL model: served once one appears there/);
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-rul-3-sender' });
+    const predictionsOf = (pump: string) =>
+      recorder.messages
+        .filter((m) => m.topic.endsWith(`/${pump}`))
+        .map((m) => predictionSchema.parse(JSON.parse(m.payload.toString())));
+    try {
+      await publishAll(publisher, fleetTelemetry(['rul3-before'], 10));
+      await service.whileRunning(recorder.waitFor(10));
+      expect(predictionsOf('rul3-before').every((p) => p.rul_h === undefined)).toBe(true);
+
+      await writeRulTestModel(rulPath, { seed: 5, trees: 4 });
+      const first = JSON.parse(await service.waitForLine(/"msg":"RUL model none → /)) as { to: string };
+      await publishAll(publisher, fleetTelemetry(['rul3-first'], 10));
+      await service.whileRunning(recorder.waitFor(20));
+      expect(new Set(predictionsOf('rul3-first').map((p) => p.rul_model_version))).toEqual(
+        new Set([first.to]),
+      );
+
+      await writeRulTestModel(rulPath, { seed: 6, trees: 4 });
+      const second = JSON.parse(await service.waitForLine(/"msg":"RUL model .*#.* → /)) as {
+        from: string;
+        to: string;
+      };
+      expect(second.from).toBe(first.to);
+      expect(second.to).not.toBe(first.to);
+      await publishAll(publisher, fleetTelemetry(['rul3-second'], 10));
+      await service.whileRunning(recorder.waitFor(30));
+      expect(new Set(predictionsOf('rul3-second').map((p) => p.rul_model_version))).toEqual(
+        new Set([second.to]),
+      );
+      // "absent" was said once, at info, and is no error
+      const absent = service.logs().filter((l) => String(l.msg).startsWith('no RUL model'));
+      expect(absent.map((l) => l.level)).toEqual([30]);
+      expect(service.logs().filter((l) => (l.level as number) >= 50)).toEqual([]);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('raises rul_low once when a wearing pump’s RUL falls below ALERT_RUL_H, and not again while it stays low', async () => {
+    const belowH = 0.01; // 36 s, on the STRESS clock's mean life of 150 s
+    const service = inference(
+      join(models, 'good.onnx'),
+      'inf-rul-4',
+      // re-armed only above 100 × the threshold: nothing a worn pump reaches, so one crossing, one alert
+      ['--alert-rul-h', String(belowH), '--alert-rul-rearm', '100'],
+      { RUL_MODEL_PATH: rulModel() },
+    );
+    await service.waitForLine(/inference running/);
+    const alerts = await recordMessages(broker.url, 'pdm/v1/alerts/+');
+    const predictions = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-rul-4-sender' });
+    try {
+      const samples = degradingPump('rul4', 9, 40).telemetry;
+      await publishAll(publisher, samples);
+      await service.whileRunning(predictions.waitFor(samples.length));
+      await new Promise((r) => setTimeout(r, 500));
+      const rulLow = alerts.messages
+        .map((m) => alertSchema.parse(JSON.parse(m.payload.toString())))
+        .filter((a) => a.kind === 'rul_low');
+      expect(rulLow).toHaveLength(1);
+      const alert = rulLow[0] as (typeof rulLow)[number];
+      expect(alert.evidence.rul_h).toBeLessThan(belowH);
+      expect(alert.previous_state).toBe(alert.state);
+      // It came with the first prediction whose smoothed RUL was below the threshold...
+      const served = predictions.messages.map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      const firstLow = served.find((p) => (p.rul_h as number) < belowH);
+      expect(alert.seq).toBe(firstLow?.seq);
+      expect(alert.evidence.rul_h).toBe(firstLow?.rul_h);
+      // ...and the RUL stayed low after it for more than a few samples.
+      expect(served.filter((p) => p.seq > alert.seq && (p.rul_h as number) < belowH).length).toBeGreaterThan(
+        5,
+      );
+    } finally {
+      await alerts.close();
+      await predictions.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('reports the live RUL MAE and RMSE on /metrics as computed by hand from predictions and truths', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-rul-5', [], { RUL_MODEL_PATH: rulModel() });
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-rul-5-sender' });
+    try {
+      const { telemetry, truth } = degradingPump('rul5', 12);
+      // The truths first, and all of them in before the telemetry: every prediction finds its truth.
+      await Promise.all(
+        truth.map((t) =>
+          publisher.publishAsync(topics.groundtruth(t.pump_id), JSON.stringify(t), { qos: 1 }),
+        ),
+      );
+      const deadline = Date.now() + 30_000;
+      while (
+        !(await metricsOf(service)).includes(
+          `pdm_inference_messages_total{kind="groundtruth"} ${truth.length}`,
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error('the ground truth did not arrive');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await publishAll(publisher, telemetry);
+      const predictions = (await service.whileRunning(recorder.waitFor(telemetry.length))).map((m) =>
+        predictionSchema.parse(JSON.parse(m.payload.toString())),
+      );
+      const truthBySeq = new Map(truth.map((t) => [t.seq, t.rul_h]));
+      const errors = predictions.map((p) => (p.rul_h as number) - (truthBySeq.get(p.seq) as number));
+      const mae = errors.reduce((sum, e) => sum + Math.abs(e), 0) / errors.length;
+      const rmse = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length);
+      const metrics = await metricsOf(service);
+      const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      expect(gauge('pdm_inference_rul_scored_total')).toBe(telemetry.length);
+      expect(gauge('pdm_inference_rul_mae_hours')).toBeCloseTo(mae, 9);
+      expect(gauge('pdm_inference_rul_rmse_hours')).toBeCloseTo(rmse, 9);
+      expect(mae).toBeGreaterThan(0);
+      expect(rmse).toBeGreaterThanOrEqual(mae);
     } finally {
       await recorder.close();
       await publisher.endAsync();

@@ -60,8 +60,10 @@ export function intake(
     if (parsed?.kind === 'groundtruth') {
       metrics.messages.inc(GROUNDTRUTH);
       const verdict = validateMessage(topic, payload, { groundtruth: groundTruthSchema }, parsed);
-      if (verdict.ok) scorer.addTruth(verdict.message.pump_id, verdict.message.seq, verdict.message.state);
-      else invalid(topic, payload, verdict.reason, verdict.detail);
+      if (verdict.ok) {
+        const { pump_id, seq, state, rul_h } = verdict.message;
+        scorer.addTruth(pump_id, seq, state, rul_h);
+      } else invalid(topic, payload, verdict.reason, verdict.detail);
       return undefined;
     }
     metrics.messages.inc(TELEMETRY);

@@ -14,6 +14,7 @@ runService(
         mqtt: { url: config.mqttUrl, username: config.mqttUsername, password: config.mqttPassword },
         clientId: config.clientId ?? `inference-${config.replica}`,
         modelPath: resolve(config.modelPath),
+        rulModelPath: resolve(config.rulModelPath),
         predictionsDir: resolve(config.predictionsDir),
         httpPort: config.httpPort,
         replicas: config.replicas,
@@ -23,6 +24,11 @@ runService(
         smoothWindow: config.smoothWindow,
         smoothAgree: config.smoothAgree,
         smoothCalm: config.smoothCalm,
+        rulSmoothWindow: config.rulSmoothWindow,
+        alertRul:
+          config.alertRulH === undefined
+            ? undefined
+            : { belowH: config.alertRulH, rearmFactor: config.alertRulRearm },
         alertMinIntervalS: config.alertMinIntervalS,
         maxPumps: config.maxPumps,
         pumpIdleEvictS: config.pumpIdleEvictS,

@@ -38,6 +38,19 @@ export function inferenceMetrics(registry: MetricsRegistry) {
     }),
   };
 
+  const rulLoads = registry.counter(
+    'pdm_inference_rul_model_loads_total',
+    'RUL model loads, at start-up and after, by result (refused: see the log for why)',
+    ['result'],
+  );
+  for (const result of ['loaded', 'refused']) rulLoads.inc({ result }, 0);
+  const rulModel: ModelMetrics = {
+    reloads: rulLoads,
+    info: registry.gauge('pdm_inference_rul_model_info', 'the RUL model in service (value 1), by version', {
+      labelNames: ['version'],
+    }),
+  };
+
   const predictions = registry.counter(
     'pdm_inference_predictions_total',
     'predictions published, by smoothed state',
@@ -86,7 +99,7 @@ export function inferenceMetrics(registry: MetricsRegistry) {
     'pdm_inference_pumps_evicted_total',
     'pumps forgotten after PUMP_IDLE_EVICT_S without a message',
   );
-  return { intake, model, pipeline, evicted };
+  return { intake, model, rulModel, pipeline, evicted };
 }
 
 export type InferenceMetrics = ReturnType<typeof inferenceMetrics>;
@@ -117,6 +130,23 @@ export function scrapeParts(registry: MetricsRegistry, { scorer, alerts, tracked
           g.set({ truth: PUMP_STATES[t] as string, predicted: PUMP_STATES[p] as string }, n);
     },
   });
+  registry.gauge(
+    'pdm_inference_rul_mae_hours',
+    'mean absolute error of the smoothed rul_h against the ground truth, hours (NaN before the first)',
+    { collect: (g) => g.set(scorer.rulMae) },
+  );
+  registry.gauge(
+    'pdm_inference_rul_rmse_hours',
+    'root mean square error of the smoothed rul_h against the ground truth, hours (NaN before the first)',
+    { collect: (g) => g.set(scorer.rulRmse) },
+  );
+  registry.gauge(
+    'pdm_inference_rul_scored_total',
+    'predictions with a rul_h matched with their ground truth',
+    {
+      collect: (g) => g.set(scorer.rulScored),
+    },
+  );
   registry.gauge('pdm_inference_alerts_suppressed_total', 'alerts held back by the debounce', {
     collect: (g) => g.set(alerts.suppressed),
   });

@@ -1,29 +1,29 @@
 /**
- * The model in service, swapped atomically. A batch holds the model it started with until it is done,
+ * A model in service (the state model, or the RUL model), swapped atomically. A batch holds the model it started with until it is done,
  * so in-flight messages finish on the old session, which is released only when its last batch returns.
  */
-import type { LoadedModel } from './model.ts';
+import type { LoadedModel, ServedModel } from './model.ts';
 
-interface Slot {
-  readonly model: LoadedModel;
+interface Slot<M extends ServedModel> {
+  readonly model: M;
   users: number;
   retired: boolean;
 }
 
-export interface ModelLease {
-  readonly model: LoadedModel;
+export interface ModelLease<M extends ServedModel = LoadedModel> {
+  readonly model: M;
   release(): void;
 }
 
-export class ModelHolder {
-  #current: Slot | undefined;
+export class ModelHolder<M extends ServedModel = LoadedModel> {
+  #current: Slot<M> | undefined;
 
-  get model(): LoadedModel | undefined {
+  get model(): M | undefined {
     return this.#current?.model;
   }
 
   /** The current model for one batch; call release() when the batch is done. */
-  lease(): ModelLease | undefined {
+  lease(): ModelLease<M> | undefined {
     const slot = this.#current;
     if (!slot) return undefined;
     slot.users += 1;
@@ -40,7 +40,7 @@ export class ModelHolder {
   }
 
   /** Serves `next` from now on; returns the model it replaces. */
-  swap(next: LoadedModel): LoadedModel | undefined {
+  swap(next: M): M | undefined {
     const old = this.#current;
     this.#current = { model: next, users: 0, retired: false };
     if (old) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger, MetricsRegistry } from '@pdm/service-kit';
 import { describe, expect, it } from 'vitest';
 import { ModelHolder } from './model-holder.ts';
-import { ModelLifecycle, STOPPED_WAITING } from './model-lifecycle.ts';
+import { ModelLifecycle, STATE_MODEL, STOPPED_WAITING } from './model-lifecycle.ts';
 import { writeTestModel } from './testing/model-fixture.ts';
 
 function lifecycle(path: string) {
@@ -15,7 +15,7 @@ function lifecycle(path: string) {
   };
   const holder = new ModelHolder();
   const logger = createLogger({ name: 'test', level: 'silent' });
-  return { holder, registry, models: new ModelLifecycle(path, holder, metrics, logger) };
+  return { holder, registry, models: new ModelLifecycle(path, holder, metrics, logger, STATE_MODEL) };
 }
 
 describe('model lifecycle', () => {

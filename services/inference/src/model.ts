@@ -1,5 +1,6 @@
 /**
- * Loading a model and vetting it before it serves: the ONNX metadata must name exactly the features this
+ * Loading the state model and vetting it before it serves (and the parts every model's loading shares, see
+ * rul-model.ts): the ONNX metadata must name exactly the features this
  * service computes, in the same order, and classes it knows; the graph must have the I/O contract (by type
  * and shape: our export's names and skl2onnx's both serve) and run. Anything else is refused with a
  * reason, so a bad file never replaces a good model.
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { PUMP_STATES, type PumpState } from '@pdm/contract';
 import { FEATURE_NAMES } from '@pdm/features';
 import {
+  type ModelTask,
   ONNX_OUTPUT_LABEL,
   ONNX_OUTPUT_PROBABILITY,
   type OnnxGraph,
@@ -42,19 +44,34 @@ export interface ModelIo {
   readonly probabilities: string;
 }
 
-export interface LoadedModel {
+/** What every served model has, whatever it predicts: what ModelHolder and ModelLifecycle need. */
+export interface ServedModel {
   readonly path: string;
   /** `<created_at>#<first 8 hex of the file's sha256>`: changes with every new file */
   readonly version: string;
-  /** the classes in the column order of the probabilities: the classifier's own order where it states one */
-  readonly classes: readonly PumpState[];
-  readonly io: ModelIo;
   readonly session: ort.InferenceSession;
   /** the file's size and mtime when loaded, to notice a replacement */
   readonly fingerprint: string;
 }
 
-export async function loadModel(path: string, fingerprint = ''): Promise<LoadedModel> {
+/** The state classifier. */
+export interface LoadedModel extends ServedModel {
+  /** the classes in the column order of the probabilities: the classifier's own order where it states one */
+  readonly classes: readonly PumpState[];
+  readonly io: ModelIo;
+}
+
+/** Loads and vets a model file; `fingerprint` is what the file looked like when the load began. */
+export type ModelLoader<M extends ServedModel> = (path: string, fingerprint?: string) => Promise<M>;
+
+/** A model file's bytes, metadata_props and graph, read and parsed. */
+export interface ModelFile {
+  readonly bytes: Buffer;
+  readonly props: Record<string, string>;
+  readonly graph: OnnxGraph;
+}
+
+export async function readModelFile(path: string): Promise<ModelFile> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -63,23 +80,90 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     throw new ModelError(
       code,
       code === 'missing' ? `no model at ${path}` : `cannot read ${path}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
-  let props: Record<string, string>;
-  let graph: OnnxGraph;
-  let runnable: Uint8Array;
-  let unzipped: readonly UnzippedOutput[];
   try {
-    props = readOnnxMetadata(bytes);
-    graph = readOnnxGraph(bytes);
-    // onnxruntime-node cannot return ZipMap's sequence of maps: serve the float tensor ZipMap is fed instead
-    ({ bytes: runnable, unzipped } = unzipMapOutputs(bytes, graph));
+    return { bytes, props: readOnnxMetadata(bytes), graph: readOnnxGraph(bytes) };
   } catch (err) {
     throw new ModelError('malformed', `${path} is not a readable ONNX model`, { cause: err });
   }
+}
+
+/**
+ * The model's task must be `expected`; a file without one predates regression and is a classifier.
+ * `use` says where a model of the other task belongs.
+ */
+export function checkTask(
+  props: Readonly<Record<string, string>>,
+  expected: ModelTask,
+  path: string,
+  use: string,
+): void {
+  const task = props.task ?? 'classification';
+  if (task === expected) return;
+  const target = props.target ? ` of ${props.target}` : '';
+  throw new ModelError('mismatch', `${path} is a ${task} model${target}, not a ${expected} model: ${use}`);
+}
+
+/**
+ * An onnxruntime session on `bytes` (one thread of each kind), made into a model by `vet`; the session is
+ * released when `vet` throws, so that a refused file holds nothing.
+ */
+export async function vetSession<M>(
+  bytes: Uint8Array,
+  path: string,
+  vet: (session: ort.InferenceSession) => Promise<M>,
+): Promise<M> {
+  let session: ort.InferenceSession;
+  try {
+    // One intra-op thread: the batches are small and the event loop needs the other core.
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (err) {
+    throw new ModelError('malformed', `onnxruntime cannot load ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return await vet(session);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/** Runs a vetting model's first batch; a failure means the file does not run. */
+export async function probeRun<T>(path: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** `<created_at>#<first 8 hex of the file's sha256>`, the same for every kind of model. */
+export function modelVersion(file: ModelFile): string {
+  const sha = createHash('sha256').update(file.bytes).digest('hex').slice(0, 8);
+  return `${file.props.created_at ?? 'unknown'}#${sha}`;
+}
+
+export async function loadModel(path: string, fingerprint = ''): Promise<LoadedModel> {
+  const file = await readModelFile(path);
+  const { props, graph } = file;
+  let runnable: Uint8Array;
+  let unzipped: readonly UnzippedOutput[];
+  try {
+    // onnxruntime-node cannot return ZipMap's sequence of maps: serve the float tensor ZipMap is fed instead
+    ({ bytes: runnable, unzipped } = unzipMapOutputs(file.bytes, graph));
+  } catch (err) {
+    throw new ModelError('malformed', `${path} is not a readable ONNX model`, { cause: err });
+  }
+  checkTask(
+    props,
+    'classification',
+    path,
+    'MODEL_PATH takes the state classifier (a RUL regressor goes in RUL_MODEL_PATH)',
+  );
   const featureNames = jsonArray(props.feature_names, 'feature_names', path);
   const metadataClasses = jsonArray(props.classes, 'classes', path);
   checkFeatures(featureNames, path);
@@ -95,22 +179,12 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     );
   }
 
-  let session: ort.InferenceSession;
-  try {
-    // One intra-op thread: the batches are small and the event loop needs the other core.
-    session = await ort.InferenceSession.create(runnable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  } catch (err) {
-    throw new ModelError('malformed', `onnxruntime cannot load ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  try {
+  return vetSession(runnable, path, async (session) => {
     const io = findIo(session, path);
     const classes = columnClasses(graph, unzipped, io.probabilities, metadataClasses, path);
-    const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
     const model: LoadedModel = {
       path,
-      version: `${props.created_at ?? 'unknown'}#${sha}`,
+      version: modelVersion(file),
       classes: classes as PumpState[],
       io,
       session,
@@ -118,10 +192,7 @@ export async function loadModel(path: string, fingerprint = ''): Promise<LoadedM
     };
     await probe(model, path);
     return model;
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
+  });
 }
 
 export interface ModelOutput {
@@ -149,14 +220,9 @@ export async function predict(
 
 type ValueMetadata = ort.InferenceSession.ValueMetadata;
 
-/**
- * The input and the two outputs by their types and shapes, so that our export (output_label,
- * output_probability) and skl2onnx's (label, probabilities) both serve. Where two outputs fit, the
- * contract's names, then skl2onnx's, decide.
- */
-function findIo(session: ort.InferenceSession, path: string): ModelIo {
+/** The one input, a float32 [N, F] tensor of the features; a problem when there is no such one input. */
+export function findFeatureInput(session: ort.InferenceSession, problems: string[]): string | undefined {
   const F = FEATURE_NAMES.length;
-  const problems: string[] = [];
   const inputs = session.inputMetadata;
   const input = inputs.find(
     (m) =>
@@ -169,7 +235,19 @@ function findIo(session: ort.InferenceSession, path: string): ModelIo {
     problems.push(
       `it takes ${inputs.map(describe).join(', ')}, not one float32 [N, ${F}] tensor of features`,
     );
+    return undefined;
   }
+  return input.name;
+}
+
+/**
+ * The input and the two outputs by their types and shapes, so that our export (output_label,
+ * output_probability) and skl2onnx's (label, probabilities) both serve. Where two outputs fit, the
+ * contract's names, then skl2onnx's, decide.
+ */
+function findIo(session: ort.InferenceSession, path: string): ModelIo {
+  const problems: string[] = [];
+  const input = findFeatureInput(session, problems);
 
   const outputs = session.outputMetadata;
   const labels = outputs.filter((m) => m.isTensor && m.type === 'string' && m.shape.length <= 1);
@@ -207,11 +285,11 @@ function findIo(session: ort.InferenceSession, path: string): ModelIo {
         `Its outputs: ${outputs.map(describe).join(', ')}. The model contract is in the README.`,
     );
   }
-  return { input: input.name, label, probabilities };
+  return { input, label, probabilities };
 }
 
 /** The one candidate, or the first by preferred name; a problem when there is none or no way to choose. */
-function pick(
+export function pick(
   candidates: readonly ValueMetadata[],
   preferred: readonly string[],
   what: string,
@@ -226,7 +304,7 @@ function pick(
   return undefined;
 }
 
-function describe(m: ValueMetadata): string {
+export function describe(m: ValueMetadata): string {
   if (!m.isTensor) return `${m.name} (not a tensor)`;
   return `${m.name} (${m.type} [${m.shape.map((d) => (d === '' ? '?' : d)).join(', ')}])`;
 }
@@ -261,12 +339,7 @@ function columnClasses(
 
 /** One row of zeros through the model: it runs, and its outputs have the classes' shape. */
 async function probe(model: LoadedModel, path: string): Promise<void> {
-  let out: ModelOutput;
-  try {
-    out = await predict(model, new Float32Array(FEATURE_NAMES.length), 1);
-  } catch (err) {
-    throw new ModelError('mismatch', `${path} does not run: ${(err as Error).message}`, { cause: err });
-  }
+  const out = await probeRun(path, () => predict(model, new Float32Array(FEATURE_NAMES.length), 1));
   const { classes, io } = model;
   const problem =
     out.probabilities.length !== classes.length
@@ -277,7 +350,7 @@ async function probe(model: LoadedModel, path: string): Promise<void> {
   if (problem) throw new ModelError('mismatch', `${path} does not run as the contract says: ${problem}`);
 }
 
-function jsonArray(raw: string | undefined, key: string, path: string): string[] {
+export function jsonArray(raw: string | undefined, key: string, path: string): string[] {
   if (raw === undefined)
     throw new ModelError(
       'mismatch',
@@ -290,7 +363,7 @@ function jsonArray(raw: string | undefined, key: string, path: string): string[]
   throw new ModelError('mismatch', `${path}: metadata "${key}" is not a JSON array of strings`);
 }
 
-function checkFeatures(names: readonly string[], path: string): void {
+export function checkFeatures(names: readonly string[], path: string): void {
   if (names.length === FEATURE_NAMES.length && names.every((n, i) => n === FEATURE_NAMES[i])) return;
   const at = names.findIndex((n, i) => n !== FEATURE_NAMES[i]);
   const where =

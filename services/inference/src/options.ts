@@ -5,11 +5,12 @@ import { z } from 'zod';
 export const program = {
   name: 'inference',
   summary:
-    'Predicts each pump’s state live. Subscribes to pdm/v1/telemetry/+ (QoS 1, persistent session), runs the\n' +
-    'ONNX model on window features in micro-batches, smooths per pump, and publishes one prediction per\n' +
-    'message on pdm/v1/predictions/<pump_id> and alerts on pdm/v1/alerts/<pump_id>. Writes daily prediction\n' +
-    'logs (JSON Lines and CSV), hot-reloads the model file when it is replaced, and scores itself against\n' +
-    'pdm/v1/groundtruth/+ when that topic is present.',
+    'Predicts each pump’s state live, and its remaining useful life where a RUL model is present. Subscribes\n' +
+    'to pdm/v1/telemetry/+ (QoS 1, persistent session), runs the ONNX model(s) on window features in\n' +
+    'micro-batches, smooths per pump, and publishes one prediction per message on pdm/v1/predictions/<pump_id>\n' +
+    'and alerts on pdm/v1/alerts/<pump_id>. Writes daily prediction logs (JSON Lines and CSV), hot-reloads\n' +
+    'either model file when it is replaced, and scores itself against pdm/v1/groundtruth/+ when that topic\n' +
+    'is present.',
 };
 
 export const options = {
@@ -19,6 +20,13 @@ export const options = {
     env: 'MODEL_PATH',
     placeholder: 'PATH',
     help: 'ONNX model; watched, and reloaded when replaced',
+  },
+  rulModelPath: {
+    schema: z.string().min(1).default('models/pump-rul.onnx'),
+    flag: 'rul-model',
+    env: 'RUL_MODEL_PATH',
+    placeholder: 'PATH',
+    help: 'optional ONNX RUL regressor (pnpm train --task regression --label rul_h); served when present, watched like the model',
   },
   predictionsDir: {
     schema: z.string().min(1).default('predictions'),
@@ -82,6 +90,30 @@ export const options = {
     env: 'SMOOTH_CALM',
     placeholder: 'K',
     help: 'latest states in a row that must say HEALTHY or WARNING to report it',
+  },
+  rulSmoothWindow: {
+    schema: intOption(9, { min: 1, max: 1000 }),
+    flag: 'rul-smooth-window',
+    env: 'RUL_SMOOTH_WINDOW',
+    placeholder: 'N',
+    help: 'a pump’s reported rul_h is the median of its last N raw values',
+  },
+  alertRulH: {
+    schema: z.coerce
+      .number({ error: () => 'expected a number of hours' })
+      .positive('must be above 0')
+      .optional(),
+    flag: 'alert-rul-h',
+    env: 'ALERT_RUL_H',
+    placeholder: 'H',
+    help: 'rul_low alert (plan the repair now) when a pump’s rul_h falls below H hours (default: off)',
+  },
+  alertRulRearm: {
+    schema: numberOption(1.2, { min: 1.01, max: 100 }),
+    flag: 'alert-rul-rearm',
+    env: 'ALERT_RUL_REARM',
+    placeholder: 'X',
+    help: 'a pump alerted for low RUL is alerted again only after its rul_h rose above X × ALERT_RUL_H, or a repair',
   },
   alertMinIntervalS: {
     schema: numberOption(60, { min: 0 }),

@@ -1,11 +1,13 @@
 /**
  * Telemetry in, predictions out: per-pump features into a micro-batch (bounded by rows and by time), one
- * onnxruntime run per batch (predict), then per row its verdict (smoothed state, prediction, alert, live
- * score), the messages to the broker (publish) and the rows of the prediction log (log).
+ * onnxruntime run per model per batch on the same features (predict: the state model, and the RUL model
+ * where one serves), then per row its verdict (smoothed state and RUL, prediction, alerts, live score), the
+ * messages to the broker (publish) and the rows of the prediction log (log).
  */
 
 import {
   type Alert,
+  type AlertKind,
   isoZone,
   type LiveScorer,
   type Prediction,
@@ -20,6 +22,8 @@ import type { AlertPolicy } from './alerts.ts';
 import { type LoadedModel, type ModelOutput, predict } from './model.ts';
 import type { ModelHolder } from './model-holder.ts';
 import { type PredictionFiles, PredictionLog } from './prediction-log.ts';
+import { predictRul, type RulModel } from './rul-model.ts';
+import type { RulSmoother } from './rul-smoother.ts';
 import type { Smoother } from './smoother.ts';
 
 export interface PipelineOptions {
@@ -41,7 +45,10 @@ export interface PipelineMetrics {
 /** `jsonl` and `csv` are the prediction log's files. */
 export interface PipelineParts extends PredictionFiles {
   readonly models: ModelHolder;
+  /** the optional RUL model; empty while none serves */
+  readonly rulModels: ModelHolder<RulModel>;
   readonly smoother: Smoother;
+  readonly rulSmoother: RulSmoother;
   readonly alerts: AlertPolicy;
   readonly scorer: LiveScorer;
   /**
@@ -62,10 +69,18 @@ interface Row {
   readonly receivedAt: number;
 }
 
-/** What one row comes to: its prediction, and the alert its change of state calls for, if any. */
+/** What one row comes to: its prediction, the alert its change of state calls for, and its RUL's. */
 interface Verdict {
   readonly prediction: Prediction;
   readonly alert: Alert | undefined;
+  readonly rulAlert: Alert | undefined;
+}
+
+/** What one batch's model runs gave: the state model's output and, where one served, the RUL model's. */
+interface BatchOutput {
+  readonly model: LoadedModel;
+  readonly output: ModelOutput;
+  readonly rul: { readonly model: RulModel; readonly hours: Float32Array } | undefined;
 }
 
 /**
@@ -184,10 +199,11 @@ export class Pipeline {
    * scores. Call it only for pumps with nothing in flight (see oldestPending).
    */
   forget(pumpIds: readonly string[]): void {
-    const { smoother, alerts, scorer } = this.#parts;
+    const { smoother, rulSmoother, alerts, scorer } = this.#parts;
     for (const id of pumpIds) {
       this.#extractor.forget(id);
       smoother.forget(id);
+      rulSmoother.forget(id);
       alerts.forget(id);
     }
     scorer.forget(new Set(pumpIds));
@@ -252,10 +268,10 @@ export class Pipeline {
   }
 
   async #process(batch: Batch): Promise<void> {
-    const { model, output } = await this.#predict(batch);
+    const output = await this.#predict(batch);
     let hold: Promise<void> | undefined;
     for (let i = 0; i < batch.rows.length; i++) {
-      const verdict = this.#judge(batch.rows[i] as Row, model, output, i);
+      const verdict = this.#judge(batch.rows[i] as Row, output, i);
       const json = JSON.stringify(verdict.prediction);
       hold = this.#publish(batch, verdict, json) ?? hold;
       this.#log.add(verdict.prediction, json);
@@ -265,41 +281,58 @@ export class Pipeline {
     if (hold) await hold;
   }
 
-  /** One onnxruntime run over the batch, on the model in service when it starts. */
-  async #predict(batch: Batch): Promise<{ model: LoadedModel; output: ModelOutput }> {
-    const { models, metrics } = this.#parts;
+  /**
+   * One onnxruntime run per model over the batch's one feature matrix, on the models in service when it
+   * starts. The two runs go together: onnxruntime-node runs each off the event loop.
+   */
+  async #predict(batch: Batch): Promise<BatchOutput> {
+    const { models, rulModels, metrics } = this.#parts;
     const lease = models.lease();
     if (!lease) throw new Error('no model loaded');
+    const rulLease = rulModels.lease();
     const n = batch.rows.length;
+    const features = batch.features.subarray(0, n * FEATURE_COUNT);
     const started = performance.now();
     let output: ModelOutput;
+    let hours: Float32Array | undefined;
     try {
-      output = await predict(lease.model, batch.features.subarray(0, n * FEATURE_COUNT), n);
+      [output, hours] = await Promise.all([
+        predict(lease.model, features, n),
+        rulLease ? predictRul(rulLease.model, features, n) : undefined,
+      ]);
     } finally {
       lease.release();
+      rulLease?.release();
     }
     metrics.inferenceMs.observe(performance.now() - started);
     metrics.batchSize.observe(n);
-    return { model: lease.model, output };
+    const rul = rulLease && hours ? { model: rulLease.model, hours } : undefined;
+    return { model: lease.model, output, rul };
   }
 
-  /** Row `i`'s smoothed state, prediction and alert, and its entry in the live score. */
-  #judge(row: Row, model: LoadedModel, output: ModelOutput, i: number): Verdict {
-    const { smoother, alerts, scorer, metrics } = this.#parts;
+  /** Row `i`'s smoothed state and RUL, prediction and alerts, and its entry in the live score. */
+  #judge(row: Row, { model, output, rul }: BatchOutput, i: number): Verdict {
+    const { smoother, rulSmoother, alerts, scorer, metrics } = this.#parts;
     const { sample, receivedAt } = row;
+    const pumpId = sample.pump_id;
     const raw = output.labels[i] as PumpState;
-    const smoothed = smoother.update(sample.pump_id, raw);
+    const smoothed = smoother.update(pumpId, raw);
     const classes = model.classes;
     const probabilities: Partial<Record<PumpState, number>> = {};
     for (let c = 0; c < classes.length; c++) {
       probabilities[classes[c] as PumpState] =
         Math.round((output.probabilities[i * classes.length + c] as number) * 10_000) / 10_000;
     }
+    // From BROKEN to HEALTHY: the pump was repaired, a new lifecycle, and its RUL history is the old one's.
+    // (Not from FAULTY: a pump that flaps between FAULTY and HEALTHY near its end is not repaired.)
+    const repaired = smoothed.state === 'HEALTHY' && smoothed.previous === 'BROKEN';
+    if (repaired) rulSmoother.forget(pumpId);
+    const rulH = rul ? rulSmoother.update(pumpId, rul.hours[i] as number, rul.model.version) : undefined;
     const zone = isoZone(sample.vibration_rms);
     const latency = Math.round((performance.now() - receivedAt) * 100) / 100;
     metrics.latencyMs.observe(latency);
     const prediction: Prediction = {
-      pump_id: sample.pump_id,
+      pump_id: pumpId,
       ts: sample.ts,
       seq: sample.seq,
       state: smoothed.state,
@@ -310,40 +343,55 @@ export class Pipeline {
       model_version: model.version,
       latency_ms: latency,
     };
+    if (rul && rulH !== undefined) {
+      prediction.rul_h = rulH;
+      prediction.rul_model_version = rul.model.version;
+    }
 
-    const kind = alerts.decide(sample.pump_id, smoothed.previous, smoothed.state, sample.ts);
-    scorer.addPrediction(sample.pump_id, sample.seq, smoothed.state, kind === 'alarm');
-    if (!kind) return { prediction, alert: undefined };
-    const alert: Alert = {
-      pump_id: sample.pump_id,
+    const kind = alerts.decide(pumpId, smoothed.previous, smoothed.state, sample.ts);
+    const rulLow =
+      rulH !== undefined && alerts.decideRul(pumpId, rulH, rulSmoother.settled(pumpId), repaired);
+    scorer.addPrediction(pumpId, sample.seq, smoothed.state, kind === 'alarm', rulH);
+    if (!kind && !rulLow) return { prediction, alert: undefined, rulAlert: undefined };
+    const evidence: Alert['evidence'] = {
+      raw_states: [...smoothed.recent],
+      probabilities,
+      vibration_rms: sample.vibration_rms,
+      iso_zone: zone,
+      temperature: sample.temperature,
+    };
+    if (rulH !== undefined) evidence.rul_h = rulH;
+    const alert = (kind: AlertKind, modelVersion: string): Alert => ({
+      pump_id: pumpId,
       ts: sample.ts,
       seq: sample.seq,
       kind,
+      // a rul_low alert changes no state: both are the pump's current one (see alertSchema)
       state: smoothed.state,
-      previous_state: smoothed.previous,
-      model_version: model.version,
-      evidence: {
-        raw_states: [...smoothed.recent],
-        probabilities,
-        vibration_rms: sample.vibration_rms,
-        iso_zone: zone,
-        temperature: sample.temperature,
-      },
+      previous_state: kind === 'rul_low' ? smoothed.state : smoothed.previous,
+      model_version: modelVersion,
+      evidence,
+    });
+    return {
+      prediction,
+      alert: kind ? alert(kind, model.version) : undefined,
+      // the RUL model made this call: its version is the one to look up
+      rulAlert: rulLow && rul ? alert('rul_low', rul.model.version) : undefined,
     };
-    return { prediction, alert };
   }
 
   /**
    * Sends the prediction (already serialised as `json`) and the alert, if any, with QoS 1; the batch
    * counts each until the broker has it. Returns the publisher's "wait before sending more", if any.
    */
-  #publish(batch: Batch, { prediction, alert }: Verdict, json: string): Promise<void> | undefined {
+  #publish(batch: Batch, { prediction, alert, rulAlert }: Verdict, json: string): Promise<void> | undefined {
     const { publish, metrics } = this.#parts;
     let hold = publish(topics.predictions(prediction.pump_id), json, batch.expect());
     this.#published[prediction.state] += 1;
-    if (alert) {
-      metrics.alerts.inc({ kind: alert.kind, state: alert.state });
-      hold = publish(topics.alerts(alert.pump_id), JSON.stringify(alert), batch.expect()) ?? hold;
+    for (const a of [alert, rulAlert]) {
+      if (!a) continue;
+      metrics.alerts.inc({ kind: a.kind, state: a.state });
+      hold = publish(topics.alerts(a.pump_id), JSON.stringify(a), batch.expect()) ?? hold;
     }
     return hold;
   }

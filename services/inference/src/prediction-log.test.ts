@@ -36,8 +36,18 @@ describe('prediction log', () => {
       iso_zone: 'B',
       model_version: '2026-01-01T00:00:00Z#abcd1234',
       latency_ms: '3.25',
+      rul_h: '',
+      rul_model_version: '',
     });
     expect(cells).toHaveLength(columns.length);
+  });
+
+  it('puts the RUL and its model in the last two columns while a RUL model serves', () => {
+    const cells = csvRow({ ...prediction, rul_h: 12.345, rul_model_version: '2026-01-02T00:00:00Z#ffff0000' })
+      .trimEnd()
+      .split(',');
+    expect(cells.slice(-2)).toEqual(['12.345', '2026-01-02T00:00:00Z#ffff0000']);
+    expect(CSV_HEADER.split(',').slice(-2)).toEqual(['rul_h', 'rul_model_version']);
   });
 
   it('writes a batch as the same rows in JSON Lines and in CSV, under one header', async () => {

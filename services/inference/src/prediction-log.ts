@@ -16,13 +16,19 @@ export const CSV_HEADER = [
   'iso_zone',
   'model_version',
   'latency_ms',
+  // Added with the RUL model, at the end so that a reader of the older columns by position still works.
+  'rul_h',
+  'rul_model_version',
 ].join(',');
 
-/** One row in CSV_HEADER's columns, with its newline; a class the model lacks has an empty probability. */
+/**
+ * One row in CSV_HEADER's columns, with its newline; a class the model lacks has an empty probability,
+ * and the RUL columns are empty while no RUL model serves.
+ */
 export function csvRow(p: Prediction): string {
   let probabilities = '';
   for (const state of PUMP_STATES) probabilities += `${p.probabilities[state] ?? ''},`;
-  return `${p.ts},${p.pump_id},${p.seq},${p.state},${p.raw_state},${probabilities}${p.vibration_rms},${p.iso_zone},${p.model_version},${p.latency_ms}\n`;
+  return `${p.ts},${p.pump_id},${p.seq},${p.state},${p.raw_state},${probabilities}${p.vibration_rms},${p.iso_zone},${p.model_version},${p.latency_ms},${p.rul_h ?? ''},${p.rul_model_version ?? ''}\n`;
 }
 
 export interface PredictionFiles {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, Formatter, shortVersion, topProbability } from './format.ts';
+import { clockTime, Formatter, rul, shortVersion, topProbability } from './format.ts';
 import { alert, prediction } from './testing/fixtures.ts';
 
 const ESC = '\x1b[';
@@ -11,6 +11,13 @@ describe('formatting a prediction', () => {
     expect(plain().prediction(prediction())).toBe(
       '10:20:30.123  pump-00042  HEALTHY               p=0.91     1.84 mm/s A     3.3 ms  1a2b3c4d',
     );
+  });
+
+  it('ends with the remaining useful life while a RUL model serves, and only then', () => {
+    expect(plain().prediction(prediction({ rul_h: 12.345, rul_model_version: 'x' }))).toBe(
+      '10:20:30.123  pump-00042  HEALTHY               p=0.91     1.84 mm/s A     3.3 ms  1a2b3c4d  RUL   12.3 h',
+    );
+    expect(plain().prediction(prediction())).not.toContain('RUL');
   });
 
   it('adds the raw state only when it differs from the smoothed one', () => {
@@ -70,6 +77,18 @@ describe('formatting an alert', () => {
     );
   });
 
+  it('names a low RUL, with the RUL it was raised at', () => {
+    const line = plain().alert(
+      alert({
+        kind: 'rul_low',
+        state: 'FAULTY',
+        previous_state: 'FAULTY',
+        evidence: { ...alert().evidence, rul_h: 0.008 },
+      }),
+    );
+    expect(line).toMatch(/^10:20:31\.000 {2}pump-00042 {2}RUL LOW {4}FAULTY → FAULTY .*RUL {2}0\.008 h$/);
+  });
+
   it('highlights the label: inverse red for an alarm, inverse green for a recovery', () => {
     expect(coloured().alert(alert())).toContain(`${ESC}1;7;31mALARM${ESC}0m`);
     expect(coloured().alert(alert({ kind: 'recovered', state: 'HEALTHY' }))).toContain(
@@ -79,6 +98,16 @@ describe('formatting an alert', () => {
 });
 
 describe('the small pieces', () => {
+  it('shows a RUL to about three significant figures, from minutes to months', () => {
+    expect([0.0417, 0, 3.21, 12.345, 2150.4].map(rul)).toEqual([
+      'RUL  0.042 h',
+      'RUL  0.000 h',
+      'RUL   3.21 h',
+      'RUL   12.3 h',
+      'RUL   2150 h',
+    ]);
+  });
+
   it('shows the time of day in UTC with milliseconds', () => {
     expect(clockTime(Date.parse('2026-03-01T23:59:59.007Z'))).toBe('23:59:59.007');
   });

@@ -58,7 +58,10 @@ export class Formatter {
     this.#color = color;
   }
 
-  /** `10:20:30.123  pump-00042  FAULTY   raw WARNING  p=0.71    4.82 mm/s C     3.2 ms  1a2b3c4d` */
+  /**
+   * `10:20:30.123  pump-00042  FAULTY   raw WARNING  p=0.71    4.82 mm/s C     3.2 ms  1a2b3c4d`, and
+   * `  RUL 12.3 h` at the end while a RUL model serves (at the end, so lines without it keep their columns).
+   */
   prediction(p: Prediction): string {
     const raw =
       p.raw_state === p.state
@@ -73,6 +76,7 @@ export class Formatter {
       this.#vibration(p.vibration_rms, p.iso_zone),
       `${p.latency_ms.toFixed(1).padStart(6)} ms`,
       this.#paint(shortVersion(p.model_version), DIM),
+      ...(p.rul_h === undefined ? [] : [rul(p.rul_h)]),
     ].join('  ');
   }
 
@@ -89,6 +93,7 @@ export class Formatter {
       this.#vibration(a.evidence.vibration_rms, a.evidence.iso_zone),
       `${a.evidence.temperature.toFixed(1).padStart(6)} ${TEMPERATURE_UNIT}`,
       this.#paint(shortVersion(a.model_version), DIM),
+      ...(a.evidence.rul_h === undefined ? [] : [rul(a.evidence.rul_h)]),
     ].join('  ');
   }
 
@@ -108,6 +113,15 @@ export class Formatter {
   #paint(text: string, style: string): string {
     return this.#color && style !== '' ? `\x1b[${style}m${text}\x1b[0m` : text;
   }
+}
+
+/**
+ * `RUL 12.3 h`: three significant figures or so, whatever the clock: a STRESS-mode pump lives minutes
+ * (`RUL 0.042 h`), a NOMINAL one months (`RUL 2150 h`).
+ */
+export function rul(hours: number): string {
+  const digits = hours >= 100 ? 0 : hours >= 10 ? 1 : hours >= 1 ? 2 : 3;
+  return `RUL ${hours.toFixed(digits).padStart(6)} h`;
 }
 
 function probability(p: number | undefined): string {

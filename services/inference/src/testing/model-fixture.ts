@@ -1,13 +1,15 @@
-/** Test fixtures: small real models trained on simulator data, and deliberately wrong ones. */
+/** Test fixtures: small real models (state and RUL) trained on simulator data, and deliberately wrong ones. */
 import { writeFile } from 'node:fs/promises';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURES, FeatureExtractor, yieldsFeatures } from '@pdm/features';
 import {
   encodeOnnx,
+  encodeRegressor,
   ForestModel,
   hashTrainingData,
   type Matrix,
   matrix,
   type OutputLayout,
+  RegressionModel,
   writeModelFiles,
 } from '@pdm/forest';
 import { DEFAULT_CHAOS_RATES, trainingFleet } from '@pdm/pump-physics';
@@ -32,12 +34,12 @@ export interface TrainedFixture {
   readonly bytes: Uint8Array;
 }
 
-/** Trains a small forest on a STRESS-clock training run (chaos on) and encodes it like `pnpm train` does. */
-export function trainTestModel(options: FixtureOptions = {}): TrainedFixture {
-  const seed = options.seed ?? 1;
+/** Feature rows of a STRESS-clock training run (chaos on), with each row's state and RUL in hours. */
+function trainingRows(seed: number) {
   const extractor = new FeatureExtractor();
   const values: number[] = [];
-  const labels: string[] = [];
+  const states: string[] = [];
+  const rulH: number[] = [];
   const row = new Float64Array(FEATURE_COUNT);
   for (const m of trainingFleet({
     pumps: 40,
@@ -52,29 +54,91 @@ export function trainTestModel(options: FixtureOptions = {}): TrainedFixture {
   })) {
     if (!yieldsFeatures(extractor.push(m.sample, row))) continue;
     values.push(...row);
-    labels.push(options.relabel?.[m.state] ?? m.state);
+    states.push(m.state);
+    rulH.push(m.sample.rul_h);
   }
-  const x = matrix(Float64Array.from(values), FEATURE_COUNT);
-  const model = ForestModel.train(x, labels, {
-    nTrees: options.trees ?? 15,
-    maxDepth: 12,
-    minSamplesLeaf: 3,
-    seed,
-  });
-  const metadata = {
-    featureNames: options.featureNames ?? FEATURE_NAMES,
-    featureUnits: (options.featureNames ?? FEATURE_NAMES).map((_, i) => FEATURES[i]?.unit ?? ''),
+  return { x: matrix(Float64Array.from(values), FEATURE_COUNT), states, rulH };
+}
+
+/** What `pnpm train` writes besides the model itself, for a fixture trained on `x`. */
+function fixtureMetadata(
+  seed: number,
+  x: Matrix,
+  labels: readonly string[],
+  featureNames?: readonly string[],
+) {
+  const names = featureNames ?? FEATURE_NAMES;
+  return {
+    featureNames: names,
+    featureUnits: names.map((_, i) => FEATURES[i]?.unit ?? ''),
     trainingDataSha256: hashTrainingData(x, labels),
     metrics: {},
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seed)).toISOString(),
     trainerVersion: 'test-fixture',
     rows: { train: x.rows, test: 0 },
   };
-  const bytes = encodeOnnx(model, metadata, {
+}
+
+/** Trains a small forest on a STRESS-clock training run (chaos on) and encodes it like `pnpm train` does. */
+export function trainTestModel(options: FixtureOptions = {}): TrainedFixture {
+  const seed = options.seed ?? 1;
+  const { x, states } = trainingRows(seed);
+  const labels = states.map((s) => options.relabel?.[s] ?? s);
+  const model = ForestModel.train(x, labels, {
+    nTrees: options.trees ?? 15,
+    maxDepth: 12,
+    minSamplesLeaf: 3,
+    seed,
+  });
+  const bytes = encodeOnnx(model, fixtureMetadata(seed, x, labels, options.featureNames), {
     ...(options.layout ? { layout: options.layout } : {}),
     ...(options.props ? { props: options.props } : {}),
   });
   return { model, x, bytes };
+}
+
+export interface RulFixtureOptions {
+  readonly trees?: number;
+  readonly seed?: number;
+  /** names written into the metadata, to make a mismatched model */
+  readonly featureNames?: readonly string[];
+  /** metadata_props to add or replace, e.g. `target` */
+  readonly props?: Readonly<Record<string, string>>;
+}
+
+export interface TrainedRulFixture {
+  readonly model: RegressionModel;
+  /** the training rows, float64, FEATURE_COUNT columns */
+  readonly x: Matrix<Float64Array>;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Trains a small RUL regressor (rul_h, hours) on the same kind of run and encodes it like
+ * `pnpm train --task regression --label rul_h` does.
+ */
+export function trainRulTestModel(options: RulFixtureOptions = {}): TrainedRulFixture {
+  const seed = options.seed ?? 1;
+  const { x, rulH } = trainingRows(seed);
+  const model = RegressionModel.train(x, rulH, {
+    nTrees: options.trees ?? 15,
+    maxDepth: 12,
+    minSamplesLeaf: 3,
+    seed,
+  });
+  const metadata = {
+    ...fixtureMetadata(seed, x, rulH.map(String), options.featureNames),
+    target: 'rul_h',
+    targetUnit: 'h',
+    labelMax: null,
+  };
+  const bytes = encodeRegressor(model, metadata, options.props ? { props: options.props } : {});
+  return { model, x, bytes };
+}
+
+/** Trains a small RUL regressor and writes it like `pnpm train --task regression` does. */
+export async function writeRulTestModel(path: string, options: RulFixtureOptions = {}): Promise<void> {
+  await writeModelFiles(path, trainRulTestModel(options).bytes);
 }
 
 /** Trains a small model and writes it like `pnpm train` does. */
