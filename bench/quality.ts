@@ -1,6 +1,6 @@
 /**
  * `pnpm quality`: scores a model live, the way it will run. A real Mosquitto, the inference service
- * with the model (and the RUL model, where there is one), and the production simulator in STRESS mode with
+ * with the model (and the RUL model, where there is one), and the production simulator in a mode (STRESS unless --mode) with
  * chaos on; every prediction is matched with its ground truth. Prints smoothed-state accuracy and false
  * alarms per 1,000 pump-minutes, beside what the per-sample states alone would have given (the original
  * project's classifier); with a RUL model, the live RUL MAE and RMSE (beside inference's own /metrics
@@ -25,7 +25,8 @@ import { formatNumber } from './table.ts';
 const program = {
   name: 'quality',
   summary:
-    'Scores a model live against the production simulator in STRESS mode with chaos on (needs mosquitto).',
+    'Scores a model live against the production simulator in a mode (--mode, STRESS by default) with chaos on\n' +
+    'and the ground truth on the bus; train the models on the same mode’s clock (see README). Needs mosquitto.',
 };
 const options = {
   model: {
@@ -220,13 +221,20 @@ function score() {
     rulAbs += Math.abs(p.rulH - t.rulH);
     rulSquared += (p.rulH - t.rulH) ** 2;
   }
-  const leadsS: number[] = [];
-  let rulLowAfterBroken = 0;
+  // Per lifecycle that broke, its first rul_low: a re-armed alert later in the same life warns no earlier.
+  const firstRulLow = new Map<string, number>();
   for (const a of rulLow) {
     const t = truthLife.get(`${a.pump}#${a.seq}`);
-    const broken = t && brokenAt.get(`${a.pump}#${t.lifecycle}`);
-    if (broken === undefined) continue; // its lifecycle did not reach BROKEN within the run
-    if (broken > a.ts) leadsS.push((broken - a.ts) / 1000);
+    if (!t) continue;
+    const life = `${a.pump}#${t.lifecycle}`;
+    firstRulLow.set(life, Math.min(a.ts, firstRulLow.get(life) ?? a.ts));
+  }
+  const leadsS: number[] = [];
+  let rulLowAfterBroken = 0;
+  for (const [life, ts] of firstRulLow) {
+    const broken = brokenAt.get(life);
+    if (broken === undefined) continue; // the lifecycle did not reach BROKEN within the run
+    if (broken > ts) leadsS.push((broken - ts) / 1000);
     else rulLowAfterBroken += 1;
   }
   leadsS.sort((x, y) => x - y);
@@ -321,13 +329,13 @@ function report(s: ReturnType<typeof score>, fromMetrics: { mae: number; rmse: n
         `inference /metrics: ${fromMetrics.rmse.toFixed(4)}`,
       ],
       [
-        `rul_low alerts (ALERT_RUL_H ${config.alertRulH} h) before BROKEN`,
-        `${s.rul.leadsS.length} of ${s.rul.brokenLifecycles} lifecycles that broke; ${s.rul.afterBroken} after`,
+        `lifecycles warned by rul_low (ALERT_RUL_H ${config.alertRulH} h) before BROKEN`,
+        `${s.rul.leadsS.length} of ${s.rul.brokenLifecycles} that broke; ${s.rul.afterBroken} warned only after`,
         'before BROKEN',
         `${s.rul.alerts} rul_low alerts in all`,
       ],
       [
-        'median rul_low lead time before BROKEN (device s)',
+        'median lead of a lifecycle’s first rul_low before BROKEN (device s)',
         median === undefined ? '—' : median.toFixed(1),
         '',
         s.rul.leadsS.length > 0
