@@ -150,9 +150,6 @@ interface StepResult {
 }
 
 async function runStep(step: Step): Promise<StepResult> {
-  if (step.gatewaySize > 0)
-    // Remove once inference takes gateway batches (issue 15): until then no step could pass.
-    throw new Error('inference does not read gateway messages yet: FLEET_GATEWAY_SIZE must be 0 for now');
   const broker = await startMosquitto();
   const dir = await mkdtemp(join(tmpdir(), 'pdm-bench-fleet-'));
   const services: RunningService[] = [];

@@ -18,6 +18,7 @@ import { intake } from './intake.ts';
 import { inferenceMetrics, scrapeParts } from './metrics.ts';
 import { ModelHolder } from './model-holder.ts';
 import { type ModelKind, ModelLifecycle, STATE_MODEL } from './model-lifecycle.ts';
+import { PumpRoutes } from './partition.ts';
 import { Pipeline } from './pipeline.ts';
 import { openPredictionFiles } from './prediction-log.ts';
 import { loadRulModel, RUL_TARGET, type RulModel } from './rul-model.ts';
@@ -107,17 +108,23 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
       logger,
     },
   );
+  const routes = new PumpRoutes(settings.replicas, settings.replica);
   const tracked = new TrackedPumps(
     { maxPumps: settings.maxPumps, idleMs: settings.pumpIdleEvictS * 1000 },
-    (ids) => pipeline.forget(ids),
+    (ids) => {
+      pipeline.forget(ids);
+      routes.forget(ids);
+    },
   );
   scrapeParts(registry, { scorer, alerts, tracked });
   const onMessage = intake(settings, {
     scorer,
     tracked,
+    routes,
     pipeline,
     deadLetters,
     metrics: metrics.intake,
+    logger,
   });
 
   const sweep = () => {
@@ -198,7 +205,12 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         clientId: settings.clientId,
         service: settings.replicas > 1 ? `inference-${settings.replica}` : 'inference',
         logger,
-        subscriptions: [topicFilter('telemetry'), topicFilter('groundtruth')],
+        // Per-pump and gateway telemetry side by side: a fleet may send either way, or both.
+        subscriptions: [
+          topicFilter('telemetry'),
+          topicFilter('gateway_telemetry'),
+          topicFilter('groundtruth'),
+        ],
         onMessage,
         signal: abort.signal,
       });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   alertSchema,
+  encodeGatewayRow,
+  encodeGatewayTelemetry,
   encodeTelemetry,
   type GroundTruth,
   type Prediction,
@@ -22,6 +24,7 @@ import {
 } from '@pdm/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ownsPump } from './partition.ts';
 import { writeCorruptModel, writeRulTestModel, writeTestModel } from './testing/model-fixture.ts';
 
 let broker: Mosquitto;
@@ -446,6 +449,186 @@ describe('inference against a real Mosquitto', () => {
     } finally {
       await recorder.close();
       await publisher.endAsync();
+    }
+  });
+});
+
+/** The samples as gateway messages: one per time step, the pumps' rows together, each gateway of `size`. */
+function gatewayMessages(gatewayPrefix: string, samples: Telemetry[], size: number): [string, string][] {
+  const byTs = new Map<number, Telemetry[]>();
+  for (const s of samples) byTs.set(s.ts, [...(byTs.get(s.ts) ?? []), s]);
+  const messages: [string, string][] = [];
+  for (const [ts, rows] of byTs) {
+    for (let g = 0; g * size < rows.length; g++) {
+      const id = `${gatewayPrefix}-${g}`;
+      const part = rows.slice(g * size, (g + 1) * size).map(encodeGatewayRow);
+      messages.push([topics.gateway_telemetry(id), encodeGatewayTelemetry(id, ts, part)]);
+    }
+  }
+  return messages;
+}
+
+/** Each pump's predicted seqs, sorted: 0, 1, 2, … when each sample was predicted once. */
+function seqsByPump(predictions: Prediction[]): Map<string, number[]> {
+  const perPump = new Map<string, number[]>();
+  for (const p of predictions) perPump.set(p.pump_id, [...(perPump.get(p.pump_id) ?? []), p.seq]);
+  for (const seqs of perPump.values()) seqs.sort((a, b) => a - b);
+  return perPump;
+}
+
+const parsePredictions = (messages: { payload: Buffer }[]) =>
+  messages.map((m) => predictionSchema.parse(JSON.parse(m.payload.toString())));
+
+describe('inference with gateway telemetry, against a real Mosquitto', () => {
+  it('predicts a gateway message’s good rows and dead-letters its bad row with its reason', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-gw-1');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-gw-1-sender' });
+    try {
+      const gateway = 'gw1-skid';
+      const [a, b, c] = fleetTelemetry(['gw1-a', 'gw1-b', 'gw1-c'], 1) as [Telemetry, Telemetry, Telemetry];
+      const badRow = encodeGatewayRow({ ...b, flow: -5 });
+      const payload = encodeGatewayTelemetry(gateway, a.ts, [
+        encodeGatewayRow(a),
+        badRow,
+        encodeGatewayRow(c),
+      ]);
+      await publisher.publishAsync(topics.gateway_telemetry(gateway), payload, { qos: 1 });
+      const predictions = parsePredictions(await service.whileRunning(recorder.waitFor(2)));
+      expect(predictions.map((p) => `${p.pump_id}#${p.seq}`).sort()).toEqual(['gw1-a#0', 'gw1-c#0']);
+      const letters = await untilDeadLetters(service, 1);
+      expect(letters.map((l) => [l.reason, l.topic])).toEqual([
+        ['out_of_range', topics.gateway_telemetry(gateway)],
+      ]);
+      expect(letters[0]?.detail).toMatch(/^rows\[1\] flow: /);
+      const metrics = await metricsOf(service);
+      expect(metrics).toContain('pdm_inference_invalid_total{reason="out_of_range"} 1');
+      expect(metrics).toContain('pdm_inference_messages_total{kind="gateway_telemetry"} 1');
+      expect(metrics).toMatch(/^pdm_inference_gateway_rows_total 3$/m);
+      // Nothing more comes: the bad row has no prediction.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recorder.messages).toHaveLength(2);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('predicts a per-pump fleet and a gateway fleet side by side, each sample once, a redelivered batch not again', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-gw-2');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-gw-2-sender' });
+    try {
+      const solo = fleetTelemetry(['gw2-solo-a', 'gw2-solo-b', 'gw2-solo-c'], 40);
+      const skid = fleetTelemetry(
+        Array.from({ length: 12 }, (_, i) => `gw2-skid-${i}`),
+        40,
+      );
+      const batches = gatewayMessages('gw2', skid, 5);
+      await Promise.all([
+        publishAll(publisher, solo),
+        ...batches.map(([topic, payload]) => publisher.publishAsync(topic, payload, { qos: 1 })),
+      ]);
+      const total = solo.length + skid.length;
+      const predictions = parsePredictions(await service.whileRunning(recorder.waitFor(total)));
+      const perPump = seqsByPump(predictions);
+      expect(perPump.size).toBe(15);
+      for (const seqs of perPump.values()) expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      // A gateway that missed its PUBACK sends the batch again: its rows are duplicates, not predicted again.
+      const [topic, payload] = batches[0] as [string, string];
+      await publisher.publishAsync(topic, payload, { qos: 1 });
+      await publishAll(publisher, fleetTelemetry(['gw2-solo-a'], 1, 40));
+      await service.whileRunning(recorder.waitFor(total + 1));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recorder.messages).toHaveLength(total + 1);
+      const metrics = await metricsOf(service);
+      expect(metrics).toContain(
+        `pdm_inference_messages_total{kind="gateway_telemetry"} ${batches.length + 1}`,
+      );
+      expect(metrics).toContain(`pdm_inference_messages_total{kind="telemetry"} ${solo.length + 1}`);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
+    }
+  });
+
+  it('with two replicas, keeps each gateway’s pumps in the replica its gateway id hashes to, and every pump in one', async () => {
+    const replicas = [0, 1].map((r) =>
+      inference(join(models, 'good.onnx'), `inf-gw-3-${r}`, ['--replicas', '2', '--replica', String(r)]),
+    );
+    for (const r of replicas) await r.waitForLine(/inference running/);
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-gw-3-sender' });
+    try {
+      const pumps = Array.from({ length: 40 }, (_, i) => `gw3-${i}`);
+      const samples = fleetTelemetry(pumps, 10);
+      const batches = gatewayMessages('gw3', samples, 5);
+      for (const [topic, payload] of batches) await publisher.publishAsync(topic, payload, { qos: 1 });
+      const deadline = Date.now() + 30_000;
+      const total = () => replicas.reduce((n, r) => n + logRows(r, 'jsonl').length, 0);
+      while (total() < samples.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const pumpsOf = (r: RunningService) =>
+        new Set(logRows(r, 'jsonl').map((l) => (JSON.parse(l) as { pump_id: string }).pump_id));
+      const [a, b] = replicas.map(pumpsOf) as [Set<string>, Set<string>];
+      expect([...a].filter((p) => b.has(p))).toEqual([]);
+      expect(new Set([...a, ...b])).toEqual(new Set(pumps));
+      expect(total()).toBe(samples.length);
+      // Gateway gw3-g holds pumps 5g … 5g+4: they are where gw3-g hashes to, whatever their own ids hash to.
+      for (let g = 0; g < 8; g++) {
+        const owner = ownsPump(`gw3-${g}`, 2, 0) ? a : b;
+        for (const p of pumps.slice(g * 5, g * 5 + 5)) expect(owner.has(p)).toBe(true);
+      }
+    } finally {
+      await publisher.endAsync();
+    }
+  });
+
+  it('predicts every pump of the production simulator’s --gateway-size fleet, every sample once, and scores them', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-gw-4', [], { SCORE_LOG_EVERY_S: '1' });
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    try {
+      const sim = startService(
+        'production-simulator',
+        [
+          '--pumps',
+          '30',
+          '--id-prefix',
+          'gw4',
+          '--gateway-size',
+          '8',
+          '--interval-ms',
+          '100',
+          '--duration',
+          '3',
+        ],
+        { MQTT_URL: broker.url, MQTT_CLIENT_ID: 'inf-gw-4-sim' },
+      );
+      running.push(sim);
+      expect(await service.whileRunning(sim.exited)).toBe(0);
+      const summary = sim.logs().find((l) => l.msg === 'production run complete') as {
+        telemetrySent: number;
+        gatewayMessagesSent: number;
+      };
+      // 30 pumps in gateways of 8: 4 gateway messages per interval
+      expect(summary.gatewayMessagesSent).toBeGreaterThan(0);
+      expect(summary.telemetrySent).toBe((summary.gatewayMessagesSent / 4) * 30);
+      const predictions = parsePredictions(
+        await service.whileRunning(recorder.waitFor(summary.telemetrySent)),
+      );
+      const perPump = seqsByPump(predictions);
+      expect([...perPump.keys()].sort()).toEqual(
+        Array.from({ length: 30 }, (_, i) => `gw4-${String(i + 1).padStart(5, '0')}`).sort(),
+      );
+      for (const seqs of perPump.values()) expect(seqs).toEqual(seqs.map((_, i) => i));
+      // The ground truth, still per pump, meets its prediction.
+      const score = JSON.parse(await service.waitForLine(/live score against the ground truth/)) as {
+        scored: number;
+      };
+      expect(score.scored).toBeGreaterThan(0);
+    } finally {
+      await recorder.close();
     }
   });
 });

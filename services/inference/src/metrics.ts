@@ -17,7 +17,7 @@ export function inferenceMetrics(registry: MetricsRegistry) {
     'messages received for this replica’s pumps, by kind',
     ['kind'],
   );
-  for (const kind of ['telemetry', 'groundtruth']) messages.inc({ kind }, 0);
+  for (const kind of ['telemetry', 'gateway_telemetry', 'groundtruth']) messages.inc({ kind }, 0);
   const invalid = registry.counter(
     'pdm_inference_invalid_total',
     'invalid inputs, dead-lettered, by reason',
@@ -90,9 +90,17 @@ export function inferenceMetrics(registry: MetricsRegistry) {
   const intake: IntakeMetrics = {
     messages,
     invalid,
+    gatewayRows: registry.counter(
+      'pdm_inference_gateway_rows_total',
+      'samples (rows) received in this replica’s gateway messages, valid or not',
+    ),
     refused: registry.counter(
       'pdm_inference_pumps_refused_total',
-      'messages of new pumps dead-lettered because MAX_PUMPS pumps were tracked',
+      'messages (or gateway rows) of new pumps dead-lettered because MAX_PUMPS pumps were tracked',
+    ),
+    routeConflicts: registry.counter(
+      'pdm_inference_route_conflicts_total',
+      'telemetry on the own topic of a pump this replica takes from a gateway, which another replica takes: its state is kept twice',
     ),
   };
   const evicted = registry.counter(

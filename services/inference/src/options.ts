@@ -6,11 +6,11 @@ export const program = {
   name: 'inference',
   summary:
     'Predicts each pump’s state live, and its remaining useful life where a RUL model is present. Subscribes\n' +
-    'to pdm/v1/telemetry/+ (QoS 1, persistent session), runs the ONNX model(s) on window features in\n' +
-    'micro-batches, smooths per pump, and publishes one prediction per message on pdm/v1/predictions/<pump_id>\n' +
-    'and alerts on pdm/v1/alerts/<pump_id>. Writes daily prediction logs (JSON Lines and CSV), hot-reloads\n' +
-    'either model file when it is replaced, and scores itself against pdm/v1/groundtruth/+ when that topic\n' +
-    'is present.',
+    'to pdm/v1/telemetry/+ and pdm/v1/gateway/+/telemetry (QoS 1, persistent session), runs the ONNX\n' +
+    'model(s) on window features in micro-batches, smooths per pump, and publishes one prediction per sample\n' +
+    '(a gateway message: per row) on pdm/v1/predictions/<pump_id> and alerts on pdm/v1/alerts/<pump_id>.\n' +
+    'Writes daily prediction logs (JSON Lines and CSV), hot-reloads either model file when it is replaced,\n' +
+    'and scores itself against pdm/v1/groundtruth/+ when that topic is present.',
 };
 
 export const options = {

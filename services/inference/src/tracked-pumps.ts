@@ -35,6 +35,11 @@ export class TrackedPumps {
     return Math.min(60_000, Math.max(100, this.#options.idleMs / 4));
   }
 
+  /** whether the pump has state here */
+  has(pumpId: string): boolean {
+    return this.#lastSeen.has(pumpId);
+  }
+
   /** Notes a message of the pump received at `now`; false, noting nothing, for a new pump beyond the bound. */
   admit(pumpId: string, now: number): boolean {
     const seen = this.#lastSeen;
