@@ -35,6 +35,10 @@ export async function whyNoEngine(): Promise<string | undefined> {
     allowContainersHere();
     refusal = await probeContainer();
   }
+  if (refusal !== undefined && /cgroups in hybrid mode/i.test(refusal) && has('runc')) {
+    useRuncHere();
+    refusal = await probeContainer();
+  }
   return refusal === undefined ? undefined : `Podman cannot start a container here: ${refusal}`;
 }
 
@@ -62,19 +66,30 @@ async function probeContainer(): Promise<string | undefined> {
 
 /**
  * Podman's default asks the kernel to raise each container's open-file limit, which sandboxes such as this
- * project's machines refuse; `default_ulimits = []` asks for nothing. Added once, to an existing
- * [containers] table or a new one, and nothing else in the file is touched.
+ * project's machines refuse; `default_ulimits = []` asks for nothing.
  */
 export function allowContainersHere(): void {
+  setContainersConf('containers', 'default_ulimits', '[]', 'the sandbox refuses raised rlimits');
+}
+
+/**
+ * crun, Podman's default runtime on Debian 12, refuses a host whose cgroups are mounted in hybrid mode (v1
+ * controllers beside a v2 tree), as some of this project's machines are; runc runs containers there.
+ */
+function useRuncHere(): void {
+  setContainersConf('engine', 'runtime', '"runc"', 'crun refuses cgroups in hybrid mode');
+}
+
+/** Sets `key = value` in a table of containers.conf, once; nothing else in the file is touched. */
+function setContainersConf(table: string, key: string, value: string, why: string): void {
   const text = existsSync(CONTAINERS_CONF) ? readFileSync(CONTAINERS_CONF, 'utf8') : '';
-  if (/^\s*default_ulimits\s*=/m.test(text)) return;
-  const updated = /^\[containers\]\s*$/m.test(text)
-    ? text.replace(/^\[containers\]\s*$/m, '[containers]\ndefault_ulimits = []')
-    : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}[containers]\ndefault_ulimits = []\n`;
+  if (new RegExp(`^\\s*${key}\\s*=`, 'm').test(text)) return;
+  const header = new RegExp(`^\\[${table}\\]\\s*$`, 'm');
+  const updated = header.test(text)
+    ? text.replace(header, `[${table}]\n${key} = ${value}`)
+    : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}[${table}]\n${key} = ${value}\n`;
   writeFileSync(CONTAINERS_CONF, updated);
-  console.log(
-    `deploy test: added default_ulimits = [] to ${CONTAINERS_CONF} (the sandbox refuses raised rlimits)`,
-  );
+  console.log(`deploy test: added ${key} = ${value} to ${CONTAINERS_CONF} (${why})`);
 }
 
 function ping(socket: string): Promise<boolean> {
