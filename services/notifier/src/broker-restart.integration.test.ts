@@ -6,37 +6,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topics } from '@pdm/contract';
-import {
-  type Mosquitto,
-  type RunningService,
-  startMosquitto,
-  startService,
-  startWebhookReceiver,
-} from '@pdm/testkit';
-import mqtt from 'mqtt';
+import { type RunningService, startMosquitto, startService, startWebhookReceiver } from '@pdm/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alertMessage } from './testing/alerts.ts';
+import { publishAlarms } from './testing/alerts.ts';
 import { until } from './testing/harness.ts';
 
 const SECRET = 'broker-restart-webhook-secret';
-const pump = (i: number) => `pump-${String(i).padStart(5, '0')}`;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function publishAlarms(broker: Mosquitto, from: number, to: number): Promise<void> {
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clean: true });
-  for (let i = from; i < to; i++)
-    await client.publishAsync(
-      topics.alerts(pump(i)),
-      JSON.stringify(alertMessage(pump(i), 'alarm', 'FAULTY')),
-      { qos: 1 },
-    );
-  await client.endAsync();
-}
 
 /** Resolves when the service has logged `pattern` at least `times` times. */
 async function loggedTimes(service: RunningService, pattern: RegExp, times: number): Promise<void> {
@@ -82,15 +62,15 @@ describe('the notifier across broker restarts (real Mosquitto with persistence, 
       webhook.deliveries.flatMap((d) => (d.body.firing as { pump_id: string }[]).map((a) => a.pump_id));
 
     await loggedTimes(notifier, /"msg":"subscribed"/, 1);
-    await publishAlarms(broker, 0, 10);
+    await publishAlarms(broker.url, 0, 10);
     await notifier.whileRunning(until(() => new Set(deliveredPumps()).size === 10, 60_000));
 
     await broker.restart();
     // Published at once, while the notifier is still in its reconnect backoff: the broker holds them for
     // the notifier's persistent session.
-    await publishAlarms(broker, 10, 20);
+    await publishAlarms(broker.url, 10, 20);
     await loggedTimes(notifier, /"msg":"subscribed"/, 2);
-    await publishAlarms(broker, 20, 30);
+    await publishAlarms(broker.url, 20, 30);
     await notifier.whileRunning(until(() => new Set(deliveredPumps()).size === 30, 60_000));
 
     notifier.signal('SIGTERM');

@@ -6,7 +6,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topics } from '@pdm/contract';
 import {
   type Mosquitto,
   startFakeTelegram,
@@ -14,14 +13,12 @@ import {
   startService,
   startWebhookReceiver,
 } from '@pdm/testkit';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertMessage } from './testing/alerts.ts';
+import { publishAlarms } from './testing/alerts.ts';
 import { until } from './testing/harness.ts';
 
 const SECRET = 'process-test-webhook-secret';
 const TOKEN = '654321:PROCESS-TEST-token-abcdefghijklmn';
-const pump = (i: number) => `pump-${String(i).padStart(5, '0')}`;
 
 let broker: Mosquitto;
 beforeAll(async () => {
@@ -30,17 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.stop();
 });
-
-async function publishAlarms(from: number, to: number): Promise<void> {
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clean: true });
-  for (let i = from; i < to; i++)
-    await client.publishAsync(
-      topics.alerts(pump(i)),
-      JSON.stringify(alertMessage(pump(i), 'alarm', 'FAULTY')),
-      { qos: 1 },
-    );
-  await client.endAsync();
-}
 
 describe('a crash', () => {
   it('loses nothing to kill -9 during a delivery; only the message in flight goes out twice, with the same idempotency key', async () => {
@@ -60,13 +46,13 @@ describe('a crash', () => {
       webhook.hold();
       const first = startService('notifier', [], env, { cwd });
       await first.waitForLine(/"msg":"subscribed"/);
-      await publishAlarms(0, 20);
+      await publishAlarms(broker.url, 0, 20);
       const [inFlight] = await first.whileRunning(webhook.waitForDeliveries(1));
       first.child.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
 
       // While it is down the broker keeps what comes for its session.
-      await publishAlarms(20, 40);
+      await publishAlarms(broker.url, 20, 40);
       webhook.release();
       const second = startService('notifier', [], env, { cwd });
       const pumps = () =>

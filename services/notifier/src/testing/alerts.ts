@@ -1,5 +1,6 @@
 /** Alert messages, alarm records and routes for the notifier's tests. */
-import type { Alert } from '@pdm/contract';
+import { type Alert, topics } from '@pdm/contract';
+import mqtt from 'mqtt';
 import { ALARM_NAMES, type AlarmName, type AlarmRecord } from '../alerts.ts';
 import { DEFAULT_TIMINGS, type RouteConfig } from '../config.ts';
 
@@ -79,4 +80,19 @@ export function routeConfig(id: string, receivers: string[], change: Partial<Rou
     ...DEFAULT_TIMINGS,
     ...change,
   };
+}
+
+/** `pump-00000`, `pump-00001`, …: the pumps of the process tests. */
+export const numberedPump = (i: number) => `pump-${String(i).padStart(5, '0')}`;
+
+/** Publishes a FAULTY alarm, QoS 1, for each of the numbered pumps from `from` up to `to` (exclusive). */
+export async function publishAlarms(brokerUrl: string, from: number, to: number): Promise<void> {
+  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clean: true });
+  for (let i = from; i < to; i++)
+    await client.publishAsync(
+      topics.alerts(numberedPump(i)),
+      JSON.stringify(alertMessage(numberedPump(i), 'alarm', 'FAULTY')),
+      { qos: 1 },
+    );
+  await client.endAsync();
 }
