@@ -23,7 +23,8 @@ export const program = {
   summary:
     'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id> (or, with --gateway-size,\n' +
     'to pdm/v1/gateway/<gateway_id>/telemetry, one message per gateway), the ground truth to\n' +
-    'pdm/v1/groundtruth/<pump_id> (with --gateway-size, pdm/v1/gateway/<gateway_id>/groundtruth). Broken pumps are repaired after a downtime, so the fleet runs indefinitely.',
+    'pdm/v1/groundtruth/<pump_id> (with --gateway-size, pdm/v1/gateway/<gateway_id>/groundtruth). Broken\n' +
+    'pumps are repaired after a downtime, so the fleet runs indefinitely.',
 };
 
 export const options = {
