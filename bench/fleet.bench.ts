@@ -8,8 +8,9 @@
  *
  * The steps come from FLEET_PUMPS (comma-separated sizes, default 1000), FLEET_SECONDS (default 60) and
  * FLEET_GATEWAY_SIZE (default 0, per-pump topics; K sends each gateway's telemetry and its ground truth as
- * one message each per interval, as the production simulator's --gateway-size does). A harness that runs one step for now: the steps up to
- * 15,000 pumps and their 3 minutes each are the issue's, for a run with time to spare.
+ * one message each per interval, as the production simulator's --gateway-size does). A harness that runs
+ * one step for now: the steps up to 15,000 pumps and their 3 minutes each are the issue's, for a run with
+ * time to spare.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
