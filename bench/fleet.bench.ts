@@ -7,8 +7,10 @@
  * arrival at the subscriber is at most 2 s.
  *
  * The steps come from FLEET_PUMPS (comma-separated sizes, default 1000), FLEET_SECONDS (default 60) and
- * FLEET_GATEWAY_SIZE (default 0, per-pump topics). A harness that runs one step for now: the steps up to
- * 15,000 pumps and their 3 minutes each are the issue's, for a run with time to spare.
+ * FLEET_GATEWAY_SIZE (default 0, per-pump topics; K sends each gateway's telemetry and its ground truth as
+ * one message each per interval, as the production simulator's --gateway-size does). A harness that runs
+ * one step for now: the steps up to 15,000 pumps and their 3 minutes each are the issue's, for a run with
+ * time to spare.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -231,10 +233,13 @@ async function runStep(step: Step): Promise<StepResult> {
     const drainS = (performance.now() - drainStarted) / 1000;
     const storedNow = await stored();
     const predictions = await metric(infPort, 'pdm_inference_predictions_total');
+    // Predictions met by their ground truth: per pump or batched per gateway, the truth reached inference.
+    const scored = await metric(infPort, 'pdm_inference_scored_total');
     const latency = seen.latency();
     await seen.close();
 
     const lost = { stored: sent - storedNow, predicted: sent - seen.unique };
+    // groundTruthSent counts messages: one per sample, or one per gateway and interval with gateways.
     const brokerIn = ((summary.gatewayMessagesSent || sent) + summary.groundTruthSent + predictions) / runS;
     const pass =
       lost.stored === 0 &&
@@ -242,7 +247,8 @@ async function runStep(step: Step): Promise<StepResult> {
       seen.duplicates === 0 &&
       drainS <= DRAIN_LIMIT_S &&
       latency.p99 <= P99_LIMIT_MS;
-    const form = step.gatewaySize > 0 ? `gateways of ${step.gatewaySize}` : 'per-pump topics';
+    const form =
+      step.gatewaySize > 0 ? `gateways of ${step.gatewaySize} (telemetry and truth)` : 'per-pump topics';
     const pct = (x: number | undefined) => `${Math.round((x ?? 0) * 100)} %`;
     return {
       step,
@@ -252,7 +258,7 @@ async function runStep(step: Step): Promise<StepResult> {
         figure:
           `${pass ? 'pass' : 'FAIL'}: latency (after ${WARMUP_MS / 1000} s) p50 ${formatNumber(latency.p50)} / p99 ${formatNumber(latency.p99)} / ` +
           `max ${formatNumber(latency.max)} ms; lost ${lost.stored} stored, ${lost.predicted} predicted, ` +
-          `${seen.duplicates} predicted twice; backlog at end ${backlogAtEnd.stored} / ${backlogAtEnd.predicted}, ` +
+          `${seen.duplicates} predicted twice; ${formatNumber(scored)} scored against the truth; backlog at end ${backlogAtEnd.stored} / ${backlogAtEnd.predicted}, ` +
           `drained in ${drainS.toFixed(1)} s`,
         target: `nothing lost, drained ≤ ${DRAIN_LIMIT_S} s, p99 ≤ ${formatNumber(P99_LIMIT_MS)} ms`,
         baseline:

@@ -17,7 +17,7 @@ const GATEWAY = 'pump-gw-00001';
 const WRITES: Record<MqttUser, readonly TopicKind[]> = {
   acquisition: [],
   inference: ['predictions', 'alerts'],
-  'production-simulator': ['telemetry', 'gateway_telemetry', 'groundtruth'],
+  'production-simulator': ['telemetry', 'gateway_telemetry', 'groundtruth', 'gateway_groundtruth'],
   'training-simulator': ['training'],
   notifier: ['acks'],
   viewer: [],
@@ -182,20 +182,27 @@ describe('what each user receives', () => {
     ]);
   });
 
-  it('delivers telemetry, gateway telemetry and ground truth to inference', async () => {
+  it('delivers telemetry and ground truth, per pump and per gateway, to inference', async () => {
     const inference = await as('inference');
     await inference.subscribeAsync(
-      [topicFilter('telemetry'), topicFilter('gateway_telemetry'), topicFilter('groundtruth')],
+      [
+        topicFilter('telemetry'),
+        topicFilter('gateway_telemetry'),
+        topicFilter('groundtruth'),
+        topicFilter('gateway_groundtruth'),
+      ],
       { qos: 1 },
     );
     const telemetry = nextMessage(inference, topics.telemetry(PUMP));
     const gateway = nextMessage(inference, topics.gateway_telemetry(GATEWAY));
     const truth = nextMessage(inference, topics.groundtruth(PUMP));
+    const gatewayTruth = nextMessage(inference, topics.gateway_groundtruth(GATEWAY));
     const simulator = await as('production-simulator');
     await simulator.publishAsync(topics.telemetry(PUMP), 't', { qos: 1 });
     await simulator.publishAsync(topics.gateway_telemetry(GATEWAY), 'b', { qos: 1 });
     await simulator.publishAsync(topics.groundtruth(PUMP), 'g', { qos: 1 });
-    await expect(Promise.all([telemetry, gateway, truth])).resolves.toHaveLength(3);
+    await simulator.publishAsync(topics.gateway_groundtruth(GATEWAY), 'G', { qos: 1 });
+    await expect(Promise.all([telemetry, gateway, truth, gatewayTruth])).resolves.toHaveLength(4);
   });
 
   it('lets the viewer read predictions and alerts, and refuses its publishes', async () => {
@@ -238,6 +245,12 @@ describe('what each user receives', () => {
       filters: [topicFilter('groundtruth'), sharedFilter('acquisition', 'groundtruth')],
       publisher: 'production-simulator',
       topic: topics.groundtruth(PUMP),
+    },
+    {
+      user: 'acquisition',
+      filters: [topicFilter('gateway_groundtruth'), sharedFilter('acquisition', 'gateway_groundtruth')],
+      publisher: 'production-simulator',
+      topic: topics.gateway_groundtruth(GATEWAY),
     },
     {
       user: 'inference',

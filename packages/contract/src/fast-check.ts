@@ -9,9 +9,13 @@ import {
   CHANNEL_BOUNDS,
   EPOCH_MAX_MS,
   EPOCH_MIN_MS,
+  GATEWAY_TRUTH_ROW_FIELDS,
+  type GatewayGroundTruth,
+  type GatewayGroundTruthHeader,
   type GatewayRow,
   type GatewayTelemetry,
   type GatewayTelemetryHeader,
+  type GatewayTruthRow,
   type GroundTruth,
   MAX_GATEWAY_ROWS,
   type Prediction,
@@ -100,6 +104,18 @@ export function isPrediction(value: unknown): value is Prediction {
 export function isGroundTruth(value: unknown): value is GroundTruth {
   if (!hasPumpHeader(value)) return false;
   const { state, health_pct, rul_h, failure_mode, lifecycle, chaos } = value;
+  return isTruth(state, health_pct, rul_h, failure_mode, lifecycle, chaos);
+}
+
+/** The fields of a ground truth after pump_id, ts and seq, in a per-pump message or a gateway row. */
+function isTruth(
+  state: unknown,
+  health_pct: unknown,
+  rul_h: unknown,
+  failure_mode: unknown,
+  lifecycle: unknown,
+  chaos: unknown,
+): boolean {
   if (!Array.isArray(chaos)) return false;
   for (const kind of chaos) if (!(CHAOS_KINDS as readonly unknown[]).includes(kind)) return false;
   return (
@@ -118,15 +134,27 @@ export function isGroundTruth(value: unknown): value is GroundTruth {
 
 const ROW_LENGTH = 2 + CHANNELS.length;
 
-/** A gateway message before its rows: id, time, the channel list, and rows an array of at most the limit. */
-export function isGatewayTelemetryHeader(value: unknown): value is GatewayTelemetryHeader {
+/** What every gateway message starts with: id, time, rows an array of at most the limit, and `names` once. */
+function isGatewayHeader(value: unknown, namesKey: string, names: readonly string[]): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const { gateway_id, ts, channels, rows } = value as Record<string, unknown>;
+  const record = value as Record<string, unknown>;
+  const { gateway_id, ts, rows } = record;
+  const given = record[namesKey];
   if (!isId(gateway_id) || !isEpochMs(ts)) return false;
   if (!Array.isArray(rows) || rows.length > MAX_GATEWAY_ROWS) return false;
-  if (!Array.isArray(channels) || channels.length !== CHANNELS.length) return false;
-  for (let i = 0; i < CHANNELS.length; i++) if (channels[i] !== CHANNELS[i]) return false;
+  if (!Array.isArray(given) || given.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (given[i] !== names[i]) return false;
   return true;
+}
+
+/** A gateway telemetry message before its rows: id, time, the channel list, and its rows an array. */
+export function isGatewayTelemetryHeader(value: unknown): value is GatewayTelemetryHeader {
+  return isGatewayHeader(value, 'channels', CHANNELS);
+}
+
+/** A gateway ground-truth message before its rows: id, time, the field list, and its rows an array. */
+export function isGatewayGroundTruthHeader(value: unknown): value is GatewayGroundTruthHeader {
+  return isGatewayHeader(value, 'fields', GATEWAY_TRUTH_ROW_FIELDS);
 }
 
 /** One row of a gateway message: `[pump_id, seq, …channel values]`, each value within its bounds. */
@@ -144,5 +172,17 @@ export function isGatewayRow(row: unknown): row is GatewayRow {
 export function isGatewayTelemetry(value: unknown): value is GatewayTelemetry {
   if (!isGatewayTelemetryHeader(value)) return false;
   for (const row of value.rows) if (!isGatewayRow(row)) return false;
+  return true;
+}
+
+/** One row of a gateway ground-truth message, `[pump_id, seq, state, health_pct, rul_h, failure_mode, lifecycle, chaos]`. */
+export function isGatewayTruthRow(row: unknown): row is GatewayTruthRow {
+  if (!Array.isArray(row) || row.length !== GATEWAY_TRUTH_ROW_FIELDS.length) return false;
+  return isId(row[0]) && isSeq(row[1]) && isTruth(row[2], row[3], row[4], row[5], row[6], row[7]);
+}
+
+export function isGatewayGroundTruth(value: unknown): value is GatewayGroundTruth {
+  if (!isGatewayGroundTruthHeader(value)) return false;
+  for (const row of value.rows) if (!isGatewayTruthRow(row)) return false;
   return true;
 }

@@ -77,6 +77,7 @@ export const groundTruthSchema = z.object({
   /** chaos events active on this sample */
   chaos: z.array(z.enum(CHAOS_KINDS)),
 });
+const { lifecycle: lifecycleSchema, chaos: chaosListSchema } = groundTruthSchema.shape;
 export type GroundTruth = z.infer<typeof groundTruthSchema>;
 
 /** Retained service status, with a Last Will that sets it offline. Topic `pdm/v1/status/<service>`. */
@@ -196,20 +197,26 @@ export const gatewayRowSchema = z.tuple([
 ] as unknown as [typeof pumpIdSchema]) as unknown as z.ZodType<GatewayRow>;
 export type GatewayRow = [pump_id: string, seq: number, ...values: number[]];
 
-/** The channel list a gateway message must carry: CHANNELS, in that order. */
-const gatewayChannelsSchema = z
-  .array(z.string())
-  .refine((a) => a.length === CHANNELS.length && a.every((c, i) => c === CHANNELS[i]), {
-    message: `expected the channels ${CHANNELS.join(', ')}, in that order`,
+/** A list of names a gateway message must carry once, exactly `names` in that order. */
+function namesSchema(names: readonly string[]) {
+  return z.array(z.string()).refine((a) => a.length === names.length && a.every((c, i) => c === names[i]), {
+    message: `expected ${names.join(', ')}, in that order`,
   });
+}
 
-/** A gateway message with its rows not yet looked at: what must hold before any row is read. */
-export const gatewayTelemetryHeaderSchema = z.object({
+/** What every gateway message starts with, whatever its rows hold: rows not yet looked at. */
+const gatewayHeaderShape = {
   gateway_id: pumpIdSchema,
   /** device time of every row: a gateway samples its pumps together */
   ts: epochMsSchema,
-  channels: gatewayChannelsSchema,
   rows: z.array(z.unknown()).max(MAX_GATEWAY_ROWS),
+};
+
+/** A gateway message with its rows not yet looked at: what must hold before any row is read. */
+export const gatewayTelemetryHeaderSchema = z.object({
+  ...gatewayHeaderShape,
+  /** the channels of each row after pump_id and seq: CHANNELS, in that order */
+  channels: namesSchema(CHANNELS),
 });
 export type GatewayTelemetryHeader = z.infer<typeof gatewayTelemetryHeaderSchema>;
 
@@ -222,3 +229,53 @@ export const gatewayTelemetrySchema = gatewayTelemetryHeaderSchema.extend({
   rows: z.array(gatewayRowSchema).max(MAX_GATEWAY_ROWS),
 });
 export type GatewayTelemetry = z.infer<typeof gatewayTelemetrySchema>;
+
+/**
+ * Where each field of a gateway ground-truth row sits: those of the per-pump ground truth but ts, which
+ * the message carries once.
+ */
+export const GATEWAY_TRUTH_ROW_FIELDS = [
+  'pump_id',
+  'seq',
+  'state',
+  'health_pct',
+  'rul_h',
+  'failure_mode',
+  'lifecycle',
+  'chaos',
+] as const;
+
+/**
+ * One pump's ground truth in a gateway message:
+ * `[pump_id, seq, state, health_pct, rul_h, failure_mode, lifecycle, chaos]`.
+ */
+export const gatewayTruthRowSchema = z.tuple([
+  pumpIdSchema,
+  seqSchema,
+  groundTruthFields.state,
+  groundTruthFields.health_pct,
+  groundTruthFields.rul_h,
+  groundTruthFields.failure_mode,
+  lifecycleSchema,
+  chaosListSchema,
+]);
+export type GatewayTruthRow = z.infer<typeof gatewayTruthRowSchema>;
+
+/** A gateway ground-truth message with its rows not yet looked at. */
+export const gatewayGroundTruthHeaderSchema = z.object({
+  ...gatewayHeaderShape,
+  /** the field names of each row: GATEWAY_TRUTH_ROW_FIELDS, in that order */
+  fields: namesSchema(GATEWAY_TRUTH_ROW_FIELDS),
+});
+export type GatewayGroundTruthHeader = z.infer<typeof gatewayGroundTruthHeaderSchema>;
+
+/**
+ * The ground truth of a gateway's pumps at one time, the field names once, then one row per pump. Topic
+ * `pdm/v1/gateway/<gateway_id>/groundtruth`. Each row stands for the message `{pump_id, ts, seq, state,
+ * …}` that `pdm/v1/groundtruth/<pump_id>` would carry; like it, sent for every seq, also when chaos
+ * dropped the telemetry.
+ */
+export const gatewayGroundTruthSchema = gatewayGroundTruthHeaderSchema.extend({
+  rows: z.array(gatewayTruthRowSchema).max(MAX_GATEWAY_ROWS),
+});
+export type GatewayGroundTruth = z.infer<typeof gatewayGroundTruthSchema>;

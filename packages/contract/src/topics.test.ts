@@ -39,7 +39,7 @@ describe('topic layout', () => {
     'pdm/v1/training/p+1',
     'other/v1/training/p1',
     'pdm/v1/gateway/gw-01',
-    'pdm/v1/gateway/gw-01/groundtruth',
+    'pdm/v1/gateway/gw-01/predictions',
     'pdm/v1/gateway/gw+1/telemetry',
     'pdm/v1/gateway_telemetry/gw-01',
     'pdm/v1/telemetry/gw-01/telemetry',

@@ -11,6 +11,7 @@ export const TOPIC_KINDS = [
   'acks',
   'status',
   'gateway_telemetry',
+  'gateway_groundtruth',
 ] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
@@ -30,6 +31,8 @@ export const topics = {
    * skid): one message where per-pump topics would need one per pump. The id is the gateway's.
    */
   gateway_telemetry: (gatewayId: string) => `${TOPIC_ROOT}/gateway/${gatewayId}/telemetry`,
+  /** The ground truth of a gateway's pumps at one time, one message where per-pump topics need one per pump. */
+  gateway_groundtruth: (gatewayId: string) => `${TOPIC_ROOT}/gateway/${gatewayId}/groundtruth`,
 } as const satisfies Record<TopicKind, (id: string) => string>;
 
 /** Subscription filter for every topic of a kind, e.g. `pdm/v1/training/+`, `pdm/v1/gateway/+/telemetry`. */

@@ -4,8 +4,10 @@
  */
 import type { z } from 'zod';
 import {
+  isGatewayGroundTruthHeader,
   isGatewayRow,
   isGatewayTelemetryHeader,
+  isGatewayTruthRow,
   isGroundTruth,
   isPrediction,
   isTelemetry,
@@ -13,9 +15,14 @@ import {
 } from './fast-check.ts';
 import {
   GATEWAY_ROW_FIELDS,
+  GATEWAY_TRUTH_ROW_FIELDS,
   type GatewayRow,
+  type GatewayTruthRow,
+  type GroundTruth,
+  gatewayGroundTruthHeaderSchema,
   gatewayRowSchema,
   gatewayTelemetryHeaderSchema,
+  gatewayTruthRowSchema,
   groundTruthSchema,
   MAX_GATEWAY_PAYLOAD_BYTES,
   MAX_PAYLOAD_BYTES,
@@ -189,15 +196,47 @@ export interface RejectedRow {
   readonly row: unknown;
 }
 
-export type GatewayVerdict =
+export type GatewayVerdict<T = Telemetry> =
   | {
       readonly ok: true;
       readonly gatewayId: string;
-      /** the valid rows, each as the telemetry message a per-pump topic would carry */
-      readonly samples: Telemetry[];
+      /** the valid rows, each as the message a per-pump topic would carry */
+      readonly samples: T[];
       readonly rejected: RejectedRow[];
     }
   | Rejection;
+
+/** What sets one kind of gateway message apart; the checks around it are the same for every kind. */
+interface GatewayKind<R, T> {
+  readonly kind: TopicKind;
+  readonly isHeader: (value: unknown) => boolean;
+  readonly headerSchema: z.ZodType;
+  readonly isRow: (row: unknown) => row is R;
+  readonly rowSchema: z.ZodType;
+  readonly rowFields: readonly string[];
+  /** a valid row as the message a per-pump topic would carry */
+  readonly toMessage: (ts: number, row: R) => T;
+}
+
+const GATEWAY_TELEMETRY: GatewayKind<GatewayRow, Telemetry> = {
+  kind: 'gateway_telemetry',
+  isHeader: isGatewayTelemetryHeader,
+  headerSchema: gatewayTelemetryHeaderSchema,
+  isRow: isGatewayRow,
+  rowSchema: gatewayRowSchema,
+  rowFields: GATEWAY_ROW_FIELDS,
+  toMessage: (ts, row) => rowTelemetry(ts, row),
+};
+
+const GATEWAY_GROUNDTRUTH: GatewayKind<GatewayTruthRow, GroundTruth> = {
+  kind: 'gateway_groundtruth',
+  isHeader: isGatewayGroundTruthHeader,
+  headerSchema: gatewayGroundTruthHeaderSchema,
+  isRow: isGatewayTruthRow,
+  rowSchema: gatewayTruthRowSchema,
+  rowFields: GATEWAY_TRUTH_ROW_FIELDS,
+  toMessage: (ts, row) => rowGroundTruth(ts, row),
+};
 
 /**
  * A gateway telemetry message (`pdm/v1/gateway/<gateway_id>/telemetry`): the whole message fails when
@@ -209,11 +248,33 @@ export function validateGatewayTelemetry(
   payload: Buffer,
   parsed: ParsedTopic | undefined = parseTopic(topic),
 ): GatewayVerdict {
+  return validateGateway(GATEWAY_TELEMETRY, topic, payload, parsed);
+}
+
+/**
+ * A gateway ground-truth message (`pdm/v1/gateway/<gateway_id>/groundtruth`), checked as
+ * validateGatewayTelemetry checks telemetry: the good rows come back as per-pump ground truth, each bad
+ * one with its reason.
+ */
+export function validateGatewayGroundTruth(
+  topic: string,
+  payload: Buffer,
+  parsed: ParsedTopic | undefined = parseTopic(topic),
+): GatewayVerdict<GroundTruth> {
+  return validateGateway(GATEWAY_GROUNDTRUTH, topic, payload, parsed);
+}
+
+function validateGateway<R, T>(
+  spec: GatewayKind<R, T>,
+  topic: string,
+  payload: Buffer,
+  parsed: ParsedTopic | undefined,
+): GatewayVerdict<T> {
   if (payload.length > MAX_GATEWAY_PAYLOAD_BYTES) {
     return invalid('oversized', `${payload.length} bytes, the limit is ${MAX_GATEWAY_PAYLOAD_BYTES}`);
   }
-  if (parsed?.kind !== 'gateway_telemetry')
-    return invalid('unknown_topic', `no gateway_telemetry topic: ${clipTopic(topic)}`);
+  if (parsed?.kind !== spec.kind)
+    return invalid('unknown_topic', `no ${spec.kind} topic: ${clipTopic(topic)}`);
   const body = parseJson(payload);
   if (body instanceof Invalid) return body.verdict;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -222,8 +283,8 @@ export function validateGatewayTelemetry(
       `expected a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`,
     );
   }
-  if (!isGatewayTelemetryHeader(body)) {
-    const result = gatewayTelemetryHeaderSchema.safeParse(body);
+  if (!spec.isHeader(body)) {
+    const result = spec.headerSchema.safeParse(body);
     // The fast check may be stricter than zod, never more lenient; zod decides.
     if (!result.success) return explain(result.error, body as Record<string, unknown>);
   }
@@ -231,37 +292,41 @@ export function validateGatewayTelemetry(
   if (message.gateway_id !== parsed.id) {
     return invalid('gateway_mismatch', `topic says ${parsed.id}, payload says ${message.gateway_id}`);
   }
-  const samples: Telemetry[] = [];
+  const samples: T[] = [];
   const rejected: RejectedRow[] = [];
   const { ts, rows } = message;
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index];
     // The fast check never accepts what zod refuses, and zod agrees with it on every valid row.
-    if (isGatewayRow(row)) {
-      samples.push(rowTelemetry(ts, row));
+    if (spec.isRow(row)) {
+      samples.push(spec.toMessage(ts, row));
       continue;
     }
     const first = Array.isArray(row) ? row[0] : undefined;
     const pumpId = typeof first === 'string' && ID_PATTERN.test(first) ? first : undefined;
-    const verdict = explainRow(row);
+    const verdict = explainRow(spec, row);
     rejected.push({ index, pumpId, reason: verdict.reason, detail: `rows[${index}] ${verdict.detail}`, row });
   }
   return { ok: true, gatewayId: message.gateway_id, samples, rejected };
 }
 
 /** Why a row failed: its shape first, then its fields by name. */
-function explainRow(row: unknown): Rejection {
+function explainRow(
+  spec: Pick<GatewayKind<unknown, unknown>, 'rowFields' | 'rowSchema'>,
+  row: unknown,
+): Rejection {
+  const fields = spec.rowFields;
   if (!Array.isArray(row)) return invalid('wrong_type', `expected an array, got ${typeOf(row)}`);
-  if (row.length < GATEWAY_ROW_FIELDS.length) {
-    const missing = GATEWAY_ROW_FIELDS.slice(row.length).join(', ');
+  if (row.length < fields.length) {
+    const missing = fields.slice(row.length).join(', ');
     return invalid('missing_field', `${row.length} fields, missing ${missing}`);
   }
-  if (row.length > GATEWAY_ROW_FIELDS.length)
-    return invalid('invalid_value', `${row.length} fields, expected ${GATEWAY_ROW_FIELDS.length}`);
-  const result = gatewayRowSchema.safeParse(row);
+  if (row.length > fields.length)
+    return invalid('invalid_value', `${row.length} fields, expected ${fields.length}`);
+  const result = spec.rowSchema.safeParse(row);
   if (result.success) return invalid('invalid_value', 'refused by the fast check alone');
   return explain(result.error, row as unknown as Record<number, unknown>, (key) =>
-    typeof key === 'number' ? (GATEWAY_ROW_FIELDS[key] ?? String(key)) : String(key),
+    typeof key === 'number' ? (fields[key] ?? String(key)) : String(key),
   );
 }
 
@@ -283,6 +348,12 @@ export function rowTelemetry(ts: number, row: GatewayRow): Telemetry {
     current: row[9] as number,
     rpm: row[10] as number,
   };
+}
+
+/** A gateway ground-truth row as the message `pdm/v1/groundtruth/<pump_id>` would carry. */
+export function rowGroundTruth(ts: number, row: GatewayTruthRow): GroundTruth {
+  const [pump_id, seq, state, health_pct, rul_h, failure_mode, lifecycle, chaos] = row;
+  return { pump_id, ts, seq, state, health_pct, rul_h, failure_mode, lifecycle, chaos };
 }
 
 /**

@@ -7,7 +7,14 @@
  * wire.test.ts checks the fields against the schemas, so a channel added there cannot be forgotten here.
  */
 import { CHANNEL_INFO, CHANNELS, type Channel } from './channels.ts';
-import { HEALTH_DECIMALS, RUL_DECIMALS, type Telemetry, type TrainingSample } from './schemas.ts';
+import {
+  GATEWAY_TRUTH_ROW_FIELDS,
+  type GroundTruth,
+  HEALTH_DECIMALS,
+  RUL_DECIMALS,
+  type Telemetry,
+  type TrainingSample,
+} from './schemas.ts';
 
 const ZEROS = '0000000000';
 
@@ -75,4 +82,23 @@ const GATEWAY_CHANNELS = JSON.stringify(CHANNELS);
  */
 export function encodeGatewayTelemetry(gatewayId: string, ts: number, rows: readonly string[]): string {
   return `{"gateway_id":"${gatewayId}","ts":${ts},"channels":${GATEWAY_CHANNELS},"rows":[${rows.join(',')}]}`;
+}
+
+/**
+ * One pump's row of a gateway ground-truth message, `["pump-00001",0,"HEALTHY",99.98,1234.567,…]`, in
+ * GATEWAY_TRUTH_ROW_FIELDS order. Its strings need no escaping: the schema limits them to ids and names.
+ */
+export function encodeGatewayTruthRow(m: GroundTruth): string {
+  const chaos = m.chaos.length === 0 ? '[]' : JSON.stringify(m.chaos);
+  return (
+    `["${m.pump_id}",${m.seq},"${m.state}",${fixedJson(m.health_pct, HEALTH_DECIMALS)}` +
+    `,${fixedJson(m.rul_h, RUL_DECIMALS)},"${m.failure_mode}",${m.lifecycle},${chaos}]`
+  );
+}
+
+const GATEWAY_TRUTH_FIELDS = JSON.stringify(GATEWAY_TRUTH_ROW_FIELDS);
+
+/** A gateway ground-truth message from rows made by encodeGatewayTruthRow; see encodeGatewayTelemetry. */
+export function encodeGatewayGroundTruth(gatewayId: string, ts: number, rows: readonly string[]): string {
+  return `{"gateway_id":"${gatewayId}","ts":${ts},"fields":${GATEWAY_TRUTH_FIELDS},"rows":[${rows.join(',')}]}`;
 }

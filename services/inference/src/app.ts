@@ -205,11 +205,12 @@ export function createInference(settings: InferenceSettings, logger: Logger): In
         clientId: settings.clientId,
         service: settings.replicas > 1 ? `inference-${settings.replica}` : 'inference',
         logger,
-        // Per-pump and gateway telemetry side by side: a fleet may send either way, or both.
+        // Per-pump and gateway topics side by side: a fleet may send either way, or both.
         subscriptions: [
           topicFilter('telemetry'),
           topicFilter('gateway_telemetry'),
           topicFilter('groundtruth'),
+          topicFilter('gateway_groundtruth'),
         ],
         onMessage,
         signal: abort.signal,

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   alertSchema,
+  encodeGatewayGroundTruth,
   encodeGatewayRow,
   encodeGatewayTelemetry,
+  encodeGatewayTruthRow,
   encodeTelemetry,
   type GroundTruth,
   type Prediction,
@@ -144,6 +146,16 @@ function degradingPump(
 async function metricsOf(service: RunningService): Promise<string> {
   const port = (JSON.parse(await service.waitForLine(/serving \/healthz/)) as { port: number }).port;
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** pdm_inference_scored_total once it reaches `count` (or, after the timeout, what it reached). */
+async function untilScored(service: RunningService, count: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const scored = Number(/^pdm_inference_scored_total (\S+)$/m.exec(await metricsOf(service))?.[1]);
+    if (scored >= count || Date.now() > deadline) return scored;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('inference against a real Mosquitto', () => {
@@ -584,8 +596,8 @@ describe('inference with gateway telemetry, against a real Mosquitto', () => {
     }
   });
 
-  it('predicts every pump of the production simulator’s --gateway-size fleet, every sample once, and scores them', async () => {
-    const service = inference(join(models, 'good.onnx'), 'inf-gw-4', [], { SCORE_LOG_EVERY_S: '1' });
+  it('predicts every pump of the production simulator’s --gateway-size fleet, every sample once, and scores every one against the gateway’s batched ground truth', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-gw-4');
     await service.waitForLine(/inference running/);
     const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
     try {
@@ -608,12 +620,15 @@ describe('inference with gateway telemetry, against a real Mosquitto', () => {
       running.push(sim);
       expect(await service.whileRunning(sim.exited)).toBe(0);
       const summary = sim.logs().find((l) => l.msg === 'production run complete') as {
+        samples: number;
         telemetrySent: number;
         gatewayMessagesSent: number;
+        groundTruthSent: number;
       };
-      // 30 pumps in gateways of 8: 4 gateway messages per interval
+      // 30 pumps in gateways of 8: 4 gateway messages per interval, of telemetry and of ground truth
       expect(summary.gatewayMessagesSent).toBeGreaterThan(0);
       expect(summary.telemetrySent).toBe((summary.gatewayMessagesSent / 4) * 30);
+      expect(summary.groundTruthSent).toBe(summary.gatewayMessagesSent);
       const predictions = parsePredictions(
         await service.whileRunning(recorder.waitFor(summary.telemetrySent)),
       );
@@ -622,13 +637,68 @@ describe('inference with gateway telemetry, against a real Mosquitto', () => {
         Array.from({ length: 30 }, (_, i) => `gw4-${String(i + 1).padStart(5, '0')}`).sort(),
       );
       for (const seqs of perPump.values()) expect(seqs).toEqual(seqs.map((_, i) => i));
-      // The ground truth, still per pump, meets its prediction.
-      const score = JSON.parse(await service.waitForLine(/live score against the ground truth/)) as {
-        scored: number;
-      };
-      expect(score.scored).toBeGreaterThan(0);
+      // Every sample's prediction meets its truth, which came in its gateway's ground-truth message.
+      expect(await service.whileRunning(untilScored(service, summary.samples))).toBe(summary.samples);
+      const metrics = await metricsOf(service);
+      expect(metrics).toContain(
+        `pdm_inference_messages_total{kind="gateway_groundtruth"} ${summary.groundTruthSent}`,
+      );
+      expect(metrics).toContain('pdm_inference_messages_total{kind="groundtruth"} 0');
+      expect(deadLetters(service)).toEqual([]);
     } finally {
       await recorder.close();
+    }
+  });
+
+  it('scores a gateway ground-truth message’s good rows and dead-letters its bad row with its reason', async () => {
+    const service = inference(join(models, 'good.onnx'), 'inf-gw-5');
+    await service.waitForLine(/inference running/);
+    const recorder = await recordMessages(broker.url, 'pdm/v1/predictions/+');
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'inf-gw-5-sender' });
+    try {
+      const gateway = 'gw5-skid';
+      const pumps = ['gw5-a', 'gw5-b', 'gw5-c'];
+      const samples = fleetTelemetry(pumps, 1) as [Telemetry, Telemetry, Telemetry];
+      const ts = samples[0].ts;
+      const truthRows = samples.map((t) =>
+        encodeGatewayTruthRow({
+          pump_id: t.pump_id,
+          ts,
+          seq: t.seq,
+          state: 'HEALTHY',
+          health_pct: 99.5,
+          rul_h: 900,
+          failure_mode: 'BEARING_WEAR',
+          lifecycle: 0,
+          chaos: [],
+        }),
+      );
+      truthRows[1] = (truthRows[1] as string).replace('99.50', '250');
+      await publisher.publishAsync(
+        topics.gateway_groundtruth(gateway),
+        encodeGatewayGroundTruth(gateway, ts, truthRows),
+        { qos: 1 },
+      );
+      await publisher.publishAsync(
+        topics.gateway_telemetry(gateway),
+        encodeGatewayTelemetry(gateway, ts, samples.map(encodeGatewayRow)),
+        { qos: 1 },
+      );
+      await service.whileRunning(recorder.waitFor(3));
+      // The neighbours are scored; the bad row's pump has a prediction but no truth to meet it.
+      expect(await service.whileRunning(untilScored(service, 2))).toBe(2);
+      const letters = await untilDeadLetters(service, 1);
+      expect(letters.map((l) => [l.reason, l.topic])).toEqual([
+        ['out_of_range', topics.gateway_groundtruth(gateway)],
+      ]);
+      expect(letters[0]?.detail).toMatch(/^rows\[1\] health_pct: /);
+      const metrics = await metricsOf(service);
+      expect(metrics).toContain('pdm_inference_messages_total{kind="gateway_groundtruth"} 1');
+      expect(metrics).toContain('pdm_inference_invalid_total{reason="out_of_range"} 1');
+      expect(metrics).toMatch(/^pdm_inference_scored_total 2$/m);
+    } finally {
+      await recorder.close();
+      await publisher.endAsync();
     }
   });
 });

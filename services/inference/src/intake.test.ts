@@ -2,8 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  encodeGatewayGroundTruth,
   encodeGatewayRow,
   encodeGatewayTelemetry,
+  encodeGatewayTruthRow,
   encodeTelemetry,
   type GroundTruth,
   LiveScorer,
@@ -75,7 +77,26 @@ function setUp(settings: { replicas: number; replica: number; maxPumps: number }
       topics.gateway_telemetry(gatewayId),
       Buffer.from(encodeGatewayTelemetry(gatewayId, 1_767_225_600_000, rows)),
     );
-  return { onMessage, send, sendGateway, accepted, registry, letters, scorer };
+  const sendGatewayTruth = (gatewayId: string, rows: string[]) =>
+    onMessage(
+      topics.gateway_groundtruth(gatewayId),
+      Buffer.from(encodeGatewayGroundTruth(gatewayId, 1_767_225_600_000, rows)),
+    );
+  return { onMessage, send, sendGateway, sendGatewayTruth, accepted, registry, letters, scorer };
+}
+
+function truthOf(pumpId: string, seq: number): GroundTruth {
+  return {
+    pump_id: pumpId,
+    ts: 1_767_225_600_000,
+    seq,
+    state: 'HEALTHY',
+    health_pct: 100,
+    rul_h: 10,
+    failure_mode: 'BEARING_WEAR',
+    lifecycle: 0,
+    chaos: [],
+  };
 }
 
 describe('intake', () => {
@@ -150,20 +171,54 @@ describe('intake', () => {
     const { onMessage, sendGateway, registry } = setUp({ replicas: 2, replica: 0, maxPumps: 10 });
     await sendGateway(gateway, [encodeGatewayRow(telemetry(pump, 0))]);
     for (const id of [pump, stranger]) {
-      const truth: GroundTruth = {
-        pump_id: id,
-        ts: 1_767_225_600_000,
-        seq: 0,
-        state: 'HEALTHY',
-        health_pct: 100,
-        rul_h: 10,
-        failure_mode: 'BEARING_WEAR',
-        lifecycle: 0,
-        chaos: [],
-      };
-      onMessage(topics.groundtruth(id), Buffer.from(JSON.stringify(truth)));
+      onMessage(topics.groundtruth(id), Buffer.from(JSON.stringify(truthOf(id, 0))));
     }
     expect(await registry.metrics()).toMatch(/^messages\{kind="groundtruth"\} 1$/m);
+  });
+
+  it('scores each row of a gateway’s ground truth as a per-pump truth, and dead-letters its bad row with the row’s reason', async () => {
+    const { sendGatewayTruth, scorer, registry, letters } = setUp({ replicas: 1, replica: 0, maxPumps: 10 });
+    const rows = ['g-a', 'g-b', 'g-c'].map((id) => encodeGatewayTruthRow(truthOf(id, 0)));
+    rows[1] = (rows[1] as string).replace('"HEALTHY"', '"SLEEPY"');
+    expect(sendGatewayTruth('gw-1', rows)).toBeUndefined();
+    for (const id of ['g-a', 'g-b', 'g-c']) scorer.addPrediction(id, 0, 'HEALTHY', false);
+    expect(scorer.scored).toBe(2);
+    const [letter, ...more] = await letters();
+    expect(more).toEqual([]);
+    expect(letter?.reason).toBe('invalid_value');
+    expect(letter?.topic).toBe(topics.gateway_groundtruth('gw-1'));
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/^invalid\{reason="invalid_value"\} 1$/m);
+    expect(metrics).toMatch(/^messages\{kind="gateway_groundtruth"\} 1$/m);
+  });
+
+  it('dead-letters a gateway ground-truth message whose header is wrong, scoring none of it', async () => {
+    const { onMessage, scorer, letters } = setUp({ replicas: 1, replica: 0, maxPumps: 10 });
+    const payload = encodeGatewayGroundTruth('gw-1', 1_767_225_600_000, [
+      encodeGatewayTruthRow(truthOf('g-a', 0)),
+    ]);
+    onMessage(topics.gateway_groundtruth('gw-2'), Buffer.from(payload));
+    scorer.addPrediction('g-a', 0, 'HEALTHY', false);
+    expect(scorer.scored).toBe(0);
+    expect((await letters()).map((l) => l.reason)).toEqual(['gateway_mismatch']);
+  });
+
+  it('takes a gateway’s ground truth in the replica its gateway id hashes to, whatever its pumps’ ids hash to', async () => {
+    const ours = ['gw-a', 'gw-b', 'gw-c', 'gw-d'].find((id) => ownsPump(id, 2, 0)) as string;
+    const theirs = ['gw-a', 'gw-b', 'gw-c', 'gw-d'].find((id) => !ownsPump(id, 2, 0)) as string;
+    const { sendGatewayTruth, scorer, registry } = setUp({ replicas: 2, replica: 0, maxPumps: 10 });
+    const pumps = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    sendGatewayTruth(
+      theirs,
+      pumps.map((id) => encodeGatewayTruthRow(truthOf(id, 0))),
+    );
+    sendGatewayTruth(
+      ours,
+      pumps.map((id) => encodeGatewayTruthRow(truthOf(id, 1))),
+    );
+    for (const id of pumps) for (const seq of [0, 1]) scorer.addPrediction(id, seq, 'HEALTHY', false);
+    expect(scorer.scored).toBe(pumps.length);
+    expect(await registry.metrics()).toMatch(/^messages\{kind="gateway_groundtruth"\} 1$/m);
   });
 
   it('counts a pump of its gateway that also arrives on its own topic at another replica', async () => {

@@ -1,6 +1,6 @@
 /**
- * Inference's side of the subscription: this replica's pumps only, validated; ground truth to the live
- * score, telemetry (per pump, or rows of a gateway message) to the pipeline for at most MAX_PUMPS pumps,
+ * Inference's side of the subscription: this replica's pumps only, validated; ground truth (per pump, or
+ * rows of a gateway message) to the live score, telemetry (per pump, or rows of a gateway message) to the pipeline for at most MAX_PUMPS pumps,
  * and everything else to the dead letters.
  */
 import {
@@ -10,6 +10,7 @@ import {
   parseTopic,
   type Telemetry,
   telemetrySchema,
+  validateGatewayGroundTruth,
   validateGatewayTelemetry,
   validateMessage,
 } from '@pdm/contract';
@@ -23,6 +24,7 @@ import type { TrackedPumps } from './tracked-pumps.ts';
 const TELEMETRY = Object.freeze({ kind: 'telemetry' });
 const GATEWAY_TELEMETRY = Object.freeze({ kind: 'gateway_telemetry' });
 const GROUNDTRUTH = Object.freeze({ kind: 'groundtruth' });
+const GATEWAY_GROUNDTRUTH = Object.freeze({ kind: 'gateway_groundtruth' });
 
 export interface IntakeSettings {
   readonly replicas: number;
@@ -122,6 +124,22 @@ export function intake(
     return Promise.all(batches).then(() => undefined);
   };
 
+  /**
+   * A gateway's ground truth: each valid row goes to the live score as a per-pump truth would, each bad
+   * one is dead-lettered with its reason. It comes to the replica that owns the gateway, as its telemetry.
+   */
+  const onGatewayTruth = (topic: string, payload: Buffer, parsed: ParsedTopic): undefined => {
+    metrics.messages.inc(GATEWAY_GROUNDTRUTH);
+    const verdict = validateGatewayGroundTruth(topic, payload, parsed);
+    if (!verdict.ok) {
+      invalid(topic, payload, verdict.reason, verdict.detail);
+      return undefined;
+    }
+    for (const r of verdict.rejected) invalid(topic, rowPayload(r.row), r.reason, r.detail);
+    for (const { pump_id, seq, state, rul_h } of verdict.samples) scorer.addTruth(pump_id, seq, state, rul_h);
+    return undefined;
+  };
+
   return (topic, payload) => {
     const receivedAt = performance.now();
     const parsed = parseTopic(topic);
@@ -150,6 +168,7 @@ export function intake(
       return undefined;
     }
     if (parsed?.kind === 'gateway_telemetry') return onGateway(topic, payload, parsed, receivedAt);
+    if (parsed?.kind === 'gateway_groundtruth') return onGatewayTruth(topic, payload, parsed);
     metrics.messages.inc(TELEMETRY);
     const verdict = validateMessage(topic, payload, { telemetry: telemetrySchema }, parsed);
     if (!verdict.ok) {

@@ -17,7 +17,8 @@ export function inferenceMetrics(registry: MetricsRegistry) {
     'messages received for this replica’s pumps, by kind',
     ['kind'],
   );
-  for (const kind of ['telemetry', 'gateway_telemetry', 'groundtruth']) messages.inc({ kind }, 0);
+  for (const kind of ['telemetry', 'gateway_telemetry', 'groundtruth', 'gateway_groundtruth'])
+    messages.inc({ kind }, 0);
   const invalid = registry.counter(
     'pdm_inference_invalid_total',
     'invalid inputs, dead-lettered, by reason',

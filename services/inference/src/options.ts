@@ -10,7 +10,7 @@ export const program = {
     'model(s) on window features in micro-batches, smooths per pump, and publishes one prediction per sample\n' +
     '(a gateway message: per row) on pdm/v1/predictions/<pump_id> and alerts on pdm/v1/alerts/<pump_id>.\n' +
     'Writes daily prediction logs (JSON Lines and CSV), hot-reloads either model file when it is replaced,\n' +
-    'and scores itself against pdm/v1/groundtruth/+ when that topic is present.',
+    'and scores itself against pdm/v1/groundtruth/+ and pdm/v1/gateway/+/groundtruth when present.',
 };
 
 export const options = {

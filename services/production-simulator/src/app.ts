@@ -1,5 +1,11 @@
 /** Wires fleet, scheduler and sink; keeps the run's figures. */
-import { CHAOS_KINDS, type ChaosKind, encodeGatewayTelemetry, topics } from '@pdm/contract';
+import {
+  CHAOS_KINDS,
+  type ChaosKind,
+  encodeGatewayGroundTruth,
+  encodeGatewayTelemetry,
+  topics,
+} from '@pdm/contract';
 import { formatPumpId } from '@pdm/pump-physics';
 import type { Logger, MessageSink } from '@pdm/service-kit';
 import { type FleetOptions, ProductionFleet } from './fleet.ts';
@@ -22,7 +28,8 @@ export interface ProductionRunOptions {
   readonly timeScale: number;
   /**
    * Pumps per edge gateway: each gateway sends its pumps' telemetry in one message per interval on
-   * pdm/v1/gateway/<gateway_id>/telemetry. 0 sends each pump's on its own topic.
+   * pdm/v1/gateway/<gateway_id>/telemetry, and their ground truth in one on
+   * pdm/v1/gateway/<gateway_id>/groundtruth. 0 sends each pump's on its own topics.
    */
   readonly gatewaySize: number;
 }
@@ -33,6 +40,7 @@ export interface ProductionSummary {
   readonly telemetrySent: number;
   /** gateway messages sent (each holds telemetrySent's rows of its pumps); 0 without gateways */
   readonly gatewayMessagesSent: number;
+  /** ground-truth messages sent: one per sample, or with gateways one per gateway and interval */
   readonly groundTruthSent: number;
   /** samples per chaos kind */
   readonly chaosSamples: Record<ChaosKind, number>;
@@ -67,7 +75,7 @@ export function createProductionSimulator(
   const scheduler = new FleetScheduler({ pumps: units, intervalMs, startMs, rounds });
   const gateways = Array.from({ length: gatewaySize > 0 ? units : 0 }, (_, g) => {
     const id = gatewayId(options.fleet.idPrefix, g);
-    return { id, topic: topics.gateway_telemetry(id) };
+    return { id, topic: topics.gateway_telemetry(id), truthTopic: topics.gateway_groundtruth(id) };
   });
   const lagFromMs = startMs + (options.lagWarmupS * 1000) / options.timeScale;
   const lag = new LagHistogram();
@@ -84,9 +92,11 @@ export function createProductionSimulator(
     if (dueMs >= lagFromMs) lag.observe(late);
     windowLag.observe(late);
   };
-  const sendTruth = (topic: string, truth: string, chaos: readonly ChaosKind[]) => {
+  const countSample = (chaos: readonly ChaosKind[]) => {
     samples += 1;
     for (const kind of chaos) chaosSamples[kind] += 1;
+  };
+  const sendTruth = (topic: string, truth: string) => {
     if (!options.groundTruth) return undefined;
     groundTruthSent += 1;
     return sink.send(topic, truth);
@@ -99,29 +109,37 @@ export function createProductionSimulator(
       hold = sink.send(out.telemetryTopic, out.telemetry);
       telemetrySent += 1;
     }
-    hold = sendTruth(out.truthTopic, out.truth, out.chaos) ?? hold;
+    countSample(out.chaos);
+    hold = sendTruth(out.truthTopic, out.truth) ?? hold;
     observeLag(dueMs);
     return hold;
   };
 
-  /** A gateway samples its pumps at one time and sends their rows together. */
+  /**
+   * A gateway samples its pumps at one time and sends their rows together, and their ground truth in a
+   * second message: at 10,000 pumps, one truth message per pump alone would saturate the broker.
+   */
   const onGatewayDue = (gateway: number, _round: number, dueMs: number): Promise<void> | undefined => {
     const ts = deviceTime(dueMs);
     const rows: string[] = [];
+    const truthRows: string[] = [];
     let hold: Promise<void> | undefined;
     const end = Math.min(fleet.size, (gateway + 1) * gatewaySize);
     for (let pump = gateway * gatewaySize; pump < end; pump++) {
       const out = fleet.nextRow(pump, ts);
       if (out.row !== undefined) rows.push(out.row);
-      hold = sendTruth(out.truthTopic, out.truth, out.chaos) ?? hold;
+      truthRows.push(out.truthRow);
+      countSample(out.chaos);
     }
-    // A gateway whose every pump dropped out sends nothing, as a per-pump fleet would.
+    const { id, topic, truthTopic } = gateways[gateway] as (typeof gateways)[number];
+    // A gateway whose every pump dropped out sends no telemetry, as a per-pump fleet would; its truth
+    // still goes, as it does for every sample.
     if (rows.length > 0) {
-      const { id, topic } = gateways[gateway] as { id: string; topic: string };
       hold = sink.send(topic, encodeGatewayTelemetry(id, ts, rows)) ?? hold;
       telemetrySent += rows.length;
       gatewayMessagesSent += 1;
     }
+    hold = sendTruth(truthTopic, encodeGatewayGroundTruth(id, ts, truthRows)) ?? hold;
     observeLag(dueMs);
     return hold;
   };

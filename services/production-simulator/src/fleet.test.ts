@@ -1,4 +1,11 @@
-import { groundTruthSchema, parseTopic, telemetrySchema } from '@pdm/contract';
+import {
+  encodeGatewayGroundTruth,
+  groundTruthSchema,
+  parseTopic,
+  telemetrySchema,
+  topics,
+  validateGatewayGroundTruth,
+} from '@pdm/contract';
 import { DEFAULT_CHAOS_RATES, MODE_SETTINGS, modeLifetime } from '@pdm/pump-physics';
 import { describe, expect, it } from 'vitest';
 import { type FleetOptions, ProductionFleet, type PumpOutput } from './fleet.ts';
@@ -38,6 +45,28 @@ describe('production fleet (contract)', () => {
         expect(parseTopic(out.truthTopic)?.kind).toBe('groundtruth');
       });
     }
+  });
+
+  it('gives a gateway row the same ground truth, chaos marks included, that a pump’s own topic would carry', () => {
+    const options = { ...base, chaos: DEFAULT_CHAOS_RATES };
+    const perPump = run(options, 300);
+    const fleet = new ProductionFleet(options);
+    const topic = topics.gateway_groundtruth('gw-1');
+    let chaotic = 0;
+    for (let round = 0; round < 300; round++) {
+      const ts = 1_767_225_600_000 + round * 1000;
+      const rows = Array.from({ length: options.pumps }, (_, pump) => fleet.nextRow(pump, ts).truthRow);
+      const verdict = validateGatewayGroundTruth(
+        topic,
+        Buffer.from(encodeGatewayGroundTruth('gw-1', ts, rows)),
+      );
+      if (!verdict.ok) throw new Error(verdict.detail);
+      expect(verdict.rejected).toEqual([]);
+      const own = perPump.map((outputs) => groundTruthSchema.parse(JSON.parse(outputs[round]?.truth ?? '')));
+      expect(verdict.samples).toEqual(own);
+      chaotic += own.filter((t) => t.chaos.length > 0).length;
+    }
+    expect(chaotic).toBeGreaterThan(0);
   });
 
   it('repairs broken pumps after the downtime, so lifecycles follow each other', () => {

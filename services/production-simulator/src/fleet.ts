@@ -1,6 +1,12 @@
 /** The production fleet: each pump's twin, sequence counter, repairs and chaos. */
 
-import { type ChaosKind, encodeGatewayRow, encodeTelemetry, topics } from '@pdm/contract';
+import {
+  type ChaosKind,
+  encodeGatewayRow,
+  encodeGatewayTruthRow,
+  encodeTelemetry,
+  topics,
+} from '@pdm/contract';
 import {
   type ChaosOutcome,
   type ChaosRates,
@@ -42,8 +48,8 @@ export interface PumpOutput {
 export interface PumpRow {
   /** its row of the gateway message; undefined when chaos dropped the sample */
   readonly row: string | undefined;
-  readonly truthTopic: string;
-  readonly truth: string;
+  /** its row of the gateway's ground-truth message (see encodeGatewayTruthRow), sent for every sample */
+  readonly truthRow: string;
   readonly chaos: readonly ChaosKind[];
 }
 
@@ -96,10 +102,13 @@ export class ProductionFleet {
       telemetry = encodeTelemetry(telemetryMessage(pump.id, ts, seq, reading));
       if (outcome?.malformed) telemetry = malformedPayload(pump.chaosRng, telemetry);
     }
+    const { truth, chaos } = this.#truth(pump, ts, seq, reading, outcome);
     return {
       telemetryTopic: pump.telemetryTopic,
       telemetry,
-      ...this.#truth(pump, ts, seq, reading, outcome),
+      truthTopic: pump.truthTopic,
+      truth: JSON.stringify(truth),
+      chaos,
     };
   }
 
@@ -111,7 +120,8 @@ export class ProductionFleet {
       row = encodeGatewayRow(telemetryMessage(pump.id, ts, seq, reading));
       if (outcome?.malformed) row = malformedRow(pump.chaosRng, row);
     }
-    return { row, ...this.#truth(pump, ts, seq, reading, outcome) };
+    const { truth, chaos } = this.#truth(pump, ts, seq, reading, outcome);
+    return { row, truthRow: encodeGatewayTruthRow(truth), chaos };
   }
 
   /** One step of a pump's twin and chaos. Repairs a pump whose downtime is over. */
@@ -128,7 +138,6 @@ export class ProductionFleet {
   #truth(pump: ProductionPump, ts: number, seq: number, reading: Reading, outcome: ChaosOutcome | undefined) {
     const chaos = outcome?.active ?? [];
     const lifecycle = pump.twin.lifecycle.index;
-    const truth = JSON.stringify(groundTruthMessage(pump.id, ts, seq, reading, lifecycle, chaos));
-    return { truthTopic: pump.truthTopic, truth, chaos };
+    return { truth: groundTruthMessage(pump.id, ts, seq, reading, lifecycle, chaos), chaos };
   }
 }

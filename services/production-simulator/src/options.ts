@@ -23,7 +23,8 @@ export const program = {
   summary:
     'Runs a fleet of pumps in real time. Raw telemetry goes to pdm/v1/telemetry/<pump_id> (or, with --gateway-size,\n' +
     'to pdm/v1/gateway/<gateway_id>/telemetry, one message per gateway), the ground truth to\n' +
-    'pdm/v1/groundtruth/<pump_id>. Broken pumps are repaired after a downtime, so the fleet runs indefinitely.',
+    'pdm/v1/groundtruth/<pump_id> (with --gateway-size, pdm/v1/gateway/<gateway_id>/groundtruth). Broken\n' +
+    'pumps are repaired after a downtime, so the fleet runs indefinitely.',
 };
 
 export const options = {
@@ -83,7 +84,8 @@ export const options = {
     placeholder: 'K',
     help:
       "pumps per edge gateway: each gateway sends its pumps' samples in one message per interval on\n" +
-      "pdm/v1/gateway/<gateway_id>/telemetry; 0 sends each pump's on pdm/v1/telemetry/<pump_id>",
+      'pdm/v1/gateway/<gateway_id>/telemetry and their ground truth in one on\n' +
+      "pdm/v1/gateway/<gateway_id>/groundtruth; 0 sends each pump's on pdm/v1/telemetry/<pump_id>",
   },
   ...chaosOptions,
   groundTruth: {

@@ -4,6 +4,7 @@ import {
   parseTopic,
   telemetrySchema,
   topicFilter,
+  validateGatewayGroundTruth,
   validateGatewayTelemetry,
 } from '@pdm/contract';
 import {
@@ -37,6 +38,7 @@ async function runFleet(args: string[], clientId: string) {
     topicFilter('telemetry'),
     topicFilter('groundtruth'),
     topicFilter('gateway_telemetry'),
+    topicFilter('gateway_groundtruth'),
   ]);
   try {
     const sim = startService('production-simulator', args, {
@@ -187,7 +189,7 @@ describe('production simulator against a real Mosquitto', () => {
     expect(invalid).toHaveLength(malformed);
   });
 
-  it('with --gateway-size sends each gateway’s pumps in one message per interval, a malformed row beside good ones', async () => {
+  it('with --gateway-size sends each gateway’s pumps, and their ground truth, in one message each per interval, a malformed row beside good ones', async () => {
     const { summary, messages } = await runFleet(
       [
         ...['--mode', 'stress', '--pumps', '25', '--gateway-size', '10', '--duration', '3'],
@@ -197,10 +199,19 @@ describe('production simulator against a real Mosquitto', () => {
       'production-it-gateway',
     );
     expect(ofKind(messages, 'telemetry')).toHaveLength(0);
-    const truth = ofKind(messages, 'groundtruth').map((m) =>
-      groundTruthSchema.parse(JSON.parse(m.payload.toString())),
-    );
+    expect(ofKind(messages, 'groundtruth')).toHaveLength(0);
+    // The truth of every sample, dropped or malformed ones too: one message per gateway and interval.
+    const truthMessages = messages.filter((m) => parseTopic(m.topic)?.kind === 'gateway_groundtruth');
+    expect(truthMessages).toHaveLength(3 * 30);
+    expect(summary.groundTruthSent).toBe(3 * 30);
+    const truth = truthMessages.flatMap((m) => {
+      const verdict = validateGatewayGroundTruth(m.topic, m.payload);
+      if (!verdict.ok) throw new Error(verdict.detail);
+      expect(verdict.rejected).toEqual([]);
+      return verdict.samples;
+    });
     expect(truth).toHaveLength(25 * 30);
+    expect(new Set(truth.map((t) => `${t.pump_id}:${t.seq}`)).size).toBe(25 * 30);
     const gatewayMessages = messages.filter((m) => parseTopic(m.topic)?.kind === 'gateway_telemetry');
     expect(gatewayMessages).toHaveLength(summary.gatewayMessagesSent);
     const stored = new Map<string, number>();
